@@ -1,0 +1,86 @@
+"""Checkpoints: plain dicts of tensors and plain values, loaded without pickle.
+
+A checkpoint holds what rebuilds a model and explains it: `kind`
+("reader" or "classifier"), `config` (plain dict), `alphabet` (list of
+class labels; for readers index 0 is the CTC blank ""), `state_dict`,
+`norm` (feature statistics as plain lists), `encoding`, `metrics`, `data`
+(a description of the training data), `created` and `format_version`.
+Loading always uses ``torch.load(weights_only=True)``: a file that needs
+pickle to load is refused, and its payload never runs.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import pickle
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from core.atomic import save_torch
+from core.errors import InputError
+
+FORMAT_VERSION = 1
+KINDS = ("reader", "classifier")
+CHECKPOINT_NAMES = ("best.pt", "model.pt", "last.pt")
+REQUIRED_KEYS = ("format_version", "kind", "config", "alphabet", "state_dict")
+
+
+def make_checkpoint(kind: str, config: dict, alphabet: list[str], state_dict: dict, *,
+                    encoding: str = "", norm: dict | None = None, metrics: dict | None = None,
+                    data: Any = None) -> dict:
+    """Assemble the checkpoint dict; every value is a tensor or a plain type."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown checkpoint kind {kind!r}")
+    return {
+        "format_version": FORMAT_VERSION,
+        "kind": kind,
+        "config": dict(config),
+        "alphabet": list(alphabet),
+        "state_dict": {k: v.detach().cpu().clone() for k, v in state_dict.items()},
+        "norm": dict(norm or {}),
+        "encoding": encoding,
+        "metrics": dict(metrics or {}),
+        "data": data if data is not None else {},
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def save_checkpoint(path: Path, checkpoint: dict) -> None:
+    save_torch(Path(path), checkpoint)
+
+
+def resolve_checkpoint(path: str | Path) -> Path:
+    """A `.pt` file, or a folder holding best.pt, model.pt or last.pt (in that order)."""
+    p = Path(path)
+    if p.is_dir():
+        for name in CHECKPOINT_NAMES:
+            if (p / name).is_file():
+                return p / name
+        raise InputError(f"{p} holds no checkpoint", f"expected one of {', '.join(CHECKPOINT_NAMES)}")
+    if not p.exists():
+        raise InputError(f"checkpoint {p} does not exist")
+    return p
+
+
+def load_checkpoint(path: str | Path, kind: str | None = None) -> dict:
+    """Load a checkpoint safely; `kind` ("reader"/"classifier") refuses the other kind."""
+    import torch
+
+    p = resolve_checkpoint(path)
+    try:
+        ckpt = torch.load(p, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise InputError(f"{p} is not a plain checkpoint: it needs pickle to load, which is refused",
+                         "re-save it as a dict of tensors and plain values") from exc
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputError(f"{p} is corrupted or truncated ({type(exc).__name__})",
+                         "retrain or copy the file again") from exc
+    if not isinstance(ckpt, dict) or any(k not in ckpt for k in REQUIRED_KEYS):
+        raise InputError(f"{p} is not a checkpoint of this tool",
+                         "expected a dict with " + ", ".join(REQUIRED_KEYS))
+    if ckpt["format_version"] != FORMAT_VERSION:
+        raise InputError(f"{p} has format version {ckpt['format_version']}; this tool reads {FORMAT_VERSION}")
+    if kind is not None and ckpt["kind"] != kind:
+        raise InputError(f"{p} is a {ckpt['kind']} checkpoint, not a {kind}",
+                         f"choose a {kind} checkpoint here")
+    return ckpt

@@ -1,0 +1,68 @@
+"""Command line: `python -m core <command> ...`, the same code path as the dashboard.
+
+Each `core/cli_*.py` module adds its commands through `register(commands, train_models)`:
+`commands` are the top-level subparsers, `train_models` the subparsers of
+`train` (reader, classifier). `evaluate` is defined here because it serves
+both models: it loads the checkpoint and hands it to the module of its kind.
+Bad input ends with exit status 2 and one `error: ...` line on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from core.errors import InputError
+
+COMMAND_MODULES = ("core.cli_data", "core.cli_reader", "core.cli_classifier")
+EVALUATORS = {"reader": "core.cli_reader", "classifier": "core.cli_classifier"}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake prints one `error:` line, like every other bad input."""
+
+    def error(self, message):  # noqa: D401 - argparse hook
+        self.exit(2, f"error: {self.prog}: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m core", description="Online handwriting lab: data, training, evaluation.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    train = commands.add_parser("train", help="train a word reader or a character classifier")
+    train_models = train.add_subparsers(dest="model", required=True, parser_class=_Parser)
+
+    ev = commands.add_parser("evaluate", help="evaluate a checkpoint (reader or classifier)")
+    ev.add_argument("checkpoint", help="a .pt file or a folder holding best.pt or model.pt")
+    ev.add_argument("--data", default=None,
+                    help="seed | synthetic | unipen[:PATH] | npy:DIR (default: what the model was trained on)")
+    ev.add_argument("--decoder", choices=("greedy", "beam", "lexicon"), default="greedy")
+    ev.add_argument("--beam-width", type=int, default=10)
+    ev.add_argument("--lexicon", default=None, help="a text file with one word per line")
+    ev.add_argument("--seed", type=int, default=None, help="seed of the evaluation data (default: the run's)")
+    ev.add_argument("--out", default=None, help="also write the full result as JSON to this file")
+    ev.add_argument("--json", action="store_true", help="print one JSON object")
+    ev.set_defaults(func=_evaluate)
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(commands, train_models)
+    return parser
+
+
+def _evaluate(args) -> int:
+    from core.checkpoints import load_checkpoint
+
+    ckpt = load_checkpoint(args.checkpoint)
+    module = importlib.import_module(EVALUATORS[ckpt["kind"]])
+    return module.evaluate_command(ckpt, args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
