@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from core.atomic import append_csv_row, save_torch, write_json
+from core.errors import InputError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RUNS_DIR = REPO_ROOT / "checkpoints" / "runs"
@@ -75,3 +76,79 @@ def read_json(path: Path) -> dict | None:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def runs_root() -> Path:
+    """The runs folder; HWLAB_RUNS_DIR overrides it (tests use a temporary one)."""
+    return Path(os.environ.get("HWLAB_RUNS_DIR", RUNS_DIR))
+
+
+_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+
+def check_run_id(run_id: str) -> str:
+    """Refuse ids that could reach outside the runs folder: '/', '..', hidden or odd characters."""
+    if (not isinstance(run_id, str) or not run_id or len(run_id) > 120 or run_id.startswith(".")
+            or any(c not in _SAFE for c in run_id) or ".." in run_id):
+        raise InputError(f"invalid run id {run_id!r}",
+                         "run ids use letters, digits, '-', '_' and '.', and cannot start with '.' or hold '..'")
+    return run_id
+
+
+def run_path(run_id: str, root: Path | None = None) -> Path:
+    root = (root or runs_root()).resolve()
+    path = (root / check_run_id(run_id)).resolve()
+    if path.parent != root:
+        raise InputError(f"invalid run id {run_id!r}")
+    return path
+
+
+def slug(name: str) -> str:
+    """A run name made safe for an id: other characters become '-'."""
+    s = "".join(c if c in _SAFE and c != "." else "-" for c in name.strip())[:40].strip("-")
+    return s
+
+
+def new_run_id(kind: str, name: str | None = None) -> str:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    base = f"{stamp}-{kind}" + (f"-{slug(name)}" if name and slug(name) else "")
+    candidate, k = base, 1
+    while (runs_root() / candidate).exists():
+        k += 1
+        candidate = f"{base}-{k}"
+    return candidate
+
+
+def new_run_dir(kind: str, name: str | None = None) -> Path:
+    path = run_path(new_run_id(kind, name))
+    path.mkdir(parents=True, exist_ok=False)
+    return path
+
+
+def pid_alive(pid: int | None) -> bool:
+    """True if `pid` runs a process of this tool (a reused pid of another program is not alive)."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return False
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    if stat.rsplit(")", 1)[-1].split()[0] == "Z":  # a zombie has finished
+        return False
+    return b"core" in cmdline or b"pytest" in cmdline or b"streamlit" in cmdline
+
+
+def read_status(path: Path) -> dict:
+    """status.json with the state made honest: a run whose process died is `interrupted`."""
+    status = read_json(Path(path) / "status.json") or {"state": "unknown", "epoch": 0, "message": "no status"}
+    if status.get("state") in ("running", "starting") and not pid_alive(status.get("pid")):
+        status = {**status, "state": "interrupted",
+                  "message": f"the training process ({status.get('pid')}) ended without finishing"}
+    return status
