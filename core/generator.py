@@ -162,7 +162,7 @@ def render_word(word: str, style: str = "natural", seed=0, augment: Augment | No
             drift += rng.normal(0.0, aug.baseline)
         offset = np.array([x - left, drift])
         strokes = [s + offset for s in strokes]
-        gap = aug.spacing * (rng.uniform(0.7, 1.3) if style == "natural" else 1.0)
+        gap = aug.spacing
         join = i > 0 and aug.ligature > 0 and rng.random() < aug.ligature
         start = count
         if join:

@@ -40,6 +40,7 @@ class ReaderConfig:
     epochs: int = 25
     repeats: int = 6                # renderings of every training word per epoch
     cut_fraction: float = 0.0       # share of an epoch's words replaced by letter-boundary pieces
+    cut_warmup: int = 0             # epochs over which that share falls from 1.0 to cut_fraction
     clip: float = 5.0
     seed: int = 0
     holdout_frac: float = 0.2

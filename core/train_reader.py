@@ -33,12 +33,12 @@ METRIC_COLUMNS = ["epoch", "train_loss", "invocab_cer", "invocab_word_acc", "hel
 class WordData:
     """What a reader trains and is evaluated on.
 
-    `sample_epoch(rng)` returns fresh (ink, text) pairs for one epoch;
+    `sample_epoch(rng, epoch=None)` returns fresh (ink, text) pairs for an epoch (1-based);
     `eval_sets` maps a split name to fixed (ink, text) pairs.
     """
 
     alphabet: list[str]            # index 0 is the CTC blank ""
-    sample_epoch: Callable[[np.random.Generator], list[tuple[Ink, str]]]
+    sample_epoch: Callable[..., list[tuple[Ink, str]]]
     eval_sets: dict[str, list[tuple[Ink, str]]]
     description: dict
     lexicon: list[str]
@@ -53,8 +53,11 @@ def seed_protocol_data(cfg: ReaderConfig) -> WordData:
     aug = Augment.from_dict(cfg.augment)
     evals = protocol_eval_set(train_words, heldout, cfg.seed, cfg.eval_repeats, "seed", aug)
 
-    def sample_epoch(rng):
-        words = epoch_words(train_words, cfg.repeats, rng, cfg.cut_fraction)
+    def sample_epoch(rng, epoch=None):
+        share = cfg.cut_fraction
+        if epoch is not None and cfg.cut_warmup > 0 and epoch <= cfg.cut_warmup:
+            share = 1.0 - (1.0 - cfg.cut_fraction) * (epoch - 1) / cfg.cut_warmup
+        words = epoch_words(train_words, cfg.repeats, rng, share)
         return [(render_word(w, cfg.style, rng, aug).ink, w) for w in words]
 
     sets = {"invocab": [(s.rendering.ink, s.word) for s in evals if s.split == "invocab"],
@@ -158,7 +161,7 @@ def train_reader(cfg: ReaderConfig, run: RunFolder | None = None, progress: Call
     best, best_key, state, message, last_metrics = None, None, "finished", "", {}
     loaded = LoadedReader(model, cfg, alphabet, norm, {})
     for epoch in range(1, cfg.epochs + 1):
-        pairs = data.sample_epoch(rng)
+        pairs = data.sample_epoch(rng, epoch)
         frames = [frames_of(ink, cfg, norm) for ink, _ in pairs]
         labels = [[index[c] for c in text] for _, text in pairs]
         n_batches = math.ceil(len(pairs) / cfg.batch_size)

@@ -1,0 +1,102 @@
+"""Shared fixtures: the UNIPEN data, a Chromium browser and a Streamlit server.
+
+Tests that need UNIPEN or a browser skip with a reason when it is missing,
+except when REQUIRE_UNIPEN=1 / REQUIRE_BROWSER=1 (as in CI), where a missing
+one is a failure.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+sys.path.insert(0, str(REPO))
+
+
+def _missing(reason: str, env: str):
+    if os.environ.get(env) == "1":
+        pytest.fail(f"{reason} (required because {env}=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def unipen_root() -> Path:
+    from core.unipen import DEFAULT_UNIPEN
+
+    if not (DEFAULT_UNIPEN / "data" / "1c").is_dir():
+        _missing(f"UNIPEN data not found at {DEFAULT_UNIPEN}", "REQUIRE_UNIPEN")
+    return DEFAULT_UNIPEN
+
+
+@pytest.fixture(autouse=True)
+def _runs_dir(tmp_path, monkeypatch):
+    """Every test writes runs to a temporary folder, never to checkpoints/runs."""
+    monkeypatch.setenv("HWLAB_RUNS_DIR", str(tmp_path / "runs"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        _missing(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)", "REQUIRE_BROWSER")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright is not installed", "REQUIRE_BROWSER")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def streamlit_server(tmp_path_factory):
+    """Start `streamlit run dashboard/Home.py` once per session; yields its base URL."""
+    port = _free_port()
+    runs = tmp_path_factory.mktemp("server-runs")
+    env = {**os.environ, "HWLAB_RUNS_DIR": str(runs), "PYTHONPATH": str(REPO)}
+    log = open(tmp_path_factory.mktemp("server") / "streamlit.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard" / "Home.py"),
+                             "--server.headless", "true", "--server.port", str(port),
+                             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("the Streamlit server did not start within 60 s")
+    yield {"url": url, "runs": runs}
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture()
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
