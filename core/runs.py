@@ -8,10 +8,15 @@ only reads them. States: running, finished, stopped, diverged, failed, and
 """
 from __future__ import annotations
 
+import io
 import json
 import os
+import shutil
 import signal
+import subprocess
+import sys
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -152,3 +157,112 @@ def read_status(path: Path) -> dict:
         status = {**status, "state": "interrupted",
                   "message": f"the training process ({status.get('pid')}) ended without finishing"}
     return status
+
+
+def active_runs(root: Path | None = None) -> list[str]:
+    root = root or runs_root()
+    if not root.is_dir():
+        return []
+    return [p.name for p in sorted(root.iterdir()) if p.is_dir()
+            and read_status(p).get("state") in ("running", "starting")]
+
+
+def launch_training(kind: str, args: list[str], name: str | None = None) -> str:
+    """Start `python -m core train <kind> ... --run-dir <new run>` in the background; returns the run id.
+
+    The process gets its own session, so closing the page or the browser
+    does not stop it. At most one run per CPU core is active at once.
+    """
+    if kind not in ("reader", "classifier"):
+        raise InputError(f"unknown model kind {kind!r}")
+    limit = os.cpu_count() or 1
+    if len(active_runs()) >= limit:
+        raise InputError(f"{limit} runs are already active: at most one run per CPU core",
+                         "wait for one to finish or stop it on the Train page")
+    path = new_run_dir(kind, name)
+    RunFolder(path).set_status("starting", 0, "launching the trainer", kind=kind)
+    cmd = [sys.executable, "-m", "core", "train", kind, *args, "--run-dir", str(path)]
+    log = open(path / "log.txt", "wb")
+    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            start_new_session=True, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    log.close()
+    status = read_json(path / "status.json") or {}
+    if status.get("state") == "starting":
+        write_json(path / "status.json", {**status, "pid": proc.pid})
+    return path.name
+
+
+def stop_run(run_id: str) -> bool:
+    """Ask a run to stop (SIGTERM): it finishes its step, writes last.pt and status stopped."""
+    status = read_status(run_path(run_id))
+    pid = status.get("pid")
+    if status.get("state") not in ("running", "starting") or not pid_alive(pid):
+        return False
+    os.kill(pid, signal.SIGTERM)
+    return True
+
+
+def read_metrics(path: Path):
+    """metrics.csv as a DataFrame (empty if absent); a half-written last line is dropped."""
+    import pandas as pd
+
+    f = Path(path) / "metrics.csv"
+    if not f.exists():
+        return pd.DataFrame()
+    try:
+        df = pd.read_csv(f)
+    except (ValueError, OSError):
+        return pd.DataFrame()
+    return df.dropna(subset=["epoch"]) if "epoch" in df else df
+
+
+def progress(path: Path) -> dict:
+    """Fraction done, epoch, seconds per epoch and an estimate of the time left."""
+    status = read_status(path)
+    total = int(status.get("total_epochs") or 0)
+    df = read_metrics(path)
+    epoch = int(df["epoch"].iloc[-1]) if len(df) else 0
+    secs = float(df["seconds"].iloc[-1]) if len(df) and "seconds" in df else 0.0
+    per_epoch = secs / epoch if epoch else None
+    left = per_epoch * (total - epoch) if per_epoch and total else None
+    return {"state": status.get("state"), "epoch": epoch, "total_epochs": total,
+            "fraction": min(1.0, epoch / total) if total else 0.0, "seconds": secs,
+            "seconds_per_epoch": per_epoch, "seconds_left": left, "message": status.get("message", "")}
+
+
+def list_runs(root: Path | None = None) -> list[dict]:
+    """Every run, newest first: id, kind, state, epochs, config and last figures."""
+    root = root or runs_root()
+    if not root.is_dir():
+        return []
+    rows = []
+    for p in sorted(root.iterdir(), reverse=True):
+        if not p.is_dir() or p.name.startswith("."):
+            continue
+        status = read_status(p)
+        config = read_json(p / "config.json") or {}
+        df = read_metrics(p)
+        last = df.iloc[-1].to_dict() if len(df) else {}
+        rows.append({"id": p.name, "kind": config.get("kind", status.get("kind", "?")),
+                     "state": status.get("state"), "epoch": int(last.get("epoch", 0) or 0),
+                     "message": status.get("message", ""), "config": config, "last": last,
+                     "has_best": (p / "best.pt").exists()})
+    return rows
+
+
+def delete_run(run_id: str) -> None:
+    path = run_path(run_id)
+    if read_status(path).get("state") in ("running", "starting"):
+        raise InputError(f"run {run_id} is still running", "stop it first")
+    shutil.rmtree(path)
+
+
+def zip_run(run_id: str) -> bytes:
+    """The run folder as a zip archive (in memory)."""
+    path = run_path(run_id)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted(path.iterdir()):
+            if f.is_file() and not f.name.startswith("."):
+                z.write(f, f"{run_id}/{f.name}")
+    return buf.getvalue()
