@@ -11,7 +11,8 @@ LAYOUT = dict(margin=dict(l=40, r=10, t=40, b=35), template="plotly_white")
 
 
 def ink_figure(ink, title: str = "", order: bool = True, height: int = 260,
-               segments: Sequence[tuple[int, int, str]] | None = None, upto: int | None = None) -> go.Figure:
+               segments: Sequence[tuple[int, int, str]] | None = None, upto: int | None = None,
+               compact: bool = False) -> go.Figure:
     """Ink with y up. `order` numbers strokes and colours each from start (light) to end (dark).
 
     `segments` colours point ranges [start, end) of the flattened points with a label;
@@ -44,6 +45,15 @@ def ink_figure(ink, title: str = "", order: bool = True, height: int = 260,
             if len(seg):
                 fig.add_trace(go.Scatter(x=seg[:, 0], y=seg[:, 1], mode="markers", name=label,
                                          marker=dict(size=7, color=palette[i % len(palette)])))
+    if compact:  # small multiples: no axes, a square box around the letter
+        pts = np.concatenate([np.asarray(s) for s in ink]) if ink else np.zeros((1, 2))
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        centre, half = (lo + hi) / 2, 0.56 * max(hi - lo) + 1e-3
+        fig.update_layout(title=dict(text=title, font=dict(size=13)), height=height, width=height - 24,
+                          margin=dict(l=4, r=4, t=28, b=4), template="plotly_white")
+        fig.update_xaxes(visible=False, range=[centre[0] - half, centre[0] + half])
+        fig.update_yaxes(visible=False, range=[centre[1] - half, centre[1] + half])
+        return fig
     fig.update_layout(title=title, height=height, **LAYOUT)
     fig.update_yaxes(scaleanchor="x", scaleratio=1, showgrid=False, zeroline=False, title="y")
     fig.update_xaxes(showgrid=False, zeroline=False, title="x")

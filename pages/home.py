@@ -1,4 +1,6 @@
 """Home: what the lab is, the shipped models, recent runs, and where to go."""
+from pathlib import Path
+
 import streamlit as st
 
 from core.runs import list_runs
@@ -47,8 +49,6 @@ links = [("data.py", "Data: glyphs, renderings, encodings, real samples"),
          ("train.py", "Train: sliders, live curves"), ("evaluate.py", "Evaluate: where a model fails"),
          ("alignment.py", "Alignment: how CTC reads a word"), ("draw.py", "Draw: write a word, see it read"),
          ("runs.py", "Runs: compare, download, delete"), ("research.py", "Research: seed 001's open questions")]
-from pathlib import Path  # noqa: E402
-
 pages_dir = Path(__file__).resolve().parent
 for f, label in links:
     if (pages_dir / f).exists():
