@@ -14,7 +14,7 @@ import sys
 
 from core.errors import InputError
 
-COMMAND_MODULES = ("core.cli_data", "core.cli_reader")
+COMMAND_MODULES = ("core.cli_data", "core.cli_reader", "core.cli_classifier")
 EVALUATORS = {"reader": "core.cli_reader", "classifier": "core.cli_classifier"}
 
 

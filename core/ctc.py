@@ -1,199 +1,397 @@
-"""CTC in numpy: log-space forward-backward, loss, gradient and posteriors.
+"""Connectionist temporal classification in numpy (Graves et al., ICML 2006).
 
-Graves, Fernandez, Gomez, Schmidhuber, "Connectionist Temporal
-Classification", ICML 2006. A target l is extended with blanks,
-l' = (blank, l1, blank, l2, ..., blank), S = 2|l| + 1. The forward
-variables alpha[t, s] and backward variables beta[t, s] both include the
-emission at frame t, so the posterior of state s at frame t is
-exp(alpha + beta - log y - log p). Summing those posteriors over the states
-that carry class k gives gamma[t, k], and for log-probabilities that come
-from a log-softmax of logits the gradient of the loss -log p is
+Everything is computed in log space over the *extended* label sequence
+l' = (blank, l1, blank, l2, ..., lL, blank) of S = 2L + 1 states:
 
-    dL/dlogits[t, k] = softmax[t, k] - gamma[t, k].
+* alpha[t, s]: log-probability of all path prefixes over frames 0..t that
+  end in state s (Graves 2006, eq. 5-7);
+* beta[t, s]: log-probability of all path suffixes over frames t..T-1 that
+  start in state s. Like Graves (eq. 10-11) beta includes frame t's own
+  emission, so alpha[t, s] + beta[t, s] - log y[t, l'_s] is the log-mass of
+  the complete paths through state s at frame t;
+* loss: the negative log-likelihood -log p(l | x);
+* posteriors gamma[t, k]: the probability that the path emits class k at
+  frame t given the target (what the alignment views plot); each frame sums
+  to 1 over k;
+* gradient with respect to the unnormalised logits a[t, k], when the
+  log-probabilities are log_softmax(a): dL/da[t, k] = y[t, k] - gamma[t, k]
+  (Graves 2006, eq. 16).
 
-Everything is batched over padded (T, B, K) inputs and vectorised over the
-batch and the extended-label axis; only time is a Python loop.
+The blank index is always an argument (default 0). The batched entry point
+`ctc_loss_batch` is vectorised over the batch and over the extended-label
+axis and loops over time only; the backward recursion is the forward
+recursion run on the time- and label-reversed sequences, so both passes
+share one loop over stacked arrays. `NumpyCTCLoss` (and the functional
+`numpy_ctc_loss`) plug the result into torch autograd with the same
+arguments and reductions as `torch.nn.functional.ctc_loss`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
+import torch
 
-NEG_INF = -np.inf
+from core.errors import InputError
+
+REDUCTIONS = ("mean", "sum", "none")
+
+# Stands in for a row maximum of -inf inside the log-sum-exp, so that
+# "-inf - max" stays -inf instead of becoming nan.
+_FLOOR = -1e300
 
 
-def _extended(targets: np.ndarray, target_lengths: np.ndarray, blank: int):
-    """Extended labels (B, S), the per-sample number of valid states, and the skip mask."""
-    B, L = targets.shape
-    S = 2 * L + 1
-    ext = np.full((B, S), blank, dtype=np.int64)
-    ext[:, 1::2] = targets
-    valid = np.arange(S)[None, :] < (2 * target_lengths[:, None] + 1)
-    skip = np.zeros((B, S), dtype=bool)
-    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
-    return ext, valid, skip
+# ----------------------------------------------------------------------------
+# Input handling
+
+
+def extend_target(target: Sequence[int], blank: int = 0) -> np.ndarray:
+    """The extended label sequence (blank, l1, blank, ..., lL, blank) of length 2L + 1."""
+    target = np.asarray(target, dtype=np.int64).reshape(-1)
+    ext = np.full(2 * len(target) + 1, blank, dtype=np.int64)
+    ext[1::2] = target
+    return ext
+
+
+def min_frames(target: Sequence[int]) -> int:
+    """The fewest frames that can emit `target`: one per label plus a blank between equal neighbours."""
+    target = np.asarray(target).reshape(-1)
+    return int(len(target) + np.count_nonzero(target[1:] == target[:-1]))
+
+
+def _pad_targets(targets, target_lengths, batch: int) -> tuple[np.ndarray, np.ndarray]:
+    """Targets in any of torch's layouts (or a list of sequences) as a padded (B, Lmax) array and lengths."""
+    if isinstance(targets, torch.Tensor):
+        targets = targets.detach().cpu().numpy()
+    if target_lengths is not None:
+        target_lengths = np.asarray(
+            target_lengths.detach().cpu().numpy() if isinstance(target_lengths, torch.Tensor) else target_lengths,
+            dtype=np.int64).reshape(-1)
+    if isinstance(targets, np.ndarray) and targets.ndim == 2:
+        padded = targets.astype(np.int64, copy=False)
+        lengths = np.full(len(padded), padded.shape[1], np.int64) if target_lengths is None else target_lengths
+        if len(padded) != batch:
+            raise InputError(f"targets have {len(padded)} rows but the batch has {batch} sequences")
+    elif isinstance(targets, np.ndarray) and targets.ndim == 1 and target_lengths is not None:
+        # torch's concatenated layout: all targets one after the other.
+        if int(target_lengths.sum()) != len(targets):
+            raise InputError(f"concatenated targets have {len(targets)} labels but target_lengths sum to "
+                             f"{int(target_lengths.sum())}")
+        if (target_lengths < 0).any():
+            raise InputError("target lengths must be non-negative")
+        padded = np.zeros((len(target_lengths), int(target_lengths.max(initial=0))), np.int64)
+        mask = np.arange(padded.shape[1]) < target_lengths[:, None]
+        padded[mask] = targets
+        lengths = target_lengths
+    else:
+        seqs = [np.asarray(s, dtype=np.int64).reshape(-1) for s in targets]
+        lengths = np.array([len(s) for s in seqs], np.int64) if target_lengths is None else target_lengths
+        padded = np.zeros((len(seqs), max((len(s) for s in seqs), default=0)), np.int64)
+        for i, s in enumerate(seqs):
+            padded[i, :len(s)] = s
+    if len(lengths) != batch or len(padded) != batch:
+        raise InputError(f"got {len(lengths)} target lengths for a batch of {batch} sequences")
+    if (lengths < 0).any() or (lengths > padded.shape[1]).any():
+        raise InputError("target lengths must lie between 0 and the padded target length")
+    return padded, lengths
+
+
+def _check(lp: np.ndarray, targets: np.ndarray, input_lengths: np.ndarray, target_lengths: np.ndarray,
+           blank: int) -> None:
+    T, B, K = lp.shape
+    if not 0 <= blank < K:
+        raise InputError(f"blank index {blank} is outside the {K} classes")
+    if len(input_lengths) != B:
+        raise InputError(f"got {len(input_lengths)} input lengths for a batch of {B} sequences")
+    if (input_lengths < 0).any() or (input_lengths > T).any():
+        raise InputError(f"input lengths must lie between 0 and T = {T}")
+    used = np.arange(targets.shape[1]) < target_lengths[:, None]
+    labels = targets[used]
+    if labels.size and (labels.min() < 0 or labels.max() >= K):
+        raise InputError(f"target labels must be class indices in 0..{K - 1}")
+    if (labels == blank).any():
+        raise InputError(f"a target contains the blank index {blank}",
+                         hint="targets hold letters only; the blank is implicit")
+
+
+# ----------------------------------------------------------------------------
+# The lattice
 
 
 @dataclass
-class CTCResult:
-    log_likelihood: np.ndarray  # (B,) log p(target | input); -inf when infeasible
-    gamma: np.ndarray           # (T, B, K) per-frame class posteriors of the target
-    log_alpha: np.ndarray       # (T, B, S)
-    log_beta: np.ndarray        # (T, B, S)
-    ext: np.ndarray             # (B, S) extended labels
+class _Lattice:
+    """Forward and backward variables of a batch, all (T, B, S) in log space."""
+
+    lp_ext: np.ndarray      # log y[t, b, l'_s], -inf on padded states
+    alpha: np.ndarray
+    beta: np.ndarray
+    nll: np.ndarray         # (B,)
+    ext: np.ndarray         # (B, S) extended labels, blank on padded states
+    state_ok: np.ndarray    # (B, S) True on real states
+    frame_ok: np.ndarray    # (T, B) True on real frames
 
 
-def forward_backward(log_probs: np.ndarray, targets, input_lengths, target_lengths, blank: int = 0) -> CTCResult:
-    """Batched CTC forward-backward on (T, B, K) log-probabilities.
+def _skip_allowed(ext: np.ndarray, state_ok: np.ndarray, blank: int) -> np.ndarray:
+    """Where the s-2 -> s transition exists: s is a label different from the label two states before."""
+    skip = np.zeros(ext.shape, bool)
+    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+    return skip & state_ok
 
-    `targets` is (B, L) padded (or a list of label sequences); lengths are per sample.
+
+def _recursion(lp_ext: np.ndarray, skip: np.ndarray, steps: int) -> np.ndarray:
+    """Log-space forward recursion over (T, N, S) emissions for `steps` frames; returns (T, N, S).
+
+    Each state sums its own previous value, the state before and (where
+    allowed) the state two before; the sum is an exact element-wise
+    log-sum-exp. Two leading -inf columns make the shifted operands views.
     """
-    log_probs = np.asarray(log_probs, dtype=np.float64)
-    T, B, K = log_probs.shape
-    input_lengths = np.asarray(input_lengths, dtype=np.int64)
-    if not isinstance(targets, np.ndarray):
-        targets = _pad(targets)
-    target_lengths = np.asarray(target_lengths, dtype=np.int64)
-    targets = np.asarray(targets, dtype=np.int64).reshape(B, -1)
-    ext, valid, skip = _extended(targets, target_lengths, blank)
-    S = ext.shape[1]
-    b_idx = np.arange(B)[:, None]
-    lp_ext = log_probs[:, b_idx, ext]  # (T, B, S)
-    lp_ext = np.where(valid[None], lp_ext, NEG_INF)
+    T, N, S = lp_ext.shape
+    A = np.full((T, N, S + 2), -np.inf)
+    A[0, :, 2:4] = lp_ext[0, :, :2]
+    skip_pen = np.where(skip, 0.0, -np.inf)
+    m, acc, tmp, a2 = (np.empty((N, S)) for _ in range(4))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for t in range(1, steps):
+            prev = A[t - 1]
+            a0, a1 = prev[:, 2:], prev[:, 1:-1]
+            np.add(prev[:, :-2], skip_pen, out=a2)
+            np.maximum(a0, a1, out=m)
+            np.maximum(m, a2, out=m)
+            np.maximum(m, _FLOOR, out=m)
+            np.subtract(a0, m, out=acc)
+            np.exp(acc, out=acc)
+            np.subtract(a1, m, out=tmp)
+            np.exp(tmp, out=tmp)
+            acc += tmp
+            np.subtract(a2, m, out=tmp)
+            np.exp(tmp, out=tmp)
+            acc += tmp
+            out = A[t, :, 2:]
+            np.log(acc, out=out)
+            out += m
+            out += lp_ext[t]
+    return A[:, :, 2:]
 
-    alpha = np.full((T, B, S), NEG_INF)
-    alpha[0, :, 0] = lp_ext[0, :, 0]
-    if S > 1:
-        alpha[0, :, 1] = np.where(target_lengths > 0, lp_ext[0, :, 1], NEG_INF)
-    for t in range(1, T):
-        prev = alpha[t - 1]
-        acc = prev.copy()
-        acc[:, 1:] = np.logaddexp(acc[:, 1:], prev[:, :-1])
-        acc[:, 2:] = np.where(skip[:, 2:], np.logaddexp(acc[:, 2:], prev[:, :-2]), acc[:, 2:])
-        alpha[t] = acc + lp_ext[t]
 
-    last = 2 * target_lengths  # index of the final blank
-    t_end = np.maximum(input_lengths - 1, 0)
-    a_end = alpha[t_end, np.arange(B)]
-    end_blank = a_end[np.arange(B), last]
-    end_label = np.where(target_lengths > 0, a_end[np.arange(B), np.maximum(last - 1, 0)], NEG_INF)
-    log_p = np.logaddexp(end_blank, end_label)
+def _lattice(lp: np.ndarray, targets: np.ndarray, input_lengths: np.ndarray, target_lengths: np.ndarray,
+             blank: int) -> _Lattice:
+    """Forward-backward over a (T, B, K) float64 batch with padded targets."""
+    T, B, K = lp.shape
+    S = 2 * targets.shape[1] + 1
+    s_len = 2 * target_lengths + 1
+    ext = np.full((B, S), blank, np.int64)
+    ext[:, 1::2] = targets
+    state_ok = np.arange(S) < s_len[:, None]
+    ext[~state_ok] = blank
+    bidx = np.arange(B)
 
-    beta = np.full((T, B, S), NEG_INF)
-    init = np.full((B, S), NEG_INF)
-    init[np.arange(B), last] = 0.0
-    init[np.arange(B), np.maximum(last - 1, 0)] = np.where(target_lengths > 0, 0.0, init[np.arange(B), 0])
-    nxt = np.full((B, S), NEG_INF)
-    for t in range(T - 1, -1, -1):
-        acc = nxt.copy()
-        acc[:, :-1] = np.logaddexp(acc[:, :-1], nxt[:, 1:])
-        acc[:, :-2] = np.where(skip[:, 2:], np.logaddexp(acc[:, :-2], nxt[:, 2:]), acc[:, :-2])
-        at_end = (t == input_lengths - 1)[:, None]
-        acc = np.where(at_end, init, acc)
-        acc = np.where((t < input_lengths)[:, None], acc + lp_ext[t], NEG_INF)
-        beta[t] = acc
-        nxt = acc
+    lp_ext = lp[:, bidx[:, None], ext]                              # (T, B, S)
+    lp_ext[:, ~state_ok] = -np.inf
 
+    # beta is alpha of the reversed problem: frame t -> T_b-1-t, state s -> S_b-1-s.
+    t_rev = input_lengths[None, :] - 1 - np.arange(T)[:, None]      # (T, B)
+    frame_ok = t_rev >= 0
+    t_rev = np.where(frame_ok, t_rev, 0)
+    s_rev = np.where(state_ok, s_len[:, None] - 1 - np.arange(S), 0)  # (B, S)
+    lp_rev = lp_ext[t_rev[:, :, None], bidx[None, :, None], s_rev[None, :, :]]
+    lp_rev[:, ~state_ok] = -np.inf
+    ext_rev = np.where(state_ok, ext[bidx[:, None], s_rev], blank)
+
+    skip = np.concatenate([_skip_allowed(ext, state_ok, blank), _skip_allowed(ext_rev, state_ok, blank)])
+    steps = int(input_lengths.max(initial=0))
+    both = _recursion(np.concatenate([lp_ext, lp_rev], axis=1), skip, max(steps, 1))
+    alpha = both[:, :B]
+    beta = both[:, B:][t_rev[:, :, None], bidx[None, :, None], s_rev[None, :, :]]
+    beta[:, ~state_ok] = -np.inf
+
+    last = np.maximum(input_lengths - 1, 0)
+    end = alpha[last, bidx, s_len - 1]
+    before_end = np.where(target_lengths > 0, alpha[last, bidx, np.maximum(s_len - 2, 0)], -np.inf)
+    nll = -np.logaddexp(end, before_end)
+    # No frames: only the empty target is possible, with probability 1.
+    nll = np.where(input_lengths == 0, np.where(target_lengths == 0, 0.0, np.inf), nll)
+    return _Lattice(lp_ext, alpha, beta, nll, ext, state_ok, frame_ok)
+
+
+def _log_state_posteriors(lat: _Lattice) -> np.ndarray:
+    """log P(state s at frame t | target, x) as (T, B, S); -inf on padded states, nan for infeasible targets."""
+    lp_safe = np.where(np.isfinite(lat.lp_ext), lat.lp_ext, 0.0)
     with np.errstate(invalid="ignore"):
-        post = np.exp(alpha + beta - lp_ext - log_p[None, :, None])
-    post = np.where(np.isfinite(log_p)[None, :, None], np.nan_to_num(post), 0.0)
+        log_post = lat.alpha + lat.beta - lp_safe + lat.nll[None, :, None]
+    log_post[~lat.frame_ok] = -np.inf
+    return log_post
+
+
+def _class_posteriors(lat: _Lattice, K: int) -> np.ndarray:
+    """gamma (T, B, K): state posteriors summed over the states that carry each class."""
+    post = np.exp(_log_state_posteriors(lat))                       # (T, B, S)
+    B, S = lat.ext.shape
     onehot = np.zeros((B, S, K))
-    onehot[b_idx, np.arange(S)[None, :], ext] = valid
-    gamma = np.einsum("tbs,bsk->tbk", post, onehot)
-    return CTCResult(log_p, gamma, alpha, beta, ext)
+    onehot[np.arange(B)[:, None], np.arange(S)[None, :], lat.ext] = lat.state_ok
+    return np.matmul(post.transpose(1, 0, 2), onehot).transpose(1, 0, 2)
 
 
-def _pad(seqs) -> np.ndarray:
-    L = max((len(s) for s in seqs), default=0)
-    out = np.zeros((len(seqs), max(L, 1)), dtype=np.int64)
-    for i, s in enumerate(seqs):
-        out[i, :len(s)] = s
-    return out
+# ----------------------------------------------------------------------------
+# Batched API
 
 
-def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0,
-             reduction: str = "mean", zero_infinity: bool = False):
-    """(loss, grad wrt log_probs) with torch.nn.functional.ctc_loss semantics.
+def _as_tbk(log_probs, batch_first: bool) -> np.ndarray:
+    lp = log_probs.detach().cpu().numpy() if isinstance(log_probs, torch.Tensor) else np.asarray(log_probs)
+    if lp.ndim != 3:
+        raise InputError(f"log-probabilities must be 3-D (T, B, K) or (B, T, K), got shape {lp.shape}")
+    lp = lp.astype(np.float64, copy=False)
+    return lp.transpose(1, 0, 2) if batch_first else lp
 
-    `mean` divides each sample's loss by its target length, then averages.
-    The gradient returned is with respect to the log-probabilities, i.e.
-    -gamma scaled by the reduction; chained through a log-softmax it gives
-    softmax - gamma.
+
+def _as_lengths(lengths, name: str) -> np.ndarray:
+    if isinstance(lengths, torch.Tensor):
+        lengths = lengths.detach().cpu().numpy()
+    arr = np.asarray(lengths)
+    if arr.dtype.kind not in "iu":
+        raise InputError(f"{name} must be integers")
+    return arr.astype(np.int64).reshape(-1)
+
+
+def ctc_loss_batch(log_probs, targets, input_lengths, target_lengths=None, *, blank: int = 0,
+                   batch_first: bool = False, zero_infinity: bool = False,
+                   with_grad: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per-sample CTC negative log-likelihoods and their gradients for a padded batch.
+
+    `log_probs` is (T, B, K), or (B, T, K) with `batch_first`, of
+    log_softmax outputs (numpy or torch; computed in float64). `targets` is a
+    padded (B, Lmax) array, torch's concatenated 1-D layout (with
+    `target_lengths`), or a list of label sequences. Frames at or beyond a
+    sample's input length are ignored.
+
+    Returns `(loss, grad)`: `loss` (B,) is -log p(target | x), inf when the
+    target cannot be emitted in the sample's frames (it needs one frame per
+    label plus one per repeated neighbour) or 0 there with `zero_infinity`;
+    `grad` (same layout as `log_probs`) is the closed-form dL_b/dlogits =
+    softmax - gamma per sample, zero on padded frames, NaN for infeasible
+    samples (as torch) or zero with `zero_infinity`. NaN log-probabilities
+    give a NaN loss (as torch), so a trainer can report divergence. Source:
+    Graves et al. 2006, eq. 5-16.
     """
-    res = forward_backward(log_probs, targets, input_lengths, target_lengths, blank)
-    losses = -res.log_likelihood
-    grad = -res.gamma  # (T, B, K)
-    T = grad.shape[0]
-    in_range = (np.arange(T)[:, None] < np.asarray(input_lengths)[None, :])[..., None]
+    lp = _as_tbk(log_probs, batch_first)
+    T, B, K = lp.shape
+    il = _as_lengths(input_lengths, "input_lengths")
+    padded, tl = _pad_targets(targets, None if target_lengths is None else _as_lengths(target_lengths,
+                                                                                        "target_lengths"), B)
+    _check(lp, padded, il, tl, blank)
+    lat = _lattice(lp, padded, il, tl, blank)
+    loss = lat.nll.copy()
+    # NaN (a diverged network) is not infeasibility: it stays NaN, as in torch.
+    infeasible = loss == np.inf
     if zero_infinity:
-        bad = ~np.isfinite(losses)
-        losses = np.where(bad, 0.0, losses)
-        grad = np.where(bad[None, :, None], 0.0, grad)
-    grad = grad * in_range
-    tl = np.maximum(np.asarray(target_lengths, dtype=np.float64), 1.0)
-    if reduction == "none":
-        return losses, grad
-    if reduction == "sum":
-        return losses.sum(), grad
-    if reduction == "mean":
-        B = len(losses)
-        return (losses / tl).mean(), grad / (tl[None, :, None] * B)
-    raise ValueError(f"unknown reduction {reduction!r}")
+        loss[infeasible] = 0.0
+    if not with_grad:
+        return loss, None
+    grad = np.exp(lp) - _class_posteriors(lat, K)
+    grad[~lat.frame_ok] = 0.0
+    if zero_infinity:
+        grad[:, infeasible] = 0.0
+    return loss, (grad.transpose(1, 0, 2) if batch_first else grad)
 
 
-def logits_gradient(logits: np.ndarray, targets, input_lengths, target_lengths, blank: int = 0) -> np.ndarray:
-    """The closed form dL/dlogits = softmax - gamma (per-sample sum reduction)."""
-    logits = np.asarray(logits, dtype=np.float64)
-    m = logits.max(axis=-1, keepdims=True)
-    log_probs = logits - m - np.log(np.exp(logits - m).sum(axis=-1, keepdims=True))
-    res = forward_backward(log_probs, targets, input_lengths, target_lengths, blank)
-    T = logits.shape[0]
-    in_range = (np.arange(T)[:, None] < np.asarray(input_lengths)[None, :])[..., None]
-    return (np.exp(log_probs) - res.gamma) * in_range
+# ----------------------------------------------------------------------------
+# One sequence: the quantities the alignment views plot
 
 
-def posteriors(log_probs_tk: np.ndarray, target, blank: int = 0) -> np.ndarray:
-    """Per-frame posteriors (T, K) of one target on one (T, K) input: what the alignment view plots."""
-    lp = np.asarray(log_probs_tk, dtype=np.float64)[:, None, :]
-    res = forward_backward(lp, [list(target)], [lp.shape[0]], [len(target)], blank)
-    return res.gamma[:, 0, :]
+def _single(log_probs, target, blank: int) -> tuple[_Lattice, np.ndarray]:
+    lp = np.asarray(log_probs, dtype=np.float64)
+    if lp.ndim != 2:
+        raise InputError(f"log-probabilities of one sequence must be (T, K), got shape {lp.shape}")
+    tgt = np.asarray(target, dtype=np.int64).reshape(1, -1)
+    il, tl = np.array([lp.shape[0]]), np.array([tgt.shape[1]])
+    _check(lp[:, None, :], tgt, il, tl, blank)
+    return _lattice(lp[:, None, :], tgt, il, tl, blank), lp
 
 
-def torch_ctc_loss_fn():
-    """A torch autograd Function computing the CTC loss (and its gradient) with this numpy code."""
-    import torch
-
-    class NumpyCTCLoss(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
-                    zero_infinity=False):
-            loss, grad = ctc_loss(log_probs.detach().cpu().double().numpy(), _targets_2d(targets, target_lengths),
-                                  input_lengths.cpu().numpy(), target_lengths.cpu().numpy(), blank,
-                                  reduction, zero_infinity)
-            ctx.save_for_backward(torch.as_tensor(grad, dtype=log_probs.dtype))
-            return torch.as_tensor(loss, dtype=log_probs.dtype)
-
-        @staticmethod
-        def backward(ctx, grad_output):
-            (grad,) = ctx.saved_tensors
-            if grad_output.dim() == 0:
-                return grad * grad_output, None, None, None, None, None, None
-            return grad * grad_output[None, :, None], None, None, None, None, None, None
-
-    return NumpyCTCLoss
+def ctc_alpha(log_probs: np.ndarray, target: Sequence[int], blank: int = 0) -> np.ndarray:
+    """Log forward variables alpha (T, 2L+1) of one (T, K) sequence (Graves et al. 2006, eq. 5-7)."""
+    return _single(log_probs, target, blank)[0].alpha[:, 0].copy()
 
 
-def _targets_2d(targets, target_lengths) -> np.ndarray:
-    t = targets.cpu().numpy()
-    if t.ndim == 2:
-        return t
-    lengths = target_lengths.cpu().numpy()
-    return _pad(np.split(t, np.cumsum(lengths)[:-1]))
+def ctc_beta(log_probs: np.ndarray, target: Sequence[int], blank: int = 0) -> np.ndarray:
+    """Log backward variables beta (T, 2L+1), including frame t's emission (Graves et al. 2006, eq. 10-11)."""
+    return _single(log_probs, target, blank)[0].beta[:, 0].copy()
 
 
-def numpy_ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
-                   zero_infinity=False):
-    """Drop-in for torch.nn.functional.ctc_loss computed by the numpy implementation."""
-    return torch_ctc_loss_fn().apply(log_probs, targets, input_lengths, target_lengths, blank, reduction,
-                                     zero_infinity)
+def ctc_loss(log_probs: np.ndarray, target: Sequence[int], blank: int = 0) -> float:
+    """-log p(target | x) for one (T, K) sequence of log-probabilities; inf if infeasible (Graves 2006, eq. 8)."""
+    return float(_single(log_probs, target, blank)[0].nll[0])
+
+
+def ctc_state_posteriors(log_probs: np.ndarray, target: Sequence[int], blank: int = 0) -> np.ndarray:
+    """P(extended state s at frame t | target, x) as (T, 2L+1); each frame sums to 1 (NaN if infeasible)."""
+    lat, _ = _single(log_probs, target, blank)
+    return np.exp(_log_state_posteriors(lat)[:, 0])
+
+
+def ctc_posteriors(log_probs: np.ndarray, target: Sequence[int], blank: int = 0) -> np.ndarray:
+    """gamma (T, K): P(class k emitted at frame t | target, x); each frame sums to 1 (Graves 2006, eq. 14)."""
+    lat, lp = _single(log_probs, target, blank)
+    return _class_posteriors(lat, lp.shape[1])[:, 0]
+
+
+def ctc_grad_logits(log_probs: np.ndarray, target: Sequence[int], blank: int = 0) -> np.ndarray:
+    """dL/dlogits (T, K) = softmax - gamma, for log_probs = log_softmax(logits) (Graves 2006, eq. 16)."""
+    lat, lp = _single(log_probs, target, blank)
+    return np.exp(lp) - _class_posteriors(lat, lp.shape[1])[:, 0]
+
+
+# ----------------------------------------------------------------------------
+# Torch autograd bridge
+
+
+class NumpyCTCLoss(torch.autograd.Function):
+    """CTC loss computed in numpy, usable wherever `torch.nn.functional.ctc_loss` is.
+
+    forward(log_probs (T, B, K), targets, input_lengths, target_lengths,
+    blank, reduction, zero_infinity). The gradient handed back for
+    `log_probs` is the closed form softmax - gamma (scaled by the
+    reduction), exactly what torch's own ctc_loss returns: it assumes
+    `log_probs` come from log_softmax, whose backward maps it to the same
+    gradient on the logits.
+    """
+
+    @staticmethod
+    def forward(ctx, log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
+                zero_infinity=False):
+        if reduction not in REDUCTIONS:
+            raise InputError(f"unknown reduction {reduction!r}", hint=f"use one of {', '.join(REDUCTIONS)}")
+        need_grad = ctx.needs_input_grad[0]
+        loss, grad = ctc_loss_batch(log_probs, targets, input_lengths, target_lengths, blank=blank,
+                                    zero_infinity=zero_infinity, with_grad=need_grad)
+        tl = _as_lengths(target_lengths, "target_lengths") if target_lengths is not None else None
+        if tl is None:
+            tl = _pad_targets(targets, None, log_probs.shape[1])[1]
+        if reduction == "mean":
+            scale = 1.0 / (np.maximum(tl, 1) * len(loss))
+        else:
+            scale = np.ones(len(loss))
+        out = (loss * scale).sum() if reduction != "none" else loss
+        if need_grad:
+            ctx.save_for_backward(torch.from_numpy(grad * scale[None, :, None]).to(log_probs.dtype))
+        ctx.reduction = reduction
+        return torch.as_tensor(out, dtype=log_probs.dtype, device=log_probs.device)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (grad,) = ctx.saved_tensors
+        if ctx.reduction == "none":
+            grad = grad * grad_out.to(grad.dtype)[None, :, None]
+        else:
+            grad = grad * grad_out.to(grad.dtype)
+        return grad.to(grad_out.device), None, None, None, None, None, None
+
+
+def numpy_ctc_loss(log_probs: torch.Tensor, targets, input_lengths, target_lengths, blank: int = 0,
+                   reduction: str = "mean", zero_infinity: bool = False) -> torch.Tensor:
+    """Drop-in for `torch.nn.functional.ctc_loss` (same arguments, (T, B, K) input) computed in numpy.
+
+    `mean` divides each loss by its target length (at least 1) and averages
+    over the batch; `sum` adds; `none` returns the (B,) losses.
+    """
+    return NumpyCTCLoss.apply(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity)
