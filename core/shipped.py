@@ -25,3 +25,21 @@ def shipped_models() -> list[dict]:
                 card = {}
         out.append({"name": d.name, "path": d, "kind": card.get("kind", "?"), "card": card})
     return out
+
+
+def available_checkpoints(kind: str) -> list[tuple[str, Path]]:
+    """(label, path) of every shipped model and finished-or-running run of `kind`, shipped first.
+
+    `kind` is "reader" or "classifier"; a shipped model's kind comes from its
+    card, a run's from its config.json.
+    """
+    from core.runs import read_json, runs_root
+
+    out = [(f"shipped: {m['name']}", m["path"]) for m in shipped_models() if m["kind"] == kind]
+    root = runs_root()
+    if root.is_dir():
+        for d in sorted(root.iterdir(), reverse=True):
+            config = read_json(d / "config.json") or {}
+            if d.is_dir() and config.get("kind") == kind and (d / "best.pt").exists():
+                out.append((f"run: {d.name}", d))
+    return out

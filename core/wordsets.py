@@ -97,3 +97,13 @@ def compose_from_writer(word: str, letters: dict[str, list], rng: np.random.Gene
     """Compose `word` from one writer's letters (each letter drawn at random among that writer's)."""
     chosen = [(ch, letters[ch][rng.integers(len(letters[ch]))]) for ch in word]
     return compose_word(chosen, rng)[0]
+
+
+def default_lexicon(ckpt: dict) -> list[str]:
+    """A reader's default lexicon: its vocabulary for the seed protocol, else English plus its eval words."""
+    data = ckpt.get("data") or {}
+    if data.get("source") == "seed" or "".join(ckpt.get("alphabet", [])) == "coltinmaeu":
+        from core.datasets import SEED_VOCAB
+
+        return list(SEED_VOCAB)
+    return lexicon_for(data.get("eval_vocabulary", []))

@@ -1,0 +1,100 @@
+"""Draw: write a word with the mouse and see the reader read it after every stroke."""
+import streamlit as st
+
+from core.errors import InputError
+from core.inkio import ink_from_canvas
+from core.reading import read_drawing
+from core.shipped import available_checkpoints
+from dashboard.models import cached_classifier, cached_reader, default_lexicon, lexicon_from_text
+from dashboard.plots import heatmap_figure, ink_figure
+
+st.title("Draw")
+st.caption("Write a word on the canvas. After every stroke the reader decodes it three ways: greedy "
+           "(best path), prefix beam search, and the best word of a lexicon by CTC likelihood.")
+
+readers = available_checkpoints("reader")
+if not readers:
+    st.error("No reader checkpoint was found.", icon="🚫")
+    st.info("Train one on the Train page, or restore the shipped models in `checkpoints/`.")
+    st.stop()
+labels = [label for label, _ in readers]
+default = next((i for i, (label, _) in enumerate(readers) if "reader-az" in label), 0)
+choice = st.selectbox("Reader", labels, index=default, key="draw_reader",
+                      help="reader-az reads lowercase a-z handwriting; reader-seed knows seed 001's ten letters")
+path = dict(readers)[choice]
+try:
+    reader, ckpt = cached_reader(str(path))
+except InputError as exc:
+    st.error(f"{exc.message}", icon="🚫")
+    st.caption(exc.hint or "")
+    st.stop()
+
+from streamlit_drawable_canvas import st_canvas  # noqa: E402  (needs a running Streamlit server)
+
+left, right = st.columns([3, 2])
+with left:
+    canvas = st_canvas(stroke_width=4, stroke_color="#111", background_color="#fff", height=260, width=720,
+                       drawing_mode="freedraw", key="draw_canvas", update_streamlit=True)
+with right:
+    use_lexicon = st.toggle("Decode with a lexicon", value=True, key="draw_use_lexicon")
+    lex_default = default_lexicon(ckpt)
+    lex_text = st.text_area(f"Lexicon ({len(lex_default):,} words by default; one per line)",
+                            value="\n".join(lex_default), height=120, key="draw_lexicon",
+                            disabled=not use_lexicon)
+    beam_width = st.slider("Beam width", 1, 32, 10, key="draw_beam")
+
+json_data = canvas.json_data if canvas is not None else None
+try:
+    ink = ink_from_canvas(json_data) if json_data else []
+except InputError as exc:
+    st.error(f"The drawing could not be read: {exc}")
+    st.stop()
+if sum(len(s) for s in ink) < 2:
+    st.info("Draw a word above (lowercase letters). Use the canvas toolbar to undo or clear.", icon="✍️")
+    st.stop()
+
+lexicon = lexicon_from_text(lex_text) if use_lexicon else None
+try:
+    reading = read_drawing(reader, ink, lexicon, beam_width)
+except InputError as exc:
+    st.error(exc.message)
+    st.caption(exc.hint or "")
+    st.stop()
+
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Greedy", reading.greedy or "∅")
+c2.metric("Beam", reading.beam[0][0] if reading.beam and reading.beam[0][0] else "∅")
+c3.metric("Lexicon", reading.lexicon[0][0] if reading.lexicon else ("off" if not use_lexicon else "∅"))
+c4.metric("Confidence", f"{reading.confidence:.0%}", help="geometric mean of the best class's probability per frame")
+st.markdown(f"<div data-testid='draw-result'>read as: <b>{reading.best_text}</b></div>", unsafe_allow_html=True)
+if reading.downsampled:
+    st.warning("The drawing had more than 20,000 points; it was downsampled (every stroke kept).")
+
+with st.expander("Alternatives"):
+    a, b = st.columns(2)
+    a.dataframe({"beam": [t for t, _ in reading.beam], "log p": [round(s, 2) for _, s in reading.beam]},
+                hide_index=True)
+    if reading.lexicon:
+        b.dataframe({"lexicon": [t for t, _ in reading.lexicon], "log p": [round(s, 2) for _, s in reading.lexicon]},
+                    hide_index=True)
+
+left, right = st.columns(2)
+left.plotly_chart(ink_figure(reading.model_ink, "The ink as the model sees it (normalised)", height=300),
+                  key="draw_model_ink")
+probs = __import__("numpy").exp(reading.log_probs.T)
+names = ["blank"] + reading.alphabet[1:]
+right.plotly_chart(heatmap_figure(probs, names, "Softmax per frame", colorbar="p", height=300 + 6 * len(names),
+                                  zmin=0, zmax=1), key="draw_heatmap")
+
+if len(reading.greedy) <= 1:
+    classifiers = available_checkpoints("classifier")
+    if classifiers:
+        try:
+            clf = cached_classifier(str(classifiers[0][1]))
+            top = clf.classify_ink(ink, 5)
+            st.subheader("As a single letter")
+            st.caption(f"{classifiers[0][0]}: the character classifier's top five")
+            st.dataframe({"letter": [c for c, _ in top], "probability": [round(p, 3) for _, p in top]},
+                         hide_index=True)
+        except InputError as exc:
+            st.warning(f"The classifier could not read this drawing: {exc}")

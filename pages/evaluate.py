@@ -1,0 +1,133 @@
+"""Evaluate: where a model fails — per-word tables, confusions and the worst samples."""
+import pandas as pd
+import streamlit as st
+
+from core.errors import InputError
+from core.evaluation import evaluate_reader, misclassified, reader_confusion, reader_eval_data, worst_samples
+from core.shipped import available_checkpoints
+from dashboard.models import cached_classifier, cached_reader, default_lexicon
+from dashboard.plots import confusion_figure, ink_figure
+
+st.title("Evaluate")
+kind = st.radio("Model", ["reader", "classifier"], horizontal=True, key="eval_kind",
+                format_func=lambda k: {"reader": "Word reader", "classifier": "Character classifier"}[k])
+choices = available_checkpoints(kind)
+if not choices:
+    st.info(f"No {kind} checkpoint yet: train one on the Train page.")
+    st.stop()
+label = st.selectbox("Checkpoint", [c for c, _ in choices], key=f"eval_ckpt_{kind}")
+path = str(dict(choices)[label])
+
+
+@st.cache_resource(max_entries=4, show_spinner="Preparing the evaluation data…")
+def eval_data(path: str):
+    reader, _ = cached_reader(path)
+    return reader_eval_data(reader)
+
+
+@st.cache_data(max_entries=16, show_spinner="Decoding every evaluation sample…")
+def reader_result(path: str, decoder: str, beam_width: int):
+    reader, ckpt = cached_reader(path)
+    data = eval_data(path)
+    lexicon = data.lexicon if decoder == "lexicon" else None
+    return evaluate_reader(reader, data.eval_sets, decoder, lexicon, beam_width)
+
+
+if kind == "reader":
+    c1, c2 = st.columns(2)
+    decoder = c1.radio("Decoder", ["greedy", "beam", "lexicon"], horizontal=True, key="eval_decoder")
+    beam = c2.slider("Beam width", 1, 32, 10, key="eval_beam", disabled=decoder != "beam")
+    try:
+        reader, ckpt = cached_reader(path)
+        result = reader_result(path, decoder, beam)
+        data = eval_data(path)
+    except InputError as exc:
+        st.error(exc.message)
+        st.caption(exc.hint or "")
+        st.stop()
+    st.subheader("Summary per split")
+    summary = pd.DataFrame([{"split": s, **v} for s, v in result["splits"].items()] +
+                           [{"split": "all", **{k: result[k] for k in ("n", "cer", "corpus_cer", "word_acc")}}])
+    st.dataframe(summary, hide_index=True, column_config={
+        "cer": st.column_config.NumberColumn("CER (mean per sample)", format="%.3f"),
+        "corpus_cer": st.column_config.NumberColumn("corpus CER", format="%.3f"),
+        "word_acc": st.column_config.NumberColumn("word accuracy", format="%.3f")})
+
+    st.subheader("Per word")
+    table = pd.DataFrame(result["per_word"])
+    f1, f2 = st.columns(2)
+    splits = f1.multiselect("Splits", sorted(table["split"].unique()), default=sorted(table["split"].unique()),
+                            key="eval_splits")
+    query = f2.text_input("Filter words containing", key="eval_query")
+    shown = table[table["split"].isin(splits) & table["word"].str.contains(query, regex=False)]
+    st.dataframe(shown.sort_values("cer", ascending=False), hide_index=True, width="stretch", column_config={
+        "cer": st.column_config.ProgressColumn("CER", min_value=0.0, max_value=1.0, format="%.3f"),
+        "word_acc": st.column_config.ProgressColumn("word accuracy", min_value=0.0, max_value=1.0, format="%.2f")})
+
+    st.subheader("Character confusion")
+    st.caption("Predictions aligned to targets by edit distance; ∅ marks insertions (row) and deletions (column).")
+    labels, counts = reader_confusion(result["predictions"], reader.alphabet)
+    st.plotly_chart(confusion_figure(counts, labels, title="Character confusion (true × predicted)"),
+                    key="eval_char_confusion")
+
+    st.subheader("Worst samples")
+    worst = worst_samples(result["predictions"], data.eval_sets, 8)
+    if not worst:
+        st.success("Every sample is read correctly.")
+    cols = st.columns(4)
+    for i, row in enumerate(worst):
+        cols[i % 4].plotly_chart(ink_figure(row["ink"], f"'{row['target']}' → '{row['pred']}' (CER {row['cer']:.2f})",
+                                            order=False, height=200), key=f"eval_worst_{i}")
+else:
+    from core.chardata import char_splits
+    from core.train_classifier import evaluate_classifier
+
+    @st.cache_data(max_entries=8, show_spinner="Classifying the test split…")
+    def classifier_result(path: str):
+        clf = cached_classifier(path)
+        cfg = clf.config
+        splits = char_splits(cfg.data, cfg.seed, cfg.per_class, cfg.n_points)
+        return evaluate_classifier(clf, splits.X["test"], splits.y["test"])
+
+    try:
+        res = classifier_result(path)
+    except InputError as exc:
+        st.error(exc.message)
+        st.caption(exc.hint or "")
+        st.stop()
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Test accuracy", f"{res['accuracy']:.1%}")
+    c2.metric("Top-5", f"{res['top5']:.1%}")
+    c3.metric("Test samples", res["n"])
+    n1, n2 = st.columns(2)
+    normalise = n1.toggle("Row-normalised (%)", value=True, key="eval_cm_norm")
+    hide = n2.slider("Hide cells below", 0.0, 20.0 if normalise else 20.0, 2.0 if normalise else 1.0, 0.5,
+                     key="eval_cm_hide", help="percent when row-normalised, else counts")
+    import numpy as np
+
+    st.plotly_chart(confusion_figure(np.array(res["confusion"]), res["classes"], normalise, hide,
+                                     title="Confusion matrix (true × predicted)"), key="eval_cm")
+    report = pd.DataFrame(res["report"]).T.reset_index(names="class")
+    left, right = st.columns(2)
+    left.markdown("**Classification report**")
+    left.dataframe(report, hide_index=True, height=400)
+    right.markdown("**Per-class accuracy**")
+    right.dataframe(pd.DataFrame({"class": list(res["per_class"]), "accuracy": list(res["per_class"].values())}),
+                    hide_index=True, height=400, column_config={"accuracy": st.column_config.ProgressColumn(
+                        "accuracy", min_value=0.0, max_value=1.0, format="%.2f")})
+    st.subheader("Misclassified samples")
+    bad = misclassified(res["y_true"], res["y_pred"], 12)
+    st.caption(f"{len([1 for t, p in zip(res['y_true'], res['y_pred']) if t != p])} of {res['n']} test samples "
+               "are misclassified; the features are drawn as their (x, y) channels.")
+    if bad:
+        clf = cached_classifier(path)
+        cfg = clf.config
+        X = char_splits(cfg.data, cfg.seed, cfg.per_class, cfg.n_points).X["test"]
+        cols = st.columns(6)
+        for j, i in enumerate(bad):
+            f = X[i]
+            starts = list(np.flatnonzero(f[:, 4] > 0.5)) + [len(f)]
+            ink = [f[a:b, :2] for a, b in zip(starts[:-1], starts[1:]) if b > a]
+            cols[j % 6].plotly_chart(ink_figure(ink, f"{res['y_true'][i]} → {res['y_pred'][i]}", order=False,
+                                                height=160, compact=True), key=f"eval_mis_{j}",
+                                     config={"displayModeBar": False}, width="content")
