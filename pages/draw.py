@@ -31,17 +31,15 @@ except InputError as exc:
 
 from streamlit_drawable_canvas import st_canvas  # noqa: E402  (needs a running Streamlit server)
 
-left, right = st.columns([3, 2])
-with left:
-    canvas = st_canvas(stroke_width=4, stroke_color="#111", background_color="#fff", height=260, width=720,
-                       drawing_mode="freedraw", key="draw_canvas", update_streamlit=True)
-with right:
-    use_lexicon = st.toggle("Decode with a lexicon", value=True, key="draw_use_lexicon")
-    lex_default = default_lexicon(ckpt)
-    lex_text = st.text_area(f"Lexicon ({len(lex_default):,} words by default; one per line)",
-                            value="\n".join(lex_default), height=120, key="draw_lexicon",
-                            disabled=not use_lexicon)
-    beam_width = st.slider("Beam width", 1, 32, 10, key="draw_beam")
+canvas = st_canvas(stroke_width=4, stroke_color="#111", background_color="#fff", height=240, width=860,
+                   drawing_mode="freedraw", key="draw_canvas", update_streamlit=True)
+o1, o2 = st.columns([1, 2])
+use_lexicon = o1.toggle("Decode with a lexicon", value=True, key="draw_use_lexicon")
+beam_width = o2.slider("Beam width", 1, 32, 10, key="draw_beam")
+lex_default = default_lexicon(ckpt)
+with st.expander(f"Lexicon ({len(lex_default):,} words by default; edit freely, one word per line)"):
+    lex_text = st.text_area("Lexicon", value="\n".join(lex_default), height=160, key="draw_lexicon",
+                            disabled=not use_lexicon, label_visibility="collapsed")
 
 json_data = canvas.json_data if canvas is not None else None
 try:

@@ -1,0 +1,59 @@
+"""`sweep`: a grid of options times seeds, each an ordinary run, summarised in sweep.csv."""
+from __future__ import annotations
+
+from core.sweep import parse_grid, plan, run_sweep
+
+
+def register(commands, train_models) -> None:
+    p = commands.add_parser("sweep", help="run a grid of options x seeds as ordinary runs")
+    p.add_argument("model", choices=("reader", "classifier"))
+    p.add_argument("--preset", default="fast")
+    p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a fixed option for every run")
+    p.add_argument("--seeds", default="0", help="comma-separated seeds, e.g. 0,1,2")
+    p.add_argument("--out", required=True, help="sweep folder (runs/ and sweep.csv)")
+    p.add_argument("--executor", choices=("local", "ray"), default="local")
+    p.add_argument("--address", default=None, help="Ray cluster address (default: start or join a local one)")
+    p.add_argument("--workers", type=int, default=None, help="local parallel runs (default: one per core)")
+    p.set_defaults(func=_sweep)
+    register_research(commands)
+
+
+def _sweep(args) -> int:
+    from core.errors import InputError
+
+    try:
+        seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+    except ValueError as exc:
+        raise InputError(f"--seeds {args.seeds!r}: expected integers like 0,1,2") from exc
+    fixed = {k: v[0] for k, v in parse_grid(args.set).items()}
+    specs = plan(args.model, args.preset, parse_grid(args.grid), seeds, fixed)
+    print(f"{len(specs)} runs -> {args.out}", flush=True)
+    rows = run_sweep(specs, args.out, args.executor, args.address, args.workers,
+                     progress=lambda r: print(f"done {r['run']}: {r.get('state')} {r.get('seconds')}s", flush=True))
+    print(f"wrote {args.out}/sweep.csv ({len(rows)} rows)")
+    return 0
+
+
+def register_research(commands) -> None:
+    p = commands.add_parser("research", help="run one of seed 001's open questions as a sweep")
+    p.add_argument("question", help="bidirectional | hidden | seeds | compositional | timing")
+    p.add_argument("--small", action="store_true", help="one seed (the Research page's rerun)")
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--out", default=None)
+    p.set_defaults(func=_research)
+
+
+def _research(args) -> int:
+    from core.research import run_question, timing_table
+
+    if args.question == "timing":
+        rows = timing_table(args.out)
+        for r in rows:
+            print(r)
+        return 0
+    rows = run_question(args.question, args.out, args.small, args.epochs, args.workers,
+                        progress=lambda r: print(f"done {r['run']}: {r.get('state')} {r.get('seconds')}s", flush=True))
+    print(f"{len(rows)} runs")
+    return 0

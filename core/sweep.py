@@ -1,0 +1,175 @@
+"""Sweeps: every combination of a grid of options, times seeds, as ordinary runs.
+
+Each run gets its own run folder under `<out>/runs/<name>/` and is an
+ordinary training run (config.json, metrics.csv, best.pt...). `sweep.csv`
+holds one row per run: the swept values, the seed, the final figures and
+the wall time. A sweep resumes: a run whose folder already says
+"finished" is read back, not repeated. Runs execute locally (at most one
+per CPU core, each on one thread) or as tasks of an existing Ray cluster:
+the same `run_one` function and its result dict travel either way.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Callable
+
+from core.atomic import write_text
+from core.errors import InputError
+
+KINDS = ("reader", "classifier")
+
+
+def parse_grid(items: list[str]) -> dict[str, list]:
+    """["hidden=8,16", "bidirectional=true,false"] -> {"hidden": [8, 16], "bidirectional": [True, False]}."""
+    grid: dict[str, list] = {}
+    for item in items:
+        key, sep, values = item.partition("=")
+        if not sep or not key or not values:
+            raise InputError(f"--grid {item!r}: expected KEY=V1,V2,...")
+        grid[key.strip().replace("-", "_")] = [_value(v.strip()) for v in values.split(",") if v.strip()]
+    return grid
+
+
+def _value(text: str):
+    low = text.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def run_name(values: dict, seed: int) -> str:
+    parts = [f"{k}-{v}" for k, v in values.items()] + [f"seed-{seed}"]
+    return "_".join(parts).replace("/", "-").replace(":", "-")
+
+
+def plan(kind: str, preset: str, grid: dict[str, list], seeds: list[int], fixed: dict | None = None) -> list[dict]:
+    """Every run of the sweep as a plain spec dict (validated before anything starts)."""
+    if kind not in KINDS:
+        raise InputError(f"unknown model kind {kind!r}", "sweep reader or classifier")
+    config_of = _preset_fn(kind)
+    specs = []
+    keys = list(grid)
+    for combo in itertools.product(*(grid[k] for k in keys)) if keys else [()]:
+        values = dict(zip(keys, combo))
+        for seed in seeds:
+            overrides = {**(fixed or {}), **values, "seed": seed, "threads": 1}
+            config_of(preset, **overrides)  # raises InputError on an unknown key or a bad value
+            specs.append({"kind": kind, "preset": preset, "overrides": overrides, "values": values, "seed": seed,
+                          "name": run_name(values, seed)})
+    return specs
+
+
+def _preset_fn(kind: str) -> Callable:
+    if kind == "reader":
+        from core.reader import preset
+    else:
+        from core.classifier import preset
+    return preset
+
+
+def _final_figures(kind: str, run_dir: Path) -> dict:
+    from core.runs import read_metrics
+
+    df = read_metrics(run_dir)
+    if not len(df):
+        return {}
+    last = df.iloc[-1].to_dict()
+    if kind == "reader":
+        keys = ("invocab_cer", "invocab_word_acc", "heldout_cer", "heldout_word_acc")
+    else:
+        keys = ("val_acc", "train_acc")
+    out = {k: float(last[k]) for k in keys if k in last}
+    out["epochs"] = int(last["epoch"])
+    return out
+
+
+def run_one(spec: dict, out: str) -> dict:
+    """Train one run of a sweep in this process; returns its sweep.csv row.
+
+    This is the function that travels to Ray workers: plain dict in, plain dict out.
+    """
+    from core.runs import RunFolder, read_status
+
+    run_dir = Path(out) / "runs" / spec["name"]
+    status = read_status(run_dir) if run_dir.exists() else {}
+    if status.get("state") == "finished" and (run_dir / "sweep_row.json").exists():
+        import json
+
+        return json.loads((run_dir / "sweep_row.json").read_text())
+    t0 = time.perf_counter()
+    cfg = _preset_fn(spec["kind"])(spec["preset"], **spec["overrides"])
+    run = RunFolder(run_dir)
+    if spec["kind"] == "reader":
+        from core.train_reader import train_reader as train
+    else:
+        from core.train_classifier import train_classifier as train
+    result = train(cfg, run)
+    row = {**spec["values"], "seed": spec["seed"], "run": spec["name"], "state": result["state"],
+           **_final_figures(spec["kind"], run_dir), "seconds": round(time.perf_counter() - t0, 2)}
+    if spec["kind"] == "reader" and result.get("checkpoint") is not None:
+        from core.reader import n_parameters, load_reader
+
+        row["parameters"] = n_parameters(load_reader(result["checkpoint"]).model)
+    if spec["kind"] == "classifier" and "test" in result:
+        row["test_acc"] = result["test"]["accuracy"]
+    from core.atomic import write_json
+
+    write_json(run_dir / "sweep_row.json", row)
+    return row
+
+
+def write_table(rows: list[dict], path: Path) -> None:
+    columns: list[str] = []
+    for r in rows:
+        columns += [k for k in r if k not in columns]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    write_text(path, buf.getvalue())
+
+
+def run_sweep(specs: list[dict], out: str | Path, executor: str = "local", address: str | None = None,
+              workers: int | None = None, progress: Callable[[dict], None] | None = None) -> list[dict]:
+    """Run every spec (resuming finished ones) and write `<out>/sweep.csv`; rows come back in spec order."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows: list[dict | None] = [None] * len(specs)
+    if executor == "ray":
+        try:
+            import ray
+        except ImportError as exc:
+            raise InputError("the ray executor needs Ray", "pip install ray, or use --executor local") from exc
+        if not ray.is_initialized():
+            ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
+        remote = ray.remote(num_cpus=1)(run_one)
+        refs = [remote.remote(s, str(out)) for s in specs]
+        for i, ref in enumerate(refs):
+            rows[i] = ray.get(ref)
+            if progress:
+                progress(rows[i])
+    elif executor == "local":
+        workers = workers or os.cpu_count() or 1
+        with ProcessPoolExecutor(max_workers=min(workers, max(1, len(specs)))) as pool:
+            futures = [pool.submit(run_one, s, str(out)) for s in specs]
+            for i, f in enumerate(futures):
+                rows[i] = f.result()
+                if progress:
+                    progress(rows[i])
+                write_table([r for r in rows if r is not None], out / "sweep.csv")
+    else:
+        raise InputError(f"unknown executor {executor!r}", "use local or ray")
+    final = [r for r in rows if r is not None]
+    write_table(final, out / "sweep.csv")
+    return final

@@ -1,0 +1,79 @@
+"""Research: seed 001's open questions, answered by sweeps you can rerun."""
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from core.errors import InputError
+from core.research import QUESTIONS, RESEARCH_DIR, launch_small
+from dashboard.research_text import ANSWERS
+
+st.title("Research")
+st.caption("Seed 001 ended with open questions. Each is answered by a sweep of ordinary runs "
+           "(`python -m core sweep ...`); the figures below come from the shipped results in "
+           "`checkpoints/research/`, and each button reruns a small version live.")
+
+
+def load(name: str) -> pd.DataFrame | None:
+    f = RESEARCH_DIR / name / "sweep.csv"
+    return pd.read_csv(f) if f.exists() else None
+
+
+def figure(name: str, df: pd.DataFrame):
+    if name == "bidirectional":
+        g = df.groupby(["preset", "bidirectional"])[["invocab_cer", "heldout_cer"]].mean().reset_index()
+        g = g.melt(["preset", "bidirectional"], var_name="split", value_name="CER")
+        return px.bar(g, x="preset", y="CER", color="bidirectional", barmode="group", facet_col="split",
+                      title="Final CER, uni- vs bidirectional (mean over seeds)")
+    if name == "hidden":
+        g = df.groupby("hidden")[["invocab_cer", "heldout_cer", "parameters"]].mean().reset_index()
+        return px.line(g, x="hidden", y=["invocab_cer", "heldout_cer"], log_x=True, markers=True,
+                       hover_data=["parameters"], title="Final CER against hidden size (mean over seeds)",
+                       labels={"value": "CER", "hidden": "hidden units per direction"})
+    if name == "seeds":
+        return px.strip(df, x="preset", y=["invocab_cer", "heldout_cer"], title="Final CER of every seed",
+                        labels={"value": "CER"})
+    if name == "compositional":
+        g = df.groupby(["holdout_frac", "cut_fraction"])[["heldout_cer", "heldout_word_acc"]].mean().reset_index()
+        return px.line(g, x="holdout_frac", y="heldout_cer", color="cut_fraction", markers=True,
+                       title="Held-out CER against the held-out fraction, with and without letter cuts",
+                       labels={"holdout_frac": "held-out fraction of the vocabulary", "heldout_cer": "held-out CER"})
+    return None
+
+
+@st.fragment(run_every=2)
+def show_small(name: str) -> None:
+    small = load(name + "-small")
+    log = RESEARCH_DIR / f"{name}-small" / "log.txt"
+    if small is not None:
+        st.caption(f"Small rerun (one seed, 6 epochs): {len(small)} runs finished")
+        st.dataframe(small, hide_index=True)
+    elif log.exists():
+        st.caption("Small rerun started: " + (log.read_text()[-300:] or "waiting for the first run…"))
+
+
+for name, q in QUESTIONS.items():
+    with st.container(border=True):
+        st.subheader(q.title)
+        df = load(name)
+        if df is None:
+            st.info("No shipped results for this question yet; run the small version below.")
+        else:
+            st.plotly_chart(figure(name, df), key=f"research_fig_{name}")
+        st.markdown(ANSWERS.get(name, ""))
+        if st.button("Rerun a small version", key=f"research_run_{name}",
+                     help="one seed, 6 epochs, in the background; results appear below as runs finish"):
+            try:
+                launch_small(name)
+            except InputError as exc:
+                st.error(exc.message)
+        show_small(name)
+
+with st.container(border=True):
+    st.subheader("Where does the reader emit each letter?")
+    timing = RESEARCH_DIR / "timing.csv"
+    if timing.exists():
+        df = pd.read_csv(timing)
+        st.plotly_chart(px.bar(df, x="model", y=["within_letter", "in_last_fifth"], barmode="group",
+                               title="Share of letters emitted while drawn, and in the word's last fifth",
+                               labels={"value": "share of letters"}), key="research_timing")
+    st.markdown(ANSWERS.get("timing", ""))
