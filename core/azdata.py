@@ -57,7 +57,7 @@ def az_word_data(cfg):
     from core.train_reader import WordData
 
     aug = _natural_augment(cfg)
-    per_epoch = 400 * cfg.repeats
+    per_epoch = 300 * cfg.repeats
     synthetic_only = cfg.data == "synthetic"
     letters, real_words, test_words = {}, [], []
     if not synthetic_only:

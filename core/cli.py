@@ -14,7 +14,7 @@ import sys
 
 from core.errors import InputError
 
-COMMAND_MODULES = ("core.cli_data", "core.cli_reader", "core.cli_classifier")
+COMMAND_MODULES = ("core.cli_data", "core.cli_reader", "core.cli_classifier", "core.cli_sweep")
 EVALUATORS = {"reader": "core.cli_reader", "classifier": "core.cli_classifier"}
 
 
