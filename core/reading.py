@@ -45,11 +45,6 @@ def check_drawing(ink: Ink) -> Ink:
     return limit_points(ink)
 
 
-def sequence_confidence(log_probs: np.ndarray) -> float:
-    """Geometric mean over frames of the most likely class's probability (1: every frame certain)."""
-    return float(np.exp(np.asarray(log_probs).max(axis=1).mean()))
-
-
 def model_view(ink: Ink, encoding: str, spacing: float) -> Ink:
     """The ink rebuilt from the frames the model reads (normalised for display)."""
     frames = encode(ink, encoding, spacing)
@@ -65,10 +60,12 @@ def read_drawing(reader, ink: Ink, lexicon: list[str] | None = None, beam_width:
     alphabet = list(reader.alphabet)
     greedy = decoders.greedy_decode(lp, alphabet)
     beam = decoders.beam_decode(lp, alphabet, beam_width)[:top]
-    lex = decoders.lexicon_decode(lp, alphabet, lexicon, top=top) if lexicon else []
+    lex = decoders.lexicon_decode(lp, alphabet, decoders.build_lexicon(lexicon, alphabet), top=top) if lexicon else []
+    best = lex[0][0] if lex else (beam[0][0] if beam else greedy)
     cfg = reader.config
-    return Reading(lp, alphabet, greedy, beam, lex, sequence_confidence(lp), model_view(ink, cfg.encoding, cfg.spacing),
-                   n_points(ink), n_points(ink) < before, lp.argmax(axis=1))
+    return Reading(lp, alphabet, greedy, beam, lex, decoders.confidence(lp, best, alphabet),
+                   model_view(ink, cfg.encoding, cfg.spacing), n_points(ink), n_points(ink) < before,
+                   lp.argmax(axis=1))
 
 
 @dataclass

@@ -1,0 +1,110 @@
+"""Train: choose a model and a preset, set the options, start a background run and watch it learn."""
+import streamlit as st
+
+from core.errors import InputError
+from core.generator import AUGMENT_PARAMS
+from core.runs import launch_training, list_runs, progress, read_metrics, run_path, stop_run
+from dashboard.forms import config_widgets
+from dashboard.plots import curves_figure
+
+st.title("Train")
+st.caption("Runs are background processes of the command-line trainer (`python -m core train ...`) writing to "
+           "`checkpoints/runs/<id>/`. Leaving this page or closing the tab does not stop them.")
+st.session_state.setdefault("train_run", None)
+
+kind = st.radio("Model", ["reader", "classifier"], horizontal=True, key="train_kind",
+                format_func=lambda k: {"reader": "Word reader (BLSTM + CTC)",
+                                       "classifier": "Character classifier (CNN-BiLSTM)"}[k])
+if kind == "reader":
+    from core.reader import PRESETS, ReaderConfig
+else:
+    from core.classifier import PRESETS, ClassifierConfig as ReaderConfig  # noqa: N814 - same role
+
+c1, c2, c3, c4 = st.columns(4)
+preset_name = c1.selectbox("Preset", list(PRESETS), index=list(PRESETS).index("tiny") if "tiny" in PRESETS else 0,
+                           key=f"train_preset_{kind}")
+base = PRESETS[preset_name]
+data_options = ["seed", "unipen", "synthetic"] if kind == "reader" else ["synthetic", "unipen"]
+data = c2.selectbox("Data source", data_options, index=data_options.index(base.data) if base.data in data_options
+                    else 0, key=f"train_data_{kind}")
+seed = c3.number_input("Seed", 0, 100_000, int(base.seed), key=f"train_seed_{kind}")
+name = c4.text_input("Run name (optional)", key="train_name")
+
+with st.expander("Options", expanded=True):
+    values = config_widgets(base, f"train_{kind}_{preset_name}")
+augment = {}
+if kind == "reader":
+    with st.expander("Augmentation of the training words"):
+        cols = st.columns(5)
+        for i, (aname, (lo, hi, _d, step, text)) in enumerate(AUGMENT_PARAMS.items()):
+            augment[aname] = cols[i % 5].slider(aname, float(lo), float(hi), float(base.augment[aname]), float(step),
+                                                help=text, key=f"train_aug_{preset_name}_{aname}")
+
+
+def cli_args() -> list[str]:
+    """The options that differ from the preset, as command-line flags."""
+    chosen = {**values, "data": data, "seed": int(seed)}
+    args = ["--preset", preset_name]
+    for k, v in chosen.items():
+        if v == getattr(base, k):
+            continue
+        flag = "--" + k.replace("_", "-")
+        if isinstance(v, bool):
+            args.append(flag if v else "--no-" + k.replace("_", "-"))
+        else:
+            args += [flag, str(v)]
+    for k, v in augment.items():
+        if v != base.augment[k]:
+            args += ["--aug", f"{k}={v}"]
+    return args
+
+
+b1, b2, _ = st.columns([1, 1, 4])
+if b1.button("Start", type="primary", key="train_start"):
+    try:
+        ReaderConfig.from_dict({**base.to_dict(), **values, "data": data, "seed": int(seed)})
+        st.session_state["train_run"] = launch_training(kind, cli_args(), name or None)
+    except InputError as exc:
+        st.error(exc.message)
+        if exc.hint:
+            st.caption(exc.hint)
+
+
+@st.fragment(run_every=1.0)
+def live(run_id: str) -> None:
+    path = run_path(run_id)
+    p = progress(path)
+    state = p["state"]
+    st.markdown(f"**Run `{run_id}`** · state **{state}** · epoch {p['epoch']}/{p['total_epochs'] or '?'}"
+                + (f" · about {p['seconds_left']:.0f} s left" if p["seconds_left"] and state == "running" else ""))
+    st.progress(p["fraction"], text=p["message"] or state)
+    if state in ("running", "starting") and st.button("Stop", key=f"train_stop_{run_id}"):
+        stop_run(run_id)
+    if state in ("diverged", "failed", "interrupted"):
+        st.error(p["message"] or state)
+        log = path / "log.txt"
+        if log.exists() and state == "failed":
+            st.code(log.read_text()[-1500:])
+    df = read_metrics(path)
+    if len(df):
+        left, right = st.columns(2)
+        left.plotly_chart(curves_figure(df, "epoch", ["train_loss"] + (["val_loss"] if "val_loss" in df else []),
+                                        "Loss", "loss (per character for the reader)"), key="train_loss_chart")
+        if "invocab_cer" in df:
+            right.plotly_chart(curves_figure(df, "epoch", ["invocab_cer", "heldout_cer", "invocab_word_acc",
+                                                           "heldout_word_acc"], "CER and word accuracy per split",
+                                             "rate (0-1)"), key="train_cer_chart")
+        else:
+            right.plotly_chart(curves_figure(df, "epoch", ["train_acc", "val_acc"], "Accuracy", "accuracy (0-1)"),
+                               key="train_acc_chart")
+
+
+active = [r["id"] for r in list_runs() if r["state"] in ("running", "starting")]
+current = st.session_state["train_run"]
+options = list(dict.fromkeys(([current] if current else []) + active))
+if options:
+    st.divider()
+    shown = st.selectbox("Watching", options, key="train_watch") if len(options) > 1 else options[0]
+    live(shown)
+else:
+    st.info("No active run. Choose a preset (tiny takes seconds) and press Start.")

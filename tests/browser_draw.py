@@ -1,0 +1,64 @@
+"""Helpers for browser tests that draw on the Draw page's canvas with the mouse."""
+from __future__ import annotations
+
+import numpy as np
+
+IDLE = """() => {
+    const busy = document.querySelector('[data-testid="stStatusWidget"]')
+        || document.querySelector('[data-testid="stSkeleton"]');
+    const now = Date.now();
+    if (busy) { window.__idleSince = null; return false; }
+    window.__idleSince = window.__idleSince || now;
+    return now - window.__idleSince > 1200;
+}"""
+
+
+def wait_idle(page, timeout=120_000):
+    page.wait_for_function(IDLE, timeout=timeout, polling=200)
+
+
+def choose(page, label_text: str, option_text: str):
+    """Pick `option_text` in the selectbox labelled `label_text`."""
+    box = page.locator("[data-testid='stSelectbox']").filter(has_text=label_text).first
+    box.locator("[data-baseweb='select']").click()
+    page.get_by_role("option", name=option_text).first.click()
+    wait_idle(page)
+
+
+def clear_canvas(page):
+    page.locator("button[title*='Reset'], button[aria-label*='Reset'], button[title*='Clear'], "
+                 "button[aria-label*='Clear']").first.click()
+    wait_idle(page)
+
+
+def draw_ink(page, ink, margin=30):
+    """Scale `ink` (y up) into the canvas and draw it stroke by stroke with the mouse."""
+    canvas = page.locator("canvas.upper-canvas").first
+    if canvas.count() == 0:
+        canvas = page.locator("canvas").last
+    box = canvas.bounding_box()
+    pts = np.concatenate(ink)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    span = np.maximum(hi - lo, 1e-6)
+    scale = min((box["width"] - 2 * margin) / span[0], (box["height"] - 2 * margin) / span[1])
+    for stroke in ink:
+        xy = [(box["x"] + margin + (x - lo[0]) * scale, box["y"] + margin + (hi[1] - y) * scale) for x, y in stroke]
+        page.mouse.move(*xy[0])
+        page.mouse.down()
+        for q in xy[1:]:
+            page.mouse.move(*q, steps=2)
+        if len(xy) == 1:
+            page.mouse.move(xy[0][0] + 1, xy[0][1] + 1)
+        page.mouse.up()
+        page.wait_for_timeout(150)
+    wait_idle(page)
+
+
+def read_result(page) -> str:
+    text = page.locator("[data-testid='draw-result']").first.inner_text()
+    return text.split(":", 1)[1].strip()
+
+
+def read_metric(page, label: str) -> str:
+    m = page.locator("[data-testid='stMetric']").filter(has_text=label).first
+    return m.locator("[data-testid='stMetricValue']").inner_text().strip()

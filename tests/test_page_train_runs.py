@@ -1,0 +1,67 @@
+"""AppTest: a tiny run started from the Train page finishes and shows on the Runs page."""
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from core.runs import list_runs, read_status, run_path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def wait_finished(run_id, timeout=240):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        state = read_status(run_path(run_id))["state"]
+        if state not in ("starting", "running"):
+            return state
+        time.sleep(0.5)
+    raise AssertionError(f"run {run_id} did not finish in {timeout} s")
+
+
+def test_tiny_reader_run_from_the_train_page_appears_in_runs():
+    at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60).run()
+    assert not at.exception
+    assert at.selectbox(key="train_preset_reader").value == "tiny"
+    at.button(key="train_start").click().run()
+    assert not at.exception and not at.error
+    run_id = at.session_state["train_run"]
+    assert wait_finished(run_id) == "finished"
+    at.run()
+    assert any("finished" in m.value for m in at.markdown)
+    runs = AppTest.from_file(str(REPO / "pages" / "runs.py"), default_timeout=60).run()
+    assert not runs.exception
+    table = runs.dataframe[0].value
+    assert run_id in set(table["run"]) and table.set_index("run").loc[run_id, "state"] == "finished"
+
+
+def test_changed_options_reach_the_trainer():
+    at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60).run()
+    at.slider(key="train_reader_tiny_hidden").set_value(12).run()
+    at.button(key="train_start").click().run()
+    run_id = at.session_state["train_run"]
+    wait_finished(run_id)
+    import json
+
+    assert json.loads((run_path(run_id) / "config.json").read_text())["hidden"] == 12
+
+
+def test_more_runs_than_cores_are_refused_with_a_message():
+    import os
+
+    from core.runs import RunFolder, runs_root
+
+    for i in range(os.cpu_count() or 1):  # runs that look active: their pid (this test) is alive
+        RunFolder(runs_root() / f"busy-{i}").set_status("running", 1, "busy")
+    at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60).run()
+    at.button(key="train_start").click().run()
+    assert not at.exception
+    assert any("at most one run per CPU core" in e.value for e in at.error)
+    assert len(list_runs()) == (os.cpu_count() or 1)
+
+
+def test_classifier_options_come_from_its_presets():
+    at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60).run()
+    at.radio(key="train_kind").set_value("classifier").run()
+    assert not at.exception
+    assert at.selectbox(key="train_classifier_tiny_readout").value == "last"
