@@ -1,60 +1,78 @@
-"""Error metrics for word reading: edit distance, CER, word accuracy, edit alignments.
+"""Error metrics for word reading: edit distance, CER, word accuracy, edit alignments, confusions.
 
 CER follows seed 001's protocol: Levenshtein(pred, target) / len(target)
 per sample, averaged over samples; corpus CER is total edits over total
-target characters. An empty target has CER 0 for an empty prediction and
-len(pred) otherwise (every emitted character is an insertion).
+target characters. Edits are unit-cost insertions, deletions and
+substitutions (Levenshtein 1966; the dynamic programme of Wagner and
+Fischer 1974).
+
+Empty targets: a sample's CER divides by max(1, len(target)), so an empty
+target scores 0 for an empty prediction and len(pred) otherwise (every
+emitted character is an insertion). Corpus CER divides by max(1, total
+target characters) in the same way.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Hashable, Sequence
 
 import numpy as np
 
+from core.errors import InputError
+
 GAP = "∅"  # the insertion/deletion row and column of a character confusion matrix
 
-
-def _table(a: Sequence, b: Sequence) -> np.ndarray:
-    d = np.zeros((len(a) + 1, len(b) + 1), dtype=np.int32)
-    d[:, 0] = np.arange(len(a) + 1)
-    d[0, :] = np.arange(len(b) + 1)
-    for i in range(1, len(a) + 1):
-        for j in range(1, len(b) + 1):
-            d[i, j] = min(d[i - 1, j] + 1, d[i, j - 1] + 1, d[i - 1, j - 1] + (a[i - 1] != b[j - 1]))
-    return d
+Pair = tuple[Hashable | None, Hashable | None]
 
 
 def edit_distance(a: Sequence, b: Sequence) -> int:
-    """Levenshtein distance (unit insert, delete, substitute) between two sequences."""
+    """Levenshtein distance between two sequences (strings, lists, tuples) with unit costs.
+
+    One row of the Wagner-Fischer table at a time, over the shorter
+    sequence: O(len(a) * len(b)) time, O(min) memory. Plain Python beats
+    numpy here because words are short and each cell depends on its left
+    neighbour.
+    """
     if len(a) < len(b):
         a, b = b, a
+    if not b:
+        return len(a)
     prev = list(range(len(b) + 1))
     for i, x in enumerate(a, 1):
         cur = [i]
+        left = i
         for j, y in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
+            left = min(prev[j] + 1, left + 1, prev[j - 1] + (x != y))
+            cur.append(left)
         prev = cur
     return prev[-1]
 
 
-def cer(pred: str, target: str) -> float:
-    """Character error rate of one sample: edits / len(target)."""
-    if not target:
-        return float(len(pred))
-    return edit_distance(pred, target) / len(target)
+def cer(pred: Sequence, target: Sequence) -> float:
+    """Character error rate of one sample: edit_distance(pred, target) / max(1, len(target))."""
+    return edit_distance(pred, target) / max(1, len(target))
 
 
-def corpus_cer(preds: Sequence[str], targets: Sequence[str]) -> float:
+def _pairs(preds: Sequence, targets: Sequence) -> None:
+    if len(preds) != len(targets):
+        raise InputError(f"{len(preds)} predictions for {len(targets)} targets")
+
+
+def corpus_cer(preds: Sequence[Sequence], targets: Sequence[Sequence]) -> float:
+    """Total edits over total target characters (at least 1) across a corpus."""
+    _pairs(preds, targets)
     edits = sum(edit_distance(p, t) for p, t in zip(preds, targets))
     return edits / max(1, sum(len(t) for t in targets))
 
 
-def word_accuracy(preds: Sequence[str], targets: Sequence[str]) -> float:
-    return float(np.mean([p == t for p, t in zip(preds, targets)])) if targets else 0.0
+def word_accuracy(preds: Sequence[Sequence], targets: Sequence[Sequence]) -> float:
+    """Share of exact matches; 0.0 for an empty corpus."""
+    _pairs(preds, targets)
+    return sum(p == t for p, t in zip(preds, targets)) / len(targets) if len(targets) else 0.0
 
 
-def summarise(preds: Sequence[str], targets: Sequence[str]) -> dict:
-    """n, mean per-sample CER, corpus CER and word accuracy."""
+def summarise(preds: Sequence[Sequence], targets: Sequence[Sequence]) -> dict:
+    """`n`, mean per-sample `cer`, `corpus_cer` and `word_acc` of a corpus (all 0.0 when it is empty)."""
+    _pairs(preds, targets)
     n = len(targets)
     return {
         "n": n,
@@ -64,19 +82,27 @@ def summarise(preds: Sequence[str], targets: Sequence[str]) -> dict:
     }
 
 
-def align_edits(pred: str, target: str) -> list[tuple[str | None, str | None]]:
-    """A minimal edit alignment as (target char, predicted char) pairs.
+def align_edits(pred: Sequence, target: Sequence) -> list[Pair]:
+    """A minimal edit alignment of `pred` to `target` as (target item, predicted item) pairs.
 
-    (t, t) is a match, (t, p) a substitution, (t, None) a deletion and
-    (None, p) an insertion. Ties prefer substitution, then deletion.
+    (t, t) is a match, (t, p) a substitution, (t, None) a deletion (the
+    target's item is missing from the prediction) and (None, p) an
+    insertion. The number of non-matching pairs equals edit_distance. The
+    full table is backtraced from the end; ties prefer a diagonal step
+    (match or substitution), then a deletion, then an insertion.
     """
-    d = _table(target, pred)
-    i, j, out = len(target), len(pred), []
+    n, m = len(target), len(pred)
+    d = [list(range(m + 1))] + [[i] + [0] * m for i in range(1, n + 1)]
+    for i in range(1, n + 1):
+        ti, row, up = target[i - 1], d[i], d[i - 1]
+        for j in range(1, m + 1):
+            row[j] = min(up[j] + 1, row[j - 1] + 1, up[j - 1] + (ti != pred[j - 1]))
+    i, j, out = n, m, []
     while i > 0 or j > 0:
-        if i > 0 and j > 0 and d[i, j] == d[i - 1, j - 1] + (target[i - 1] != pred[j - 1]):
+        if i > 0 and j > 0 and d[i][j] == d[i - 1][j - 1] + (target[i - 1] != pred[j - 1]):
             out.append((target[i - 1], pred[j - 1]))
             i, j = i - 1, j - 1
-        elif i > 0 and d[i, j] == d[i - 1, j] + 1:
+        elif i > 0 and d[i][j] == d[i - 1][j] + 1:
             out.append((target[i - 1], None))
             i -= 1
         else:
@@ -85,12 +111,30 @@ def align_edits(pred: str, target: str) -> list[tuple[str | None, str | None]]:
     return out[::-1]
 
 
-def char_confusion(pairs: Sequence[tuple[str | None, str | None]], alphabet: Sequence[str]
-                   ) -> tuple[list[str], np.ndarray]:
-    """Counts[true, predicted] over alignment pairs, with a last row/column `GAP` for insert/delete."""
-    labels = list(alphabet) + [GAP]
+def char_confusion(pairs_list: Sequence, alphabet: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """Counts[target, predicted] over edit alignments, with a last row and column `GAP` ("∅").
+
+    `pairs_list` is a list of alignments (each a list of `align_edits`
+    pairs) or one flat list of pairs. Row `GAP` counts insertions (no
+    target character), column `GAP` deletions (no predicted character); the
+    (GAP, GAP) cell is always 0. Labels are the alphabet's non-empty
+    entries in order (so a reader's blank "" is left out), then any other
+    character met, sorted, then GAP. The counts sum to the total number of
+    pairs.
+    """
+    pairs: list[Pair] = []
+    for item in pairs_list:
+        if isinstance(item, tuple) and len(item) == 2 and all(x is None or isinstance(x, str) for x in item):
+            pairs.append(item)
+        else:
+            pairs.extend(item)
+    labels = [c for c in dict.fromkeys(alphabet) if c != ""]
+    known = set(labels)
+    extra = sorted({c for pair in pairs for c in pair if c is not None and c not in known})
+    labels += extra + [GAP]
     index = {c: k for k, c in enumerate(labels)}
+    gap = len(labels) - 1
     counts = np.zeros((len(labels), len(labels)), dtype=np.int64)
     for t, p in pairs:
-        counts[index.get(t if t is not None else GAP, -1), index.get(p if p is not None else GAP, -1)] += 1
+        counts[gap if t is None else index[t], gap if p is None else index[p]] += 1
     return labels, counts
