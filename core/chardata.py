@@ -60,11 +60,12 @@ def synthetic_splits(per_class: int = 200, seed: int = 0, n_points: int = 64) ->
 def writer_split(writers: list[str], seed: int, val_frac: float = 0.15, test_frac: float = 0.15,
                  test_writers: list[str] | None = None) -> dict[str, list[str]]:
     """Writers into train/val/test; `test_writers` (if given) are held out for test."""
-    pool = sorted(set(writers) - set(test_writers or []))
+    everyone = sorted(set(writers))
+    pool = sorted(set(everyone) - set(test_writers or []))
     order = [pool[i] for i in np.random.default_rng(seed).permutation(len(pool))]
-    n_val = max(1, int(round(val_frac * len(writers))))
+    n_val = max(1, int(round(val_frac * len(everyone))))
     if test_writers is None:
-        n_test = max(1, int(round(test_frac * len(writers))))
+        n_test = max(1, int(round(test_frac * len(everyone))))
         test_writers, order = order[:n_test], order[n_test:]
     return {"test": sorted(test_writers), "val": sorted(order[:n_val]), "train": sorted(order[n_val:])}
 

@@ -64,7 +64,9 @@ c1.metric("Greedy", reading.greedy or "∅")
 c2.metric("Beam", reading.beam[0][0] if reading.beam and reading.beam[0][0] else "∅")
 c3.metric("Lexicon", reading.lexicon[0][0] if reading.lexicon else ("off" if not use_lexicon else "∅"))
 c4.metric("Confidence", f"{reading.confidence:.0%}", help="per-character CTC probability of the text read: p(text | ink) ** (1 / length)")
-st.markdown(f"<div data-testid='draw-result'>read as: <b>{reading.best_text}</b></div>", unsafe_allow_html=True)
+st.markdown(f"<div data-testid='draw-result'>read as: <b>{reading.best_text}</b></div>"
+            f"<div data-testid='draw-count' style='color:#888;font-size:0.85em'>{len(ink)} strokes · "
+            f"{reading.n_points} points · {reading.log_probs.shape[0]} frames</div>", unsafe_allow_html=True)
 if reading.downsampled:
     st.warning("The drawing had more than 20,000 points; it was downsampled (every stroke kept).")
 

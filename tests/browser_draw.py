@@ -5,7 +5,7 @@ import numpy as np
 
 IDLE = """() => {
     const busy = document.querySelector('[data-testid="stStatusWidget"]')
-        || document.querySelector('[data-testid="stSkeleton"]');
+        || document.querySelector('[data-testid="stSkeleton"]') || document.querySelector('[data-testid="stSpinner"]');
     const now = Date.now();
     if (busy) { window.__idleSince = null; return false; }
     window.__idleSince = window.__idleSince || now;
@@ -19,20 +19,23 @@ def wait_idle(page, timeout=120_000):
 
 def choose(page, label_text: str, option_text: str):
     """Pick `option_text` in the selectbox labelled `label_text`."""
-    box = page.locator("[data-testid='stSelectbox']").filter(has_text=label_text).first
-    box.locator("[data-baseweb='select']").click()
+    box = page.get_by_role("combobox", name=label_text).first
+    box.wait_for(timeout=120_000)
+    box.click()
     page.get_by_role("option", name=option_text).first.click()
     wait_idle(page)
 
 
 def clear_canvas(page):
-    page.locator("button[title*='Reset'], button[aria-label*='Reset'], button[title*='Clear'], "
-                 "button[aria-label*='Clear']").first.click()
+    page.locator("button[title*='Reset'], button[aria-label*='Reset']").first.click()
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"draw-count\"]')", timeout=60_000,
+                           polling=200)
     wait_idle(page)
 
 
 def draw_ink(page, ink, margin=30):
     """Scale `ink` (y up) into the canvas and draw it stroke by stroke with the mouse."""
+    page.locator("canvas").last.wait_for(timeout=120_000)
     canvas = page.locator("canvas.upper-canvas").first
     if canvas.count() == 0:
         canvas = page.locator("canvas").last
@@ -51,6 +54,10 @@ def draw_ink(page, ink, margin=30):
             page.mouse.move(xy[0][0] + 1, xy[0][1] + 1)
         page.mouse.up()
         page.wait_for_timeout(150)
+    # The page says how many strokes it has read: wait until that is all of them.
+    page.wait_for_function(
+        "n => { const e = document.querySelector('[data-testid=\"draw-count\"]');"
+        " return e && e.innerText.startsWith(n + ' strokes'); }", arg=len(ink), timeout=120_000, polling=200)
     wait_idle(page)
 
 
