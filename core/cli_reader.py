@@ -1,4 +1,9 @@
-"""Reader commands: `train reader`, `decode`, and `evaluate` for reader checkpoints."""
+"""Reader commands: `train reader`, `decode`, and `evaluate` for reader checkpoints.
+
+Every `train reader` flag is generated from `ReaderConfig` (one per field,
+`--aug-NAME` per augmentation parameter), so defaults live in one place:
+a flag that is not given leaves the preset's value.
+"""
 from __future__ import annotations
 
 import argparse
@@ -8,60 +13,87 @@ from dataclasses import fields
 from pathlib import Path
 
 from core.errors import InputError
-from core.reader import PRESETS, ReaderConfig, load_reader, preset
+from core.generator import AUGMENT_PARAMS
+from core.reader import DECODERS, PRESETS, ReaderConfig, load_reader, preset
+
+_TYPES = {"int": int, "float": float, "str": str, "int | None": int, "float | None": float, "str | None": str}
+_SKIP = ("augment",)  # dict-valued fields get their own flags
 
 
-def add_config_flags(p: argparse.ArgumentParser, config_cls, skip=()) -> None:
-    """One flag per config field, default None so only what is given overrides the preset."""
+def add_config_flags(parser: argparse.ArgumentParser, config_cls=ReaderConfig, skip=()) -> None:
+    """One flag per field of a config dataclass (default None: keep the preset's value).
+
+    `--some-field` for `some_field`; booleans get `--x/--no-x`. Help texts
+    come from each field's metadata. Shared by the classifier's command.
+    """
+    group = parser.add_argument_group("settings (default: the preset's)")
     for f in fields(config_cls):
-        if f.name in skip or f.name == "augment":
+        if f.name in skip or f.name in _SKIP:
             continue
         flag = "--" + f.name.replace("_", "-")
-        if f.type in ("bool", bool):
-            p.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None)
+        text = f.metadata.get("help", "")
+        if str(f.type) in ("bool", "<class 'bool'>"):
+            group.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=text)
         else:
-            kind = {"int": int, "float": float, "str": str}.get(str(f.type), str)
-            p.add_argument(flag, dest=f.name, type=kind, default=None)
+            kind = _TYPES.get(str(f.type), f.type if isinstance(f.type, type) else str)
+            group.add_argument(flag, dest=f.name, type=kind, default=None, metavar=f.name.upper(), help=text)
 
 
-def overrides_from(args, config_cls) -> dict:
+def overrides_from(args, config_cls=ReaderConfig) -> dict:
+    """The config fields given on the command line, as a dict."""
     return {f.name: getattr(args, f.name) for f in fields(config_cls)
-            if f.name != "augment" and getattr(args, f.name, None) is not None}
+            if f.name not in _SKIP and getattr(args, f.name, None) is not None}
 
 
-def register(commands, train_models) -> None:
-    t = train_models.add_parser("reader", help="train the BLSTM+CTC word reader")
-    t.add_argument("--preset", choices=tuple(PRESETS), default="fast")
-    t.add_argument("--run-dir", default=None, help="run folder (default: checkpoints/runs/<new id>)")
-    t.add_argument("--name", default=None, help="a name for the run id")
-    t.add_argument("--aug", action="append", default=[], metavar="NAME=VALUE",
-                   help="override one augmentation parameter (repeatable)")
-    add_config_flags(t, ReaderConfig)
-    t.set_defaults(func=_train)
-
-    d = commands.add_parser("decode", help="read an ink file with a reader checkpoint")
-    d.add_argument("checkpoint")
-    d.add_argument("--ink", required=True, help="Ink JSON or canvas json_data file")
-    d.add_argument("--decoder", choices=("greedy", "beam", "lexicon"), default="greedy")
-    d.add_argument("--lexicon", default=None, help="a text file with one word per line (default: the model's)")
-    d.add_argument("--beam-width", type=int, default=10)
-    d.add_argument("--json", action="store_true")
-    d.set_defaults(func=_decode)
+def add_reader_flags(parser: argparse.ArgumentParser) -> None:
+    """Every ReaderConfig flag, `--unidirectional`, and `--aug-NAME` per augmentation parameter."""
+    add_config_flags(parser, ReaderConfig)
+    parser.add_argument("--unidirectional", dest="bidirectional", action="store_false", default=None,
+                        help="same as --no-bidirectional")
+    aug = parser.add_argument_group("augmentation of the training renderings (default: the preset's)")
+    for name, (lo, hi, _default, _step, text) in AUGMENT_PARAMS.items():
+        aug.add_argument(f"--aug-{name}", dest=f"aug_{name}", type=float, default=None, metavar="X",
+                         help=f"{text} [{lo}..{hi}]")
+    aug.add_argument("--aug", action="append", default=[], metavar="NAME=X",
+                     help="the same as --aug-NAME X (repeatable; the dashboard uses this form)")
 
 
 def config_from_args(args) -> ReaderConfig:
-    over = overrides_from(args, ReaderConfig)
-    base = preset(args.preset, **over)
-    if args.aug:
-        aug = dict(base.augment)
-        for item in args.aug:
-            name, _, value = item.partition("=")
-            try:
-                aug[name] = float(value)
-            except ValueError as exc:
-                raise InputError(f"--aug {item!r}: expected NAME=NUMBER") from exc
-        base = ReaderConfig.from_dict({**base.to_dict(), "augment": aug})
-    return base
+    """The preset with every given flag applied."""
+    base = preset(args.preset, **overrides_from(args, ReaderConfig))
+    aug = {}
+    for item in getattr(args, "aug", []) or []:
+        name, sep, value = item.partition("=")
+        try:
+            aug[name.strip()] = float(value)
+        except ValueError:
+            raise InputError(f"--aug {item!r}: expected NAME=NUMBER", f"names: {', '.join(AUGMENT_PARAMS)}") from None
+        if not sep:
+            raise InputError(f"--aug {item!r}: expected NAME=NUMBER")
+    aug.update({k: getattr(args, f"aug_{k}") for k in AUGMENT_PARAMS if getattr(args, f"aug_{k}", None) is not None})
+    return base.replace(augment={**base.augment, **aug}) if aug else base
+
+
+def register(commands, train_models) -> None:
+    """Add `train reader` and `decode` (evaluate is core.cli's, dispatched to `evaluate_command`)."""
+    t = train_models.add_parser("reader", help="train the BLSTM+CTC word reader",
+                                description="Train the word reader; prints a line per epoch.")
+    t.add_argument("--preset", choices=tuple(PRESETS), default="fast",
+                   help="starting settings: seed (seed 001 exactly), fast (the best recipe), tiny (tests)")
+    t.add_argument("--run-dir", default=None, help="run folder (default: checkpoints/runs/<new id>)")
+    t.add_argument("--name", default=None, help="a name for the new run's id")
+    add_reader_flags(t)
+    t.set_defaults(func=_train)
+
+    d = commands.add_parser("decode", help="read an ink file with a reader checkpoint")
+    d.add_argument("checkpoint", help="a .pt file or a folder holding best.pt or model.pt")
+    d.add_argument("--ink", required=True, help="Ink JSON or canvas json_data file")
+    d.add_argument("--decoder", choices=DECODERS, default="greedy")
+    d.add_argument("--lexicon", default=None,
+                   help="a text file with one word per line (default: the reader's vocabulary)")
+    d.add_argument("--beam-width", type=int, default=10)
+    d.add_argument("--json", action="store_true", help="print text, alternatives and confidence as JSON")
+    d.set_defaults(func=_decode)
 
 
 def _train(args) -> int:
@@ -73,37 +105,43 @@ def _train(args) -> int:
     stop = install_stop_handler()
     print(f"run folder: {run.path}", flush=True)
 
-    def show(row):
-        print(f"epoch {row['epoch']:3d}  loss {row['train_loss']:.4f}  in-vocab CER {row['invocab_cer']:.4f} "
-              f"(word {row['invocab_word_acc']:.3f})  held-out CER {row['heldout_cer']:.4f} "
-              f"(word {row['heldout_word_acc']:.3f})  {row['seconds']:.1f}s", flush=True)
+    def show(row: dict) -> None:
+        print(f"epoch {row['epoch']:3d}/{row['total_epochs']}  loss {row['train_loss']:8.4f}  "
+              f"in-vocab CER {row['invocab_cer']:.4f} word {row['invocab_word_acc']:.3f}  "
+              f"held-out CER {row['heldout_cer']:.4f} word {row['heldout_word_acc']:.3f}  "
+              f"lr {row['lr']:.2e}  {row['seconds']:6.1f}s", flush=True)
 
     try:
         result = train_reader(cfg, run, show, stop)
-    except InputError as exc:
-        run.set_status("failed", 0, str(exc))
-        raise
     except Exception as exc:
-        run.set_status("failed", 0, f"{type(exc).__name__}: {exc}")
+        # Record why the run ended before passing the error on (InputError: exit 2).
+        run.set_status("failed", 0, str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}")
         raise
-    print(f"{result['state']}: {result['message'] or 'done'}", flush=True)
-    return 0 if result["state"] in ("finished", "stopped") else 1
+    if result["state"] == "diverged":
+        print(f"error: {result['message']}", file=sys.stderr)
+        return 1
+    best = result["best"]
+    print(f"{result['state']}: {result['message']}; best epoch {best.get('epoch', '-')} "
+          f"(in-vocab CER {best.get('invocab_cer', float('nan')):.4f}, "
+          f"held-out CER {best.get('heldout_cer', float('nan')):.4f}) in {result['seconds']:.1f}s", flush=True)
+    return 0
 
 
 def read_lexicon(path: str | None, default: list[str]) -> list[str]:
+    """Words of a lexicon file (one per line), or `default` when no file is given."""
     if path is None:
         return default
     try:
         words = [w.strip() for w in Path(path).read_text(encoding="utf-8").splitlines() if w.strip()]
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the lexicon {path}") from exc
+        raise InputError(f"cannot read the lexicon {path}", "give a UTF-8 text file, one word per line") from exc
     if not words:
-        raise InputError(f"the lexicon {path} has no words")
+        raise InputError(f"the lexicon {path} has no words", "give one word per line")
     return words
 
 
 def model_lexicon(ckpt: dict) -> list[str]:
-    """The lexicon a reader decodes with by default: its vocabulary, or the English list for a-z readers."""
+    """The word list a reader decodes with by default: its protocol's vocabulary, or the English list."""
     data = ckpt.get("data") or {}
     if data.get("source") == "seed":
         from core.datasets import SEED_VOCAB
@@ -112,23 +150,6 @@ def model_lexicon(ckpt: dict) -> list[str]:
     from core.wordsets import lexicon_for
 
     return lexicon_for(data.get("eval_vocabulary", []))
-
-
-def decode_ink(reader, ink, decoder: str, lexicon: list[str], beam_width: int = 10) -> dict:
-    """Text and alternatives of one ink with one decoder."""
-    from core import decoders
-
-    lp = reader.log_probs(ink)
-    if decoder == "greedy":
-        text, alts = decoders.greedy_decode(lp, reader.alphabet), []
-    elif decoder == "beam":
-        alts = decoders.beam_decode(lp, reader.alphabet, beam_width)
-        text = alts[0][0] if alts else ""
-    else:
-        alts = decoders.lexicon_decode(lp, reader.alphabet, lexicon, top=5)
-        text = alts[0][0] if alts else ""
-    return {"text": text, "decoder": decoder, "alternatives": [{"text": t, "log_prob": s} for t, s in alts],
-            "confidence": decoders.confidence(lp), "frames": int(lp.shape[0])}
 
 
 def _decode(args) -> int:
@@ -140,29 +161,36 @@ def _decode(args) -> int:
     ink, _ = load_ink_file(args.ink)
     if sum(len(s) for s in ink) < 2:
         raise InputError(f"{args.ink} holds fewer than two points", "draw a word with at least one stroke")
-    lexicon = read_lexicon(args.lexicon, model_lexicon(ckpt)) if args.decoder == "lexicon" else []
-    out = decode_ink(reader, ink, args.decoder, lexicon, args.beam_width)
+    lexicon = read_lexicon(args.lexicon, model_lexicon(ckpt)) if args.decoder == "lexicon" else None
+    out = reader.read_text(ink, args.decoder, lexicon, args.beam_width)
+    out.pop("log_probs")
     print(json.dumps(out) if args.json else out["text"])
     return 0
 
 
 def evaluate_command(ckpt: dict, args) -> int:
+    """`evaluate CHECKPOINT [--data SOURCE] [--decoder ...] [--seed N] [--json]` for a reader.
+
+    The held-out split is the one the reader was trained with; `--seed`
+    changes only the evaluation renderings (fresh ink, same words).
+    """
     from core.train_reader import evaluate_sets, word_data
 
     reader = load_reader(ckpt)
-    cfg = reader.config
     over = {}
     if args.data is not None:
         over["data"] = args.data
     if args.seed is not None:
-        over["seed"] = args.seed
-    cfg = ReaderConfig.from_dict({**cfg.to_dict(), **over})
+        over["eval_seed"] = args.seed
+    cfg = reader.config.replace(**over)
     data = word_data(cfg)
     if data.alphabet != reader.alphabet:
         raise InputError(f"the data '{cfg.data}' uses another alphabet than this reader",
-                         "evaluate a seed-protocol reader on --data seed and an a-z reader on unipen")
+                         "evaluate a seed-protocol reader on --data seed")
     lexicon = read_lexicon(args.lexicon, data.lexicon) if args.decoder == "lexicon" else None
     result = evaluate_sets(reader, data.eval_sets, args.decoder, lexicon, args.beam_width)
+    result["data"] = cfg.data
+    result["eval_seed"] = data.description.get("eval_seed")
     if args.out:
         from core.atomic import write_json
 
@@ -175,6 +203,6 @@ def evaluate_command(ckpt: dict, args) -> int:
             print(f"{split:10s} n={s['n']:5d}  CER {s['cer']:.4f}  corpus CER {s['corpus_cer']:.4f}  "
                   f"word accuracy {s['word_acc']:.3f}")
         print(f"{'all':10s} n={result['n']:5d}  CER {result['cer']:.4f}  corpus CER {result['corpus_cer']:.4f}  "
-              f"word accuracy {result['word_acc']:.3f}  ({args.decoder})")
+              f"word accuracy {result['word_acc']:.3f}  ({args.decoder} decoding)")
     sys.stdout.flush()
     return 0

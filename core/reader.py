@@ -1,11 +1,12 @@
 """The word reader: a (bidirectional) LSTM with a CTC output layer.
 
 Graves et al., TPAMI 2009. Frames of (dx, dy, pen_up) are scaled per
-channel (statistics fixed from the training data and kept in the weights),
-go through an optional 1-D conv front end, 1-5 LSTM layers (bidirectional
-or not), dropout, a linear layer to blank + alphabet and a log-softmax.
-Batches are padded and packed, so a word's output does not depend on the
-words it was batched with.
+channel (optionally: statistics fixed from the training data and kept in
+the weights), go through an optional 1-D conv front end (with a stride, the
+model emits one frame per `conv_stride` input frames), 1-5 LSTM layers
+(bidirectional or not), dropout, a linear layer to blank + alphabet and a
+log-softmax. Batches are padded and packed, so a word's output does not
+depend on the words it was batched with.
 
 `ReaderConfig` holds every setting and its default, once: the command line
 generates its flags from it, the dashboard its sliders, and the checkpoint
@@ -25,6 +26,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from core import decoders
 from core.errors import InputError
 from core.generator import Augment
 from core.ink import ENCODINGS, Ink, encode
@@ -40,44 +42,68 @@ def _seed_augment() -> dict:
     return Augment.seed_style().to_dict()
 
 
+_FIELD_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "int | None": int}
+
+
+def _is_type(value: Any, kind: type) -> bool:
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def _opt(default: Any, help: str):
+    """A config field with its help text (read by the command line and the sliders)."""
+    return field(default=default, metadata={"help": help})
+
+
 @dataclass(frozen=True)
 class ReaderConfig:
     """Everything that defines a reader run: data, model, optimiser, evaluation.
 
     The defaults are seed 001's setting; presets change a few fields with
-    `dataclasses.replace`. `augment` holds the training renderings'
-    augmentation as a plain dict of `core.generator.Augment` fields.
+    `dataclasses.replace`. Each field's help text is in its metadata.
+    `augment` holds the training renderings' augmentation as a plain dict
+    of `core.generator.Augment` fields.
     """
 
     # data
-    data: str = "seed"              # seed: seed 001's word protocol (see core.train_reader.DATA_SOURCES)
-    style: str = "seed"             # glyph style of the synthetic training words
-    holdout_frac: float = 0.2       # share of the vocabulary held out as compositional test words
-    repeats: int = 6                # renderings of every training word per epoch
-    cut_fraction: float = 0.0       # share of an epoch's words replaced by letter-boundary pieces
-    cut_warmup: int = 0             # epochs over which that share falls from 1.0 to cut_fraction
-    min_cut: int = 1                # shortest letter-boundary piece, in letters
-    augment: dict = field(default_factory=_seed_augment)
-    eval_repeats: int = 8           # fixed renderings of every word in each evaluation
+    data: str = _opt("seed", "data source: seed (seed 001's word protocol), synthetic (a-z words) or "
+                             "unipen[:PATH] (a-z words with real UNIPEN ink)")
+    style: str = _opt("seed", "glyph style of the synthetic training words: seed or natural")
+    holdout_frac: float = _opt(0.2, "share of the vocabulary held out as unseen test words")
+    repeats: int = _opt(6, "renderings of every training word per epoch")
+    cut_fraction: float = _opt(0.0, "share of each epoch's words replaced by letter-boundary pieces of them")
+    cut_warmup: int = _opt(0, "epochs over which that share falls from 1.0 (only pieces) to cut_fraction")
+    min_cut: int = _opt(1, "shortest letter-boundary piece, in letters")
+    augment: dict = field(default_factory=_seed_augment,
+                          metadata={"help": "augmentation of the training renderings (core.generator.Augment)"})
+    eval_repeats: int = _opt(8, "fixed renderings of every word in each evaluation")
+    eval_seed: int | None = _opt(None, "seed of the evaluation renderings (default: seed)")
     # input
-    encoding: str = "seed"          # seed: raw (dx, dy, pen_up); delta: normalised and resampled
-    spacing: float = 0.05           # resampling step of the delta encoding (fraction of ink height)
+    encoding: str = _opt("seed", "seed: raw (dx, dy, pen_up); delta: normalised, resampled, with pen-up jumps")
+    spacing: float = _opt(0.05, "resampling step of the delta encoding, as a fraction of the ink height")
+    input_scaling: bool = _opt(False, "scale dx and dy by their training mean and std (off: raw frames, as seed 001)")
     # model
-    hidden: int = 64                # LSTM units per direction
-    layers: int = 1
-    bidirectional: bool = True
-    dropout: float = 0.0            # between LSTM layers and before the output layer
-    conv_channels: int = 0          # 1-D conv front end width; 0: none
-    conv_kernel: int = 5            # odd, so each frame's window is centred on it
+    hidden: int = _opt(64, "LSTM units per direction")
+    layers: int = _opt(1, "stacked LSTM layers (1-5)")
+    bidirectional: bool = _opt(True, "read both ways (off: the unidirectional baseline)")
+    dropout: float = _opt(0.0, "dropout between LSTM layers and before the output layer")
+    conv_channels: int = _opt(0, "channels of the 1-D conv front end (0: none)")
+    conv_kernel: int = _opt(5, "conv kernel width in frames (odd)")
+    conv_stride: int = _opt(1, "conv stride: 2 gives the LSTM every second frame (about twice as fast)")
     # optimisation
-    batch_size: int = 1
-    lr: float = 5e-3                # Adam; the peak rate of the onecycle and cosine schedules
-    schedule: str = "constant"      # constant | onecycle | cosine, stepped per batch
-    epochs: int = 25
-    grad_clip: float = 5.0          # global gradient norm; 0: no clipping
-    ctc: str = "torch"              # torch: F.ctc_loss; numpy: core.ctc through its autograd bridge
-    seed: int = 0                   # held-out split, initial weights and every rendering
-    threads: int = 2                # torch CPU threads, fixed so a run is reproducible
+    batch_size: int = _opt(1, "words per training step")
+    lr: float = _opt(5e-3, "Adam learning rate (the peak of the onecycle and cosine schedules)")
+    schedule: str = _opt("constant", "learning-rate schedule per step: constant, onecycle or cosine")
+    epochs: int = _opt(25, "training epochs (one evaluation after each)")
+    grad_clip: float = _opt(5.0, "global gradient-norm clip (0: none)")
+    ctc: str = _opt("torch", "CTC loss: torch (F.ctc_loss) or numpy (core.ctc)")
+    seed: int = _opt(0, "seed of the held-out split, the initial weights and the renderings")
+    # One thread: these matrices are too small to split, and two runs side by side (one per
+    # core, as the dashboard and sweeps start them) with two threads each slow down many-fold.
+    threads: int = _opt(1, "torch CPU threads (fixed, so that a run is reproducible)")
 
     def __post_init__(self):
         if isinstance(self.augment, Augment):
@@ -86,6 +112,10 @@ class ReaderConfig:
             raise InputError("augment must be a dict of augmentation parameters")
         # Missing augmentation keys take the seed style's values; bad ones are an error.
         object.__setattr__(self, "augment", Augment.from_dict({**_seed_augment(), **self.augment}).to_dict())
+        for f in fields(self):
+            value, kind = getattr(self, f.name), _FIELD_TYPES.get(str(f.type))
+            if kind is not None and value is not None and not _is_type(value, kind):
+                raise InputError(f"reader config: {f.name} must be {kind.__name__}, got {value!r}")
         checks = [
             (isinstance(self.data, str) and self.data != "", "data must name a data source, e.g. seed"),
             (self.style in STYLES, f"style must be one of {', '.join(STYLES)}"),
@@ -95,6 +125,7 @@ class ReaderConfig:
             (self.cut_warmup >= 0, "cut_warmup must be >= 0"),
             (self.min_cut >= 1, "min_cut must be at least 1"),
             (self.eval_repeats >= 1, "eval_repeats must be at least 1"),
+            (self.eval_seed is None or isinstance(self.eval_seed, int), "eval_seed must be an integer"),
             (self.encoding in ENCODINGS, f"encoding must be one of {', '.join(ENCODINGS)}"),
             (self.spacing > 0, "spacing must be positive"),
             (1 <= self.hidden <= 512, "hidden must be 1-512 units"),
@@ -102,6 +133,8 @@ class ReaderConfig:
             (0.0 <= self.dropout < 1.0, "dropout must be in [0, 1)"),
             (self.conv_channels >= 0, "conv_channels must be >= 0 (0: no conv front end)"),
             (self.conv_kernel >= 1 and self.conv_kernel % 2 == 1, "conv_kernel must be a positive odd number"),
+            (self.conv_stride in (1, 2, 3), "conv_stride must be 1, 2 or 3"),
+            (self.conv_stride == 1 or self.conv_channels > 0, "conv_stride needs a conv front end (conv_channels > 0)"),
             (self.batch_size >= 1, "batch_size must be at least 1"),
             (self.lr > 0 and np.isfinite(self.lr), "lr (learning rate) must be positive"),
             (self.schedule in SCHEDULES, f"schedule must be one of {', '.join(SCHEDULES)}"),
@@ -136,14 +169,30 @@ SEED = ReaderConfig()
 PRESETS: dict[str, ReaderConfig] = {
     # Seed 001's exact setting: one word per step, Adam 5e-3, clip 5, 25 epochs of 6 renderings.
     "seed": SEED,
-    # The measured best recipe on the seed protocol (bench/reader.py, checkpoints/reader-seed/README.md):
-    # batches of 32 at a high one-cycle rate for speed, and a share of every epoch cut at
-    # letter boundaries (only pieces at first), so the reader learns letters, not word shapes.
-    "fast": dataclasses.replace(SEED, batch_size=32, lr=1e-2, schedule="onecycle", epochs=30, repeats=4,
-                                cut_fraction=0.5, cut_warmup=3),
-    # Seconds end to end, for tests and CI.
-    "tiny": dataclasses.replace(SEED, hidden=16, batch_size=16, lr=1e-2, epochs=2, repeats=1,
-                                eval_repeats=1, threads=1),
+    # The measured best recipe on the seed protocol (bench/reader.py; checkpoints/reader-seed/README.md):
+    # - delta encoding: pen-up jumps show where a dot, bar or next letter starts (seed 001's
+    #   zero step makes a t-bar followed by an o look like an e); resampled at 0.15 of the
+    #   height it is also as short as the seed encoding and independent of pen speed and scale;
+    # - a conv front end with stride 2: local stroke features, and half the LSTM steps;
+    # - words cut at letter boundaries (only pieces for the first epochs, then 70%), so the
+    #   reader learns letters rather than whole-word shapes: held-out words become readable;
+    # - small batches at a cosine-decaying rate: many cheap updates early, a stable end.
+    # - dx and dy scaled by their training statistics.
+    "fast": dataclasses.replace(SEED, encoding="delta", spacing=0.15, input_scaling=True, conv_channels=32,
+                                conv_kernel=5, conv_stride=2, hidden=32, batch_size=4, lr=1e-2,
+                                schedule="cosine", epochs=14, repeats=8, cut_fraction=0.7, cut_warmup=3),
+    # The a-z reader of real handwriting (issue 6; its values are that work's, see
+    # checkpoints/reader-az): synthetic, composed and real UNIPEN words, delta encoding, 2x128.
+    "az": dataclasses.replace(SEED, data="unipen", style="natural", repeats=4, eval_repeats=1,
+                              augment={"jitter": 0.003, "slant": 0.3, "scale": 0.1, "aspect": 0.15,
+                                       "rotation": 4.0, "spacing": 0.12, "baseline": 0.03, "density": 1.0,
+                                       "allograph": 0.5, "ligature": 0.3},
+                              input_scaling=True, encoding="delta", spacing=0.1, hidden=128, layers=2,
+                              batch_size=32, epochs=60, threads=2),
+    # Seconds end to end, for tests and CI: the fast recipe, smaller and shorter.
+    "tiny": dataclasses.replace(SEED, encoding="delta", spacing=0.15, input_scaling=True, conv_channels=16,
+                                conv_stride=2, hidden=16, batch_size=8, lr=1e-2, epochs=2, repeats=2,
+                                cut_fraction=0.7, cut_warmup=1, eval_repeats=1),
 }
 
 
@@ -166,8 +215,10 @@ class WordReader(nn.Module):
         n_in = N_INPUTS
         self.conv = None
         if config.conv_channels:
-            self.conv = nn.Conv1d(n_in, config.conv_channels, config.conv_kernel, padding=config.conv_kernel // 2)
+            self.conv = nn.Conv1d(n_in, config.conv_channels, config.conv_kernel, stride=config.conv_stride,
+                                  padding=config.conv_kernel // 2)
             n_in = config.conv_channels
+        self.stride = config.conv_stride
         self.lstm = nn.LSTM(n_in, config.hidden, num_layers=config.layers, batch_first=True,
                             bidirectional=config.bidirectional,
                             dropout=config.dropout if config.layers > 1 else 0.0)
@@ -186,17 +237,24 @@ class WordReader(nn.Module):
             self.in_mean.copy_(torch.as_tensor(np.asarray(mean, dtype=np.float32)))
             self.in_std.copy_(torch.as_tensor(np.maximum(np.asarray(std, dtype=np.float32), 1e-3)))
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """(B, T, 3) zero-padded frames and their lengths -> (B, T, classes) log-probabilities.
+    def output_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
+        """Output frames for inputs of `lengths` frames: ceil(length / conv_stride)."""
+        return (lengths + self.stride - 1) // self.stride
 
-        Rows past a word's length are padding and carry no meaning.
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """(B, T, 3) zero-padded frames and their lengths -> (B, T', classes) log-probabilities.
+
+        T' = ceil(T / conv_stride); rows past a word's `output_lengths` are
+        padding and carry no meaning.
         """
         mask = (torch.arange(x.shape[1])[None, :] < lengths[:, None]).unsqueeze(-1)
         # Padding stays exactly zero after scaling: the conv then sees the same
         # zeros past a word's end whether or not it was batched with longer words.
         x = (x - self.in_mean) / self.in_std * mask
         if self.conv is not None:
-            x = torch.relu(self.conv(x.transpose(1, 2))).transpose(1, 2) * mask
+            lengths = self.output_lengths(lengths)
+            mask = (torch.arange(lengths.max())[None, :] < lengths[:, None]).unsqueeze(-1)
+            x = torch.relu(self.conv(x.transpose(1, 2))).transpose(1, 2)[:, :mask.shape[1]] * mask
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         h, _ = self.lstm(packed)
         h, _ = pad_packed_sequence(h, batch_first=True, total_length=x.shape[1])
@@ -253,8 +311,8 @@ def read_frames(model: WordReader, frames: Sequence[np.ndarray], batch_size: int
                 idx = order[start:start + batch_size]
                 x, lengths = pad_frames([frames[i] for i in idx])
                 lp = model(x, lengths).numpy()
-                for row, i in enumerate(idx):
-                    out[i] = lp[row, :len(frames[i])]
+                for row, (i, n) in enumerate(zip(idx, model.output_lengths(lengths).tolist())):
+                    out[i] = lp[row, :n]
     finally:
         model.train(was_training)
     return out
@@ -268,6 +326,46 @@ def read_inks(model: WordReader, config: ReaderConfig, inks: Sequence[Ink]) -> l
 def read_ink(model: WordReader, config: ReaderConfig, ink: Ink) -> np.ndarray:
     """One drawing -> (T, classes) log-probabilities (class 0 is the blank)."""
     return read_frames(model, [encode_ink(config, ink)])[0]
+
+
+DECODERS = ("greedy", "beam", "lexicon")
+
+
+def decode(log_probs: np.ndarray, alphabet: Sequence[str], decoder: str = "greedy",
+           lexicon: Sequence[str] | None = None, beam_width: int = 10, top: int = 5
+           ) -> tuple[str, list[tuple[str, float]]]:
+    """(text, alternatives) of one (T, K) matrix; alternatives are (text, log-probability), best first.
+
+    greedy has no alternatives; beam returns its beam; lexicon the `top`
+    words of `lexicon` by exact CTC likelihood (see core.decoders).
+    """
+    if decoder == "greedy":
+        return decoders.greedy_decode(log_probs, alphabet), []
+    if decoder == "beam":
+        if beam_width < 1:
+            raise InputError(f"beam width must be at least 1, got {beam_width}")
+        alts = decoders.beam_decode(log_probs, alphabet, beam_width)
+        return (alts[0][0] if alts else ""), alts[:top]
+    if decoder == "lexicon":
+        if not lexicon:
+            raise InputError("lexicon decoding needs a lexicon", "give a word list, one word per line")
+        alts = decoders.lexicon_decode(log_probs, alphabet, lexicon, top=top)
+        return (alts[0][0] if alts else ""), alts
+    raise InputError(f"unknown decoder {decoder!r}", f"choose one of {', '.join(DECODERS)}")
+
+
+def read_text(model: WordReader, config: ReaderConfig, alphabet: Sequence[str], ink: Ink,
+              decoder: str = "greedy", lexicon: Sequence[str] | None = None, beam_width: int = 10) -> dict:
+    """Ink -> {text, decoder, alternatives [{text, log_prob}], confidence, frames, log_probs}.
+
+    `log_probs` (the (T, K) matrix) is returned for alignment views; the
+    command line drops it.
+    """
+    lp = read_ink(model, config, ink)
+    text, alts = decode(lp, alphabet, decoder, lexicon, beam_width)
+    return {"text": text, "decoder": decoder,
+            "alternatives": [{"text": t, "log_prob": float(score)} for t, score in alts],
+            "confidence": decoders.confidence(lp), "frames": int(lp.shape[0]), "log_probs": lp}
 
 
 class LoadedReader(NamedTuple):
@@ -285,6 +383,10 @@ class LoadedReader(NamedTuple):
 
     def log_probs_batch(self, inks: Sequence[Ink]) -> list[np.ndarray]:
         return read_inks(self.model, self.config, inks)
+
+    def read_text(self, ink: Ink, decoder: str = "greedy", lexicon: Sequence[str] | None = None,
+                  beam_width: int = 10) -> dict:
+        return read_text(self.model, self.config, self.alphabet, ink, decoder, lexicon, beam_width)
 
 
 def load_reader(ckpt: dict | str | Path) -> LoadedReader:
