@@ -23,6 +23,7 @@ def _replace_with(path: Path, write: Callable[[io.BufferedWriter], None]) -> Non
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; run files are for every user of the machine
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -79,7 +79,8 @@ def register(commands, train_models) -> None:
     t = train_models.add_parser("reader", help="train the BLSTM+CTC word reader",
                                 description="Train the word reader; prints a line per epoch.")
     t.add_argument("--preset", choices=tuple(PRESETS), default="fast",
-                   help="starting settings: seed (seed 001 exactly), fast (the best recipe), tiny (tests)")
+                   help="starting settings: seed (seed 001 exactly), fast (the best seed-protocol recipe), "
+                        "az (the a-z reader of real handwriting), tiny (tests)")
     t.add_argument("--run-dir", default=None, help="run folder (default: checkpoints/runs/<new id>)")
     t.add_argument("--name", default=None, help="a name for the new run's id")
     add_reader_flags(t)

@@ -84,6 +84,11 @@ def frame_points(ink: Ink, encoding: str, spacing: float) -> Ink:
     return ink if encoding == "seed" else prepare(ink, spacing)
 
 
+def frame_stride(reader) -> int:
+    """Input points per output frame: a strided conv front end reads `conv_stride` points per frame."""
+    return int(getattr(reader.config, "conv_stride", 1) or 1) if getattr(reader.config, "conv_channels", 0) else 1
+
+
 def explain_alignment(reader, ink: Ink, target: str) -> Alignment:
     """Where the reader emits each letter of `target`, by CTC posteriors and forced alignment."""
     from core.ctc import ctc_posteriors
@@ -105,6 +110,6 @@ def explain_alignment(reader, ink: Ink, target: str) -> Alignment:
 
     ll = -float(ctc_loss(lp, labels))
     pts = frame_points(ink, reader.config.encoding, reader.config.spacing)
-    total = n_points(pts)
-    point_segments = [(min(s.start, total), min(s.end, total), s.label) for s in segments]
+    total, stride = n_points(pts), frame_stride(reader)
+    point_segments = [(min(s.start * stride, total), min(s.end * stride, total), s.label) for s in segments]
     return Alignment(target, post, segments, point_segments, ll)

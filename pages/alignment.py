@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.errors import InputError
 from core.generator import AUGMENT_PARAMS, Augment, default_augment, render_word
-from core.reading import explain_alignment, frame_points, read_drawing
+from core.reading import explain_alignment, frame_points, frame_stride, read_drawing
 from core.shipped import available_checkpoints
 from dashboard.models import cached_reader, default_lexicon
 from dashboard.plots import heatmap_figure, ink_figure
@@ -70,7 +70,8 @@ def show_frame(k: int) -> None:
     from core.decoders import greedy_decode
 
     so_far = greedy_decode(reading.log_probs[:k], reader.alphabet)
-    ink_slot.plotly_chart(ink_figure(pts, f"Pen drawn up to frame {k}", order=False, height=280, upto=k),
+    ink_slot.plotly_chart(ink_figure(pts, f"Pen drawn up to frame {k}", order=False, height=280,
+                                     upto=k * frame_stride(reader)),
                           key=f"align_upto_{k}")
     decode_slot.markdown(f"Decode so far: **{so_far or '∅'}**")
 
