@@ -36,7 +36,7 @@ QUESTIONS = {
                       {"seed": {}, "fast": {}}, tuple(range(10)), (0, 1)),
     "compositional": Question("compositional", "Compositional generalisation: held-out fraction and letter cuts",
                               {"fast": {"holdout_frac": [0.1, 0.2, 0.4, 0.6], "cut_fraction": [0.0, 0.7]}},
-                              (0,)),
+                              (0, 1, 2)),
 }
 
 
