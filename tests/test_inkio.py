@@ -77,3 +77,15 @@ def test_huge_drawings_are_downsampled_keeping_every_stroke():
     ink = [np.random.default_rng(0).normal(size=(15_000, 2)) for _ in range(3)]
     out = limit_points(ink, 20_000)
     assert len(out) == 3 and sum(len(s) for s in out) <= 20_000
+
+
+def test_a_drawing_recorded_in_a_real_browser():
+    """tests/fixtures/canvas_drawing.json was drawn with Playwright's mouse (tests/test_browser_canvas.py)."""
+    from pathlib import Path
+
+    from test_browser_canvas import check_fixture
+
+    fixtures = Path(__file__).resolve().parent / "fixtures"
+    json_data = json.loads((fixtures / "canvas_drawing.json").read_text())
+    strokes = json.loads((fixtures / "canvas_drawing_pointer.json").read_text())
+    check_fixture(json_data, strokes)
