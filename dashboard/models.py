@@ -50,3 +50,28 @@ def lexicon_from_text(text: str) -> list[str]:
 
 def checkpoint_label(path: Path) -> str:
     return Path(path).name
+
+
+def pick_reader(key: str, help: str | None = None):
+    """A reader picker (shipped models first, reader-az preferred) that loads the choice.
+
+    Returns (LoadedReader, checkpoint without weights); stops the page with a
+    clear message when there is no reader or the file cannot be loaded.
+    """
+    from core.errors import InputError
+    from core.shipped import available_checkpoints
+
+    readers = available_checkpoints("reader")
+    if not readers:
+        st.error("No reader checkpoint was found.", icon="🚫")
+        st.info("Train one on the Train page, or restore the shipped models in `checkpoints/`.")
+        st.stop()
+    labels = [label for label, _ in readers]
+    default = next((i for i, label in enumerate(labels) if "reader-az" in label), 0)
+    choice = st.selectbox("Reader", labels, index=default, key=key, help=help)
+    try:
+        return cached_reader(str(dict(readers)[choice]))
+    except InputError as exc:
+        st.error(exc.message, icon="🚫")
+        st.caption(exc.hint or "")
+        st.stop()

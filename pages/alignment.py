@@ -5,25 +5,14 @@ import streamlit as st
 from core.errors import InputError
 from core.generator import AUGMENT_PARAMS, Augment, default_augment, render_word
 from core.reading import explain_alignment, frame_points, frame_stride, read_drawing
-from core.shipped import available_checkpoints
-from dashboard.models import cached_reader, default_lexicon
+from dashboard.models import default_lexicon, pick_reader
 from dashboard.plots import heatmap_figure, ink_figure
 
 st.title("Alignment")
 st.caption("A CTC reader emits, for every frame of ink, a probability for each letter and for the blank. "
            "Here you see those probabilities, the best path, and where the forced alignment places each letter.")
 
-readers = available_checkpoints("reader")
-if not readers:
-    st.error("No reader checkpoint was found.", icon="🚫")
-    st.info("Train one on the Train page, or restore the shipped models in `checkpoints/`.")
-    st.stop()
-choice = st.selectbox("Reader", [label for label, _ in readers], key="align_reader")
-try:
-    reader, ckpt = cached_reader(str(dict(readers)[choice]))
-except InputError as exc:
-    st.error(exc.message)
-    st.stop()
+reader, ckpt = pick_reader("align_reader")
 letters = "".join(reader.alphabet[1:])
 style = "seed" if set(letters) <= set("coltinmaeu") and len(letters) == 10 else "natural"
 

@@ -5,29 +5,15 @@ from core.errors import InputError
 from core.inkio import ink_from_canvas
 from core.reading import read_drawing
 from core.shipped import available_checkpoints
-from dashboard.models import cached_classifier, cached_reader, default_lexicon, lexicon_from_text
+from dashboard.models import cached_classifier, default_lexicon, lexicon_from_text, pick_reader
 from dashboard.plots import heatmap_figure, ink_figure
 
 st.title("Draw")
 st.caption("Write a word on the canvas. After every stroke the reader decodes it three ways: greedy "
            "(best path), prefix beam search, and the best word of a lexicon by CTC likelihood.")
 
-readers = available_checkpoints("reader")
-if not readers:
-    st.error("No reader checkpoint was found.", icon="🚫")
-    st.info("Train one on the Train page, or restore the shipped models in `checkpoints/`.")
-    st.stop()
-labels = [label for label, _ in readers]
-default = next((i for i, (label, _) in enumerate(readers) if "reader-az" in label), 0)
-choice = st.selectbox("Reader", labels, index=default, key="draw_reader",
-                      help="reader-az reads lowercase a-z handwriting; reader-seed knows seed 001's ten letters")
-path = dict(readers)[choice]
-try:
-    reader, ckpt = cached_reader(str(path))
-except InputError as exc:
-    st.error(f"{exc.message}", icon="🚫")
-    st.caption(exc.hint or "")
-    st.stop()
+reader, ckpt = pick_reader("draw_reader", help="reader-az reads lowercase a-z handwriting; "
+                                                "reader-seed knows seed 001's ten letters")
 
 from streamlit_drawable_canvas import st_canvas  # noqa: E402  (needs a running Streamlit server)
 
