@@ -1,25 +1,28 @@
-"""Entry point: `streamlit run dashboard/Home.py`. A router over the pages in ../pages/."""
+"""Entry point: `streamlit run dashboard/Home.py`. A router over the pages in ../pages/ plus the shared sidebar."""
 import sys
 from pathlib import Path
 
 import streamlit as st
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
+if str(REPO) not in sys.path:  # so pages import `core` and `dashboard` however streamlit was started
     sys.path.insert(0, str(REPO))
 
-st.set_page_config(page_title="Handwriting Lab", page_icon="✍️", layout="wide")
+from core.runs import active_runs  # noqa: E402 - needs the path above
+from dashboard.navigation import available_pages  # noqa: E402
 
-PAGES = [  # file, title, icon
-    ("home.py", "Home", ":material/home:"),
-    ("data.py", "Data", ":material/draw:"),
-    ("train.py", "Train", ":material/model_training:"),
-    ("evaluate.py", "Evaluate", ":material/analytics:"),
-    ("alignment.py", "Alignment", ":material/timeline:"),
-    ("draw.py", "Draw", ":material/edit:"),
-    ("runs.py", "Runs", ":material/folder_open:"),
-    ("research.py", "Research", ":material/science:"),
-]
-pages = [st.Page(REPO / "pages" / f, title=t, icon=i, default=(f == "home.py"))
-         for f, t, i in PAGES if (REPO / "pages" / f).exists()]
-st.navigation(pages).run()
+st.set_page_config(page_title="Handwriting Lab", page_icon=":material/stylus_note:", layout="wide")
+
+pages = {p.file: st.Page(p.path, title=p.title, icon=p.icon, default=p.file == "home.py") for p in available_pages()}
+current = st.navigation(list(pages.values()))
+
+# Runs outlive the page that started them, so every page says when one is training.
+running = active_runs()
+if running:
+    with st.sidebar:
+        st.caption(f":material/hourglass_top: {len(running)} run{'s' if len(running) > 1 else ''} training: "
+                   + ", ".join(f"`{r}`" for r in running))
+        if "train.py" in pages:
+            st.page_link(pages["train.py"], label="Watch it on Train", icon=":material/monitoring:")
+
+current.run()

@@ -1,93 +1,129 @@
-"""Data: the glyphs, a word renderer with every augmentation, its encodings, and real samples."""
+"""Data: the glyphs, a word renderer with every augmentation, its encodings, and real samples beside synthetic ones."""
+from pathlib import Path
+
 import numpy as np
 import streamlit as st
 
 from core import glyphs
+from core.errors import InputError
 from core.features import FEATURE_NAMES, features18
 from core.generator import AUGMENT_PARAMS, Augment, default_augment, render_letter, render_word
-from core.ink import encode
-from dashboard.plots import channels_figure, heatmap_figure, ink_figure
+from core.ink import encode, ink_from_frames
+from core.unipen import DEFAULT_UNIPEN
+from dashboard.plots import channels_figure, features_figure, ink_figure, ink_grid_figure
 
 st.title("Data")
-st.caption("Every pen source becomes *ink*: a list of strokes of (x, y) points, y up. "
-           "Here you see the synthetic letters, a rendered word, what the models read, and real handwriting.")
+st.caption("Every pen source (the generator, the canvas, a tablet) becomes *ink*: a list of strokes of (x, y) "
+           "points, y up. Here are the synthetic letters, a rendered word and what the models read of it, "
+           "and real handwriting beside synthetic.")
 
-tab_glyphs, tab_word, tab_real = st.tabs(["Alphabet", "Word renderer", "Real handwriting (UNIPEN)"])
+# Only the open tab runs (on_change="rerun"); its label is in the URL, e.g. /data?data_tab=Word+renderer.
+alphabet_tab, word_tab, real_tab = st.tabs(["Alphabet", "Word renderer", "Real handwriting"], key="data_tab",
+                                           on_change="rerun", bind="query-params")
 
-with tab_glyphs:
-    style = st.radio("Style", ["natural", "seed"], horizontal=True, key="data_glyph_style",
-                     help="seed: seed 001's ten glyphs; natural: a-z with allographs")
-    st.caption("Stroke numbers in red mark where each stroke starts; colour runs from its start (purple) "
-               "to its end (yellow).")
-    items = ([(ch, k) for ch in glyphs.NATURAL_LETTERS for k in range(glyphs.n_allographs(ch))]
-             if style == "natural" else [(ch, 0) for ch in glyphs.SEED_LETTERS])
-    cols = st.columns(6)
-    for i, (ch, k) in enumerate(items):
-        ink = list(glyphs.seed_glyph(ch) if style == "seed" else glyphs.natural_glyph(ch, k))
-        title = ch if style == "seed" else f"{ch} (form {k + 1})"
-        cols[i % 6].plotly_chart(ink_figure(ink, title, height=150, compact=True), key=f"data_glyph_{style}_{ch}_{k}",
-                                 config={"displayModeBar": False}, width="content")
+if alphabet_tab.open:
+    with alphabet_tab:
+        style = st.radio("Style", ["natural", "seed"], horizontal=True, key="data_glyph_style",
+                         format_func={"natural": "natural (a-z, every allograph)",
+                                      "seed": "seed (seed 001's ten glyphs)"}.get)
+        if style == "seed":
+            items = [(f"{ch} · {sum(len(s) for s in glyphs.seed_glyph(ch))} pts", glyphs.seed_glyph(ch))
+                     for ch in glyphs.SEED_LETTERS]
+        else:
+            items = [(ch if glyphs.n_allographs(ch) == 1 else f"{ch} ({k + 1})", glyphs.natural_glyph(ch, k))
+                     for ch in glyphs.NATURAL_LETTERS for k in range(glyphs.n_allographs(ch))]
+        st.plotly_chart(ink_grid_figure(items, f"{len(items)} glyph templates, {style} style, in stroke order",
+                                        columns=10),
+                        key="data_glyphs", config={"displayModeBar": False})
+        st.caption("Each stroke starts at its ringed number; the colour of its points runs from purple (start) "
+                   "to yellow (end). " + ("Letters share a baseline and keep their sizes: the x-height is 0.5, "
+                                         "ascenders reach 1." if style == "natural" else
+                                         "Seed 001's glyphs in their unit box with its fixed point counts; words "
+                                         "place them 1.35 apart and slant each word at random."))
 
-with tab_word:
-    c1, c2, c3 = st.columns([2, 1, 1])
-    style_w = c2.radio("Style", ["natural", "seed"], horizontal=True, key="data_word_style")
-    word = c1.text_input("Word", value="actin" if style_w == "seed" else "handwriting", key="data_word")
-    seed = c3.number_input("Seed", 0, 10_000, 0, key="data_seed")
-    defaults = default_augment(style_w).to_dict()
-    with st.expander("Augmentation", expanded=True):
-        acols = st.columns(5)
-        values = {}
-        for i, (name, (lo, hi, _d, step, text)) in enumerate(AUGMENT_PARAMS.items()):
-            values[name] = acols[i % 5].slider(name, float(lo), float(hi), float(defaults[name]), float(step),
-                                               help=text, key=f"data_aug_{style_w}_{name}")
-    encoding = st.radio("Encoding", ["delta", "seed"], horizontal=True, key="data_encoding",
-                        help="seed: raw (dx, dy, pen_up); delta: normalised, resampled, with pen-up jumps")
-    try:
-        r = render_word(word.strip(), style_w, int(seed), Augment.from_dict(values))
-    except Exception as exc:  # InputError: a clear message, never a traceback
-        st.error(str(exc))
-        st.stop()
-    n = sum(len(s) for s in r.ink)
-    st.plotly_chart(ink_figure(r.ink, f"'{word}' · {len(r.ink)} strokes · {n} points", height=300),
-                    key="data_word_ink")
-    frames = encode(r.ink, encoding)
-    left, right = st.columns(2)
-    left.plotly_chart(channels_figure(frames, title=f"{encoding} encoding · {len(frames)} frames"),
-                      key="data_channels")
-    feats = features18(r.ink)
-    right.plotly_chart(heatmap_figure(feats.T, FEATURE_NAMES, "features18 (64 points over the whole ink)",
-                                      x_title="point", colorbar="value", height=420), key="data_features")
+if word_tab.open:
+    with word_tab:
+        c1, c2, c3 = st.columns([2, 2, 1])
+        style_w = c2.radio("Style", ["natural", "seed"], horizontal=True, key="data_word_style",
+                           help="seed: seed 001's glyphs and layout; natural: a-z with allographs")
+        word = c1.text_input("Word", value="actin" if style_w == "seed" else "handwriting",
+                             key=f"data_word_{style_w}", help=f"letters: {glyphs.alphabet(style_w)}")
+        seed = c3.number_input("Seed", 0, 1_000_000, 0, key="data_seed", help="same seed, same ink")
+        defaults = default_augment(style_w).to_dict()
+        slider_keys = {name: f"data_aug_{style_w}_{name}" for name in AUGMENT_PARAMS}
+
+        def reset_augment():
+            for k in slider_keys.values():
+                st.session_state.pop(k, None)
+
+        with st.expander("Augmentation", expanded=True):
+            acols = st.columns(5)
+            values = {}
+            for i, (name, (lo, hi, _default, step, text)) in enumerate(AUGMENT_PARAMS.items()):
+                decimals = max(0, -int(np.floor(np.log10(step))))  # a 0.001 step shows 3 decimals
+                values[name] = acols[i % 5].slider(name, float(lo), float(hi), float(defaults[name]), float(step),
+                                                   format=f"%.{decimals}f", help=text, key=slider_keys[name])
+            st.button(f"Reset to the {style_w} style's defaults", on_click=reset_augment, key="data_aug_reset")
+        encoding = st.radio("Encoding", ["delta", "seed"], horizontal=True, key="data_encoding",
+                            help="seed: raw (dx, dy, pen_up) as seed 001; delta: normalised, resampled, and a "
+                                 "stroke's first step is the jump from the previous stroke's end")
+        try:
+            r = render_word(word.strip(), style_w, int(seed), Augment.from_dict(values))
+            frames = encode(r.ink, encoding)
+            feats = features18(r.ink)
+        except InputError as exc:
+            st.error(exc.message + (f"  \n{exc.hint}" if exc.hint else ""))
+            st.stop()
+        n = sum(len(s) for s in r.ink)
+        st.plotly_chart(ink_figure(r.ink, f"'{r.word}' rendered: {len(r.ink)} strokes, {n} points", height=380,
+                                   spans=r.letter_spans), key="data_word_ink")
+        left, right = st.columns(2)
+        left.plotly_chart(channels_figure(frames, title=f"{encoding} encoding: {len(frames)} frames"),
+                          key="data_channels")
+        right.plotly_chart(ink_figure(ink_from_frames(frames), f"The ink rebuilt from the {encoding} frames",
+                                      height=320), key="data_model_ink")
+        st.plotly_chart(features_figure(feats, FEATURE_NAMES,
+                                        f"features18 of '{r.word}': 64 points resampled over the whole ink"),
+                        key="data_features")
 
 
-@st.cache_resource(show_spinner="Reading UNIPEN letters…")
-def unipen_letters():
-    from core.unipen import DEFAULT_UNIPEN, load_letters
-
-    if not (DEFAULT_UNIPEN / "data" / "1c").is_dir():
-        return None
+@st.cache_resource(show_spinner="Reading the UNIPEN letters (once per server)…", max_entries=1)
+def unipen_letters(root: str):
+    """writer -> letter -> [ink, ...], or None without the data; shared read-only (never mutated), so not copied."""
+    from core.unipen import load_letters
     from core.wordsets import letters_by_writer
 
-    return letters_by_writer(load_letters(DEFAULT_UNIPEN))
+    if not (Path(root) / "data" / "1c").is_dir():
+        return None
+    return letters_by_writer(load_letters(root))
 
 
-with tab_real:
-    table = unipen_letters()
-    if table is None:
-        st.info("UNIPEN data was not found next to the project (../shared/data/unipen); real samples are hidden.")
-    else:
-        c1, c2 = st.columns(2)
+if real_tab.open:
+    with real_tab:
+        table = unipen_letters(str(DEFAULT_UNIPEN))
+        if table is None:
+            st.info(f"UNIPEN data was not found at `{DEFAULT_UNIPEN}`, so real samples are hidden. "
+                    "Put the UNIPEN subset there (see the README) to compare real and synthetic letters.")
+            st.stop()
+        c1, c2, c3 = st.columns([1, 3, 1])
         letter = c1.selectbox("Letter", list(glyphs.NATURAL_LETTERS), key="data_real_letter")
         writers = sorted(w for w, letters in table.items() if letter in letters)
-        writer = c2.selectbox("Writer", writers, key="data_real_writer")
-        samples = table[writer][letter][:6]
-        st.markdown(f"**Real '{letter}' by {writer}** ({len(table[writer][letter])} samples)")
-        cols = st.columns(6)
-        for i, ink in enumerate(samples):
-            cols[i].plotly_chart(ink_figure(ink, f"real #{i + 1}", height=200, compact=True), key=f"data_real_{i}",
-                                 config={"displayModeBar": False}, width="content")
-        st.markdown(f"**Synthetic '{letter}'** (natural style, seeds 0-5)")
-        cols = st.columns(6)
-        for i in range(6):
-            cols[i].plotly_chart(ink_figure(render_letter(letter, "natural", i).ink, f"seed {i}", height=200, compact=True),
-                                 key=f"data_synth_{i}", config={"displayModeBar": False}, width="content")
-        st.caption("UNIPEN train_r01_v07 (Guyon et al., ICPR 1994), CC BY 4.0.")
+        if not writers:
+            st.info(f"No writer in the UNIPEN letters wrote '{letter}'.")
+            st.stop()
+        writer = c2.selectbox("Writer", writers, key="data_real_writer",
+                              format_func=lambda w: f"{w} ({len(table[w][letter])} samples)")
+        pick = c3.number_input("Sample seed", 0, 1_000_000, 0, key="data_real_seed",
+                               help="which of the writer's samples, and which synthetic renderings, are shown")
+        columns = 8
+        samples = table[writer][letter]
+        chosen = np.random.default_rng(pick).permutation(len(samples))[:columns]
+        real = [(f"#{i + 1}", samples[i]) for i in sorted(chosen)]
+        real += [("", [])] * (columns - len(real))  # keep the synthetic row aligned under the real one
+        synthetic = [(f"seed {pick + k}", render_letter(letter, "natural", pick + k).ink) for k in range(columns)]
+        st.plotly_chart(ink_grid_figure(real + synthetic, f"'{letter}': real samples by {writer} (top) and "
+                                        "synthetic natural-style renderings (bottom)", columns=columns, fit="each",
+                                        row_labels=["real", "synthetic"]),
+                        key="data_real_vs_synthetic", config={"displayModeBar": False})
+        st.caption("Each sample is scaled to fill its cell. UNIPEN train_r01_v07 (Guyon et al., ICPR 1994), "
+                   "category 1c, contributors apb, art and lav.")
