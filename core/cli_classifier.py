@@ -1,4 +1,9 @@
-"""Classifier commands: `train classifier`, `classify`, `export-npy`, and `evaluate` for classifiers."""
+"""Classifier commands: `train classifier`, `classify`, `export-npy`, and `evaluate` for classifiers.
+
+Every `train classifier` flag is generated from `ClassifierConfig` (one per
+field), so defaults live in one place: a flag not given keeps the preset's
+value. `features` and `classes` have no flag: they come from the data.
+"""
 from __future__ import annotations
 
 import json
@@ -8,27 +13,34 @@ from core.classifier import PRESETS, ClassifierConfig, load_classifier, preset
 from core.cli_reader import add_config_flags, overrides_from
 from core.errors import InputError
 
+_FROM_DATA = ("features", "classes")
+
 
 def register(commands, train_models) -> None:
-    t = train_models.add_parser("classifier", help="train the CNN-BiLSTM character classifier")
-    t.add_argument("--preset", choices=tuple(PRESETS), default="fast")
-    t.add_argument("--run-dir", default=None)
-    t.add_argument("--name", default=None)
-    add_config_flags(t, ClassifierConfig)
+    """Add `train classifier`, `classify` and `export-npy` (evaluate is core.cli's)."""
+    t = train_models.add_parser("classifier", help="train the CNN-BiLSTM character classifier",
+                                description="Train the character classifier; prints a line per epoch and "
+                                            "the test accuracy of the best epoch.")
+    t.add_argument("--preset", choices=tuple(PRESETS), default="fast",
+                   help="starting settings: seed (seed 000's recipe), fast (the measured best), tiny (tests)")
+    t.add_argument("--run-dir", default=None, help="run folder (default: checkpoints/runs/<new id>)")
+    t.add_argument("--name", default=None, help="a name for the new run's id")
+    add_config_flags(t, ClassifierConfig, skip=_FROM_DATA)
     t.set_defaults(func=_train)
 
     c = commands.add_parser("classify", help="name the letter in an ink file")
-    c.add_argument("checkpoint")
-    c.add_argument("--ink", required=True)
-    c.add_argument("--top", type=int, default=5)
-    c.add_argument("--json", action="store_true")
+    c.add_argument("checkpoint", help="a .pt file or a folder holding best.pt or model.pt")
+    c.add_argument("--ink", required=True, help="Ink JSON or canvas json_data file")
+    c.add_argument("--top", type=int, default=5, help="how many labels to list")
+    c.add_argument("--json", action="store_true", help="print [{label, probability}, ...]")
     c.set_defaults(func=_classify)
 
     e = commands.add_parser("export-npy", help="write character data in seed 000's .npy format")
-    e.add_argument("--source", default="synthetic", help="synthetic | unipen[:PATH]")
-    e.add_argument("--out", required=True)
-    e.add_argument("--seed", type=int, default=0)
-    e.add_argument("--per-class", type=int, default=200, help="synthetic training letters per class")
+    e.add_argument("--source", default="synthetic", help="synthetic | unipen | unipen:PATH")
+    e.add_argument("--out", required=True, help="folder for X_{train,val,test}.npy and y_{...}.npy")
+    e.add_argument("--seed", type=int, default=0, help="seed of the synthetic letters")
+    e.add_argument("--per-class", type=int, default=200,
+                   help="synthetic training letters per class (val and test: a quarter each)")
     e.set_defaults(func=_export)
 
 
@@ -36,35 +48,42 @@ def _train(args) -> int:
     from core.runs import RunFolder, install_stop_handler, new_run_dir
     from core.train_classifier import train_classifier
 
-    cfg = preset(args.preset, **overrides_from(args, ClassifierConfig))
+    cfg = preset(args.preset, **{k: v for k, v in overrides_from(args, ClassifierConfig).items() if k not in _FROM_DATA})
     run = RunFolder(Path(args.run_dir) if args.run_dir else new_run_dir("classifier", args.name))
     stop = install_stop_handler()
     print(f"run folder: {run.path}", flush=True)
 
-    def show(row):
-        print(f"epoch {row['epoch']:3d}  loss {row['train_loss']:.4f}  train acc {row['train_acc']:.3f}  "
-              f"val acc {row['val_acc']:.3f}  {row['seconds']:.1f}s", flush=True)
+    def show(row: dict) -> None:
+        print(f"epoch {row['epoch']:3d}  loss {row['train_loss']:.4f}  train acc {row['train_acc']:.4f}  "
+              f"val loss {row['val_loss']:.4f}  val acc {row['val_acc']:.4f}  lr {row['lr']:.2e}  "
+              f"{row['seconds']:.1f}s", flush=True)
 
     try:
         result = train_classifier(cfg, run, show, stop)
+    except InputError as exc:
+        run.set_status("failed", 0, str(exc), kind="classifier")
+        raise
     except Exception as exc:
-        run.set_status("failed", 0, f"{type(exc).__name__}: {exc}" if not isinstance(exc, InputError) else str(exc))
+        run.set_status("failed", 0, f"{type(exc).__name__}: {exc}", kind="classifier")
         raise
     if "test" in result:
-        print(f"test accuracy {result['test']['accuracy']:.4f}  top-5 {result['test']['top5']:.4f}")
+        t = result["test"]
+        print(f"test accuracy {t['accuracy']:.4f}  top-5 {t['top5']:.4f}  ({t['n']} letters, best epoch "
+              f"{result['best']['epoch']})", flush=True)
     print(f"{result['state']}: {result['message'] or 'done'}", flush=True)
     return 0 if result["state"] in ("finished", "stopped") else 1
 
 
 def _classify(args) -> int:
     from core.checkpoints import load_checkpoint
+    from core.classifier import classify_ink
     from core.inkio import load_ink_file
 
-    clf = load_classifier(load_checkpoint(args.checkpoint, kind="classifier"))
-    ink, _ = load_ink_file(args.ink)
     if args.top < 1:
         raise InputError("--top must be at least 1")
-    out = clf.classify_ink(ink, args.top)
+    clf = load_classifier(load_checkpoint(args.checkpoint, kind="classifier"))
+    ink, _ = load_ink_file(args.ink)
+    out = classify_ink(clf, ink, args.top)
     if args.json:
         print(json.dumps([{"label": c, "probability": p} for c, p in out]))
     else:
@@ -76,34 +95,36 @@ def _classify(args) -> int:
 def _export(args) -> int:
     from core.chardata import char_splits, export_npy
 
-    if args.source.startswith("npy:"):
-        raise InputError("export-npy reads synthetic or unipen data", "an npy folder is already in this format")
+    if not (args.source == "synthetic" or args.source == "unipen" or args.source.startswith("unipen:")):
+        raise InputError(f"export-npy cannot read {args.source!r}", "use --source synthetic, unipen or unipen:PATH")
+    if args.per_class < 1:
+        raise InputError("--per-class must be at least 1")
     splits = char_splits(args.source, args.seed, args.per_class)
     out = export_npy(splits, args.out)
-    sizes = ", ".join(f"{s} {len(splits.y[s])}" for s in ("train", "val", "test"))
-    print(f"wrote {out}: {sizes} samples, {len(splits.classes)} classes")
+    sizes = ", ".join(f"{s} {n}" for s, n in splits.sizes().items())
+    print(f"wrote {out}: {sizes} letters of shape {splits.X['train'].shape[1:]}, {len(splits.classes)} classes")
     return 0
 
 
 def evaluate_command(ckpt: dict, args) -> int:
+    """`evaluate CHECKPOINT [--data SOURCE] [--seed N] [--json] [--out FILE]` for a classifier: its test split."""
     from core.chardata import char_splits
     from core.train_classifier import evaluate_classifier
 
     clf = load_classifier(ckpt)
     cfg = clf.config
     source = args.data or cfg.data
+    if source == "seed":
+        raise InputError("--data seed is the word reader's protocol", "use synthetic, unipen[:PATH] or npy:DIR")
     splits = char_splits(source, cfg.seed if args.seed is None else args.seed, cfg.per_class, cfg.n_points)
-    X, y = splits.X["test"], splits.y["test"]
-    if X.shape[1:] != (cfg.n_points, len(clf.norm["mean"])):
-        raise InputError(f"the data has shape {X.shape[1:]}, the model reads {(cfg.n_points, len(clf.norm['mean']))}")
-    result = evaluate_classifier(clf, X, y)
+    result = evaluate_classifier(clf, splits.X["test"], splits.y["test"])
     if args.out:
         from core.atomic import write_json
 
-        write_json(Path(args.out), result)
+        write_json(Path(args.out), {"data": source, **result})
     shown = {k: result[k] for k in ("n", "accuracy", "top5", "per_class")}
     if args.json:
         print(json.dumps(shown))
     else:
-        print(f"n={shown['n']}  accuracy {shown['accuracy']:.4f}  top-5 {shown['top5']:.4f}")
+        print(f"{source} test: n={shown['n']}  accuracy {shown['accuracy']:.4f}  top-5 {shown['top5']:.4f}")
     return 0
