@@ -7,6 +7,7 @@ value. `features` and `classes` have no flag: they come from the data.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from core.classifier import PRESETS, ClassifierConfig, load_classifier, preset
@@ -70,8 +71,11 @@ def _train(args) -> int:
         t = result["test"]
         print(f"test accuracy {t['accuracy']:.4f}  top-5 {t['top5']:.4f}  ({t['n']} letters, best epoch "
               f"{result['best']['epoch']})", flush=True)
+    if result["state"] == "diverged":  # as the reader's trainer: one error line, exit 1
+        print(f"error: {result['message']}", file=sys.stderr)
+        return 1
     print(f"{result['state']}: {result['message'] or 'done'}", flush=True)
-    return 0 if result["state"] in ("finished", "stopped") else 1
+    return 0
 
 
 def _classify(args) -> int:

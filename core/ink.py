@@ -30,7 +30,7 @@ def as_ink(strokes: Sequence) -> Ink:
     for i, stroke in enumerate(strokes):
         try:
             arr = np.asarray(stroke, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: an integer too large for a float
             raise InputError(f"stroke {i} is not a list of [x, y] numbers") from exc
         if arr.size == 0:
             continue
