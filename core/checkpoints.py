@@ -62,25 +62,66 @@ def resolve_checkpoint(path: str | Path) -> Path:
     return p
 
 
-def load_checkpoint(path: str | Path, kind: str | None = None) -> dict:
-    """Load a checkpoint safely; `kind` ("reader"/"classifier") refuses the other kind."""
+def _unreadable(p: Path, shown: str, exc: Exception) -> InputError:
+    """Why torch.load(weights_only=True) refused a file: it needs pickle, it is damaged, or it is no checkpoint."""
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(2)
+    except OSError:
+        head = b""
+    if isinstance(exc, pickle.UnpicklingError) and ("GLOBAL" in str(exc) or head[:1] == b"\x80"):
+        # torch names the class or function the file would import; a bare pickle starts with PROTO (0x80)
+        return InputError(f"{shown} is not a plain checkpoint: it needs pickle to load, which is refused",
+                          "re-save it as a dict of tensors and plain values")
+    if head == b"PK" and not _is_foreign_zip(p):
+        return InputError(f"{shown} is corrupted or truncated ({type(exc).__name__})",
+                          "retrain or copy the file again")
+    if not head:
+        return InputError(f"{shown} is empty", "retrain or copy the file again")
+    return InputError(f"{shown} is not a checkpoint of this tool: torch.save did not write it",
+                      "choose a best.pt or model.pt written by this tool")
+
+
+def _is_foreign_zip(p: Path) -> bool:
+    """A complete zip archive without torch.save's data.pkl (a truncated zip has no directory at all)."""
+    try:
+        with zipfile.ZipFile(p) as z:
+            return not any(n.endswith("/data.pkl") or n == "data.pkl" for n in z.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def _has_checkpoint_shape(ckpt: Any) -> bool:
+    """The required keys with the types this tool writes (a foreign dict may share key names)."""
+    if not isinstance(ckpt, dict) or any(k not in ckpt for k in REQUIRED_KEYS):
+        return False
+    version = ckpt["format_version"]
+    return (isinstance(version, int) and not isinstance(version, bool) and ckpt["kind"] in KINDS
+            and isinstance(ckpt["config"], dict) and isinstance(ckpt["state_dict"], dict)
+            and isinstance(ckpt["alphabet"], list) and all(isinstance(c, (str, int)) for c in ckpt["alphabet"])
+            and isinstance(ckpt.get("norm", {}), dict))
+
+
+def load_checkpoint(path: str | Path, kind: str | None = None, *, name: str | None = None) -> dict:
+    """Load a checkpoint safely; `kind` ("reader"/"classifier") refuses the other kind.
+
+    `name` is how messages call the file (an upload's name instead of its
+    temporary path).
+    """
     import torch
 
     p = resolve_checkpoint(path)
+    shown = name or str(p)
     try:
         ckpt = torch.load(p, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        raise InputError(f"{p} is not a plain checkpoint: it needs pickle to load, which is refused",
-                         "re-save it as a dict of tensors and plain values") from exc
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise InputError(f"{p} is corrupted or truncated ({type(exc).__name__})",
-                         "retrain or copy the file again") from exc
-    if not isinstance(ckpt, dict) or any(k not in ckpt for k in REQUIRED_KEYS):
-        raise InputError(f"{p} is not a checkpoint of this tool",
+    except Exception as exc:  # a damaged file can fail anywhere in torch's unpickler (KeyError, TypeError, ...)
+        raise _unreadable(p, shown, exc) from exc
+    if not _has_checkpoint_shape(ckpt):
+        raise InputError(f"{shown} is not a checkpoint of this tool",
                          "expected a dict with " + ", ".join(REQUIRED_KEYS))
     if ckpt["format_version"] != FORMAT_VERSION:
-        raise InputError(f"{p} has format version {ckpt['format_version']}; this tool reads {FORMAT_VERSION}")
+        raise InputError(f"{shown} has format version {ckpt['format_version']}; this tool reads {FORMAT_VERSION}")
     if kind is not None and ckpt["kind"] != kind:
-        raise InputError(f"{p} is a {ckpt['kind']} checkpoint, not a {kind}",
+        raise InputError(f"{shown} is a {ckpt['kind']} checkpoint, not a {kind}",
                          f"choose a {kind} checkpoint here")
     return ckpt

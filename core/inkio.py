@@ -21,13 +21,23 @@ from core.ink import Ink, as_ink, n_points, resample_stroke_n
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_POINTS = 20_000
+INK_HINT = 'Ink JSON is {"strokes": [[[x, y], ...], ...], "label": "..."}: a list of strokes of [x, y] numbers'
 _ORIGIN = {"left": 0.0, "top": 0.0, "center": 0.5, "right": 1.0, "bottom": 1.0}
 
 
 def _num(v: Any, what: str) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise InputError(f"canvas drawing: {what} is not a finite number ({v!r})")
+    try:
+        ok = not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v)
+    except OverflowError:  # an integer too large for a float
+        ok = False
+    if not ok:
+        raise InputError(f"canvas drawing: {what} is not a finite number ({v!r})"[:200])
     return float(v)
+
+
+def _origin(v: Any) -> float:
+    """Fabric's originX/originY as a fraction of the box; unknown values count as left/top."""
+    return _ORIGIN.get(v, 0.0) if isinstance(v, str) else 0.0
 
 
 def _path_samples(path: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -65,7 +75,7 @@ def _placed(obj: dict, samples: np.ndarray, coords: np.ndarray, k: int) -> np.nd
     w = _num(obj.get("width", hi[0] - lo[0]), "width")
     h = _num(obj.get("height", hi[1] - lo[1]), "height")
     dims = np.array([(w + sw) * sx, (h + sw) * sy])
-    origin = np.array([_ORIGIN.get(obj.get("originX", "left"), 0.0), _ORIGIN.get(obj.get("originY", "top"), 0.0)])
+    origin = np.array([_origin(obj.get("originX", "left")), _origin(obj.get("originY", "top"))])
     center = np.array([_num(obj["left"], "left"), _num(obj["top"], "top")]) + (0.5 - origin) * dims
     local = (samples - center_path) * np.array([sx, sy])
     angle = math.radians(_num(obj.get("angle", 0), "angle"))
@@ -86,7 +96,10 @@ def ink_from_canvas(json_data: Any) -> Ink:
         if obj.get("type") not in ("path", "Path"):
             continue
         samples, coords = _path_samples(obj.get("path"), k)
-        pts = _placed(obj, samples, coords, k)
+        with np.errstate(over="ignore", invalid="ignore"):
+            pts = _placed(obj, samples, coords, k)
+        if not np.isfinite(pts).all():
+            raise InputError(f"canvas drawing: object {k} has coordinates too large to place")
         ink.append(pts * np.array([1.0, -1.0]))
     return ink
 
@@ -100,6 +113,31 @@ def limit_points(ink: Ink, max_points: int = MAX_POINTS) -> Ink:
     return [resample_stroke_n(s, max(1, int(len(s) * keep))) if len(s) > 1 else s for s in ink]
 
 
+def parse_json_text(text: str, source: str) -> Any:
+    """JSON text -> object; a syntax error names the line and column."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{source}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+                         "save the drawing again, or check the file in a JSON validator") from exc
+    except RecursionError as exc:
+        raise InputError(f"{source}: the JSON is nested too deeply to be ink", INK_HINT) from exc
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise InputError(f"{source}: unreadable JSON ({str(exc)[:80]})") from exc
+
+
+def parse_json_bytes(data: bytes, source: str) -> Any:
+    """UTF-8 JSON bytes (an upload, a file's contents) -> object, refusing more than MAX_FILE_BYTES."""
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"{source} is {len(data) / 2**20:.1f} MB; the limit is {MAX_FILE_BYTES / 2**20:.0f} MB",
+                         "downsample the ink or split it into several files")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read {source} as UTF-8 text", "give an Ink JSON or canvas JSON file") from exc
+    return parse_json_text(text, source)
+
+
 def read_json_file(path: str | Path) -> Any:
     p = Path(path)
     try:
@@ -107,36 +145,49 @@ def read_json_file(path: str | Path) -> Any:
     except OSError as exc:
         raise InputError(f"cannot read {p}: {exc.strerror or exc}") from exc
     if size > MAX_FILE_BYTES:
-        raise InputError(f"{p} is {size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB")
+        raise InputError(f"{p} is {size / 2**20:.1f} MB; the limit is {MAX_FILE_BYTES / 2**20:.0f} MB")
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {p} as UTF-8 text") from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{p}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {p}: {exc.strerror or exc}") from exc
+    return parse_json_bytes(data, str(p))
 
 
-def ink_from_json(obj: Any, source: str = "ink") -> tuple[Ink, str | None]:
-    """Ink JSON or canvas json_data (an object with "objects") -> (ink, label)."""
+def ink_from_json(obj: Any, source: str = "ink", max_points: int | None = MAX_POINTS) -> tuple[Ink, str | None]:
+    """Ink JSON or canvas json_data (an object with "objects") -> (ink, label).
+
+    Ink of more than `max_points` points is downsampled (`limit_points`);
+    `max_points=None` keeps every point, for callers that downsample later
+    and say so (the Draw page).
+    """
+    def limited(ink: Ink) -> Ink:
+        return limit_points(ink, max_points) if max_points else ink
+
     if isinstance(obj, dict) and "objects" in obj:
-        return limit_points(ink_from_canvas(obj)), None
+        try:
+            return limited(ink_from_canvas(obj)), None
+        except InputError as exc:
+            raise InputError(f"{source}: {exc.message}", exc.hint or "save the canvas's json_data again") from exc
     if not isinstance(obj, dict) or not isinstance(obj.get("strokes"), list):
-        raise InputError(f"{source}: expected {{\"strokes\": [[[x, y], ...], ...]}} or canvas json_data")
+        raise InputError(f"{source}: expected {{\"strokes\": [[[x, y], ...], ...]}} or canvas json_data", INK_HINT)
     label = obj.get("label")
     if label is not None and not isinstance(label, str):
-        raise InputError(f"{source}: 'label' must be a string")
+        raise InputError(f"{source}: 'label' must be a string", INK_HINT)
     try:
         ink = as_ink(obj["strokes"])
     except InputError as exc:
-        raise InputError(f"{source}: {exc.message}") from exc
-    return limit_points(ink), label
+        raise InputError(f"{source}: {exc.message}", exc.hint or INK_HINT) from exc
+    return limited(ink), label
 
 
 def load_ink_file(path: str | Path) -> tuple[Ink, str | None]:
     """Read an Ink JSON file or a saved canvas json_data file."""
     return ink_from_json(read_json_file(path), str(path))
+
+
+def ink_from_bytes(data: bytes, source: str, max_points: int | None = MAX_POINTS) -> tuple[Ink, str | None]:
+    """The contents of an Ink JSON or canvas json_data file (an upload) -> (ink, label)."""
+    return ink_from_json(parse_json_bytes(data, source), source, max_points)
 
 
 def ink_to_json(ink: Ink, label: str | None = None) -> dict:

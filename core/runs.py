@@ -237,8 +237,8 @@ def list_runs(root: Path | None = None) -> list[dict]:
         return []
     rows = []
     for p in sorted(root.iterdir(), reverse=True):
-        if not p.is_dir() or p.name.startswith("."):
-            continue
+        if not p.is_dir() or p.is_symlink() or p.name.startswith("."):
+            continue  # a symlink would lead outside the runs folder: run_path refuses it, so never list it
         status = read_status(p)
         config = read_json(p / "config.json") or {}
         df = read_metrics(p)
@@ -246,7 +246,8 @@ def list_runs(root: Path | None = None) -> list[dict]:
         rows.append({"id": p.name, "kind": config.get("kind", status.get("kind", "?")),
                      "state": status.get("state"), "epoch": int(last.get("epoch", 0) or 0),
                      "message": status.get("message", ""), "config": config, "last": last,
-                     "has_best": (p / "best.pt").exists()})
+                     "has_best": (p / "best.pt").exists(),
+                     "sweep": (read_json(p / "sweep.json") or {}).get("sweep")})
     return rows
 
 

@@ -15,7 +15,7 @@ def shipped_models() -> list[dict]:
     if not CHECKPOINTS_DIR.is_dir():
         return out
     for d in sorted(CHECKPOINTS_DIR.iterdir()):
-        if not d.is_dir() or d.name == "runs" or not any((d / n).exists() for n in CHECKPOINT_NAMES):
+        if not d.is_dir() or d.name in ("runs", "uploads") or not any((d / n).exists() for n in CHECKPOINT_NAMES):
             continue
         card = {}
         if (d / "card.json").exists():
@@ -40,6 +40,7 @@ def available_checkpoints(kind: str) -> list[tuple[str, Path]]:
     if root.is_dir():
         for d in sorted(root.iterdir(), reverse=True):
             config = read_json(d / "config.json") or {}
-            if d.is_dir() and config.get("kind") == kind and (d / "best.pt").exists():
+            if (d.is_dir() and not d.is_symlink() and not d.name.startswith(".") and config.get("kind") == kind
+                    and (d / "best.pt").exists()):
                 out.append((f"run: {d.name}", d))
     return out

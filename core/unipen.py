@@ -10,6 +10,7 @@ A malformed file raises `InputError` naming the file and the line.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,6 +25,8 @@ DEFAULT_UNIPEN = Path(__file__).resolve().parents[2] / "shared" / "data" / "unip
 HEADER_FIELDS = ("WRITER_ID", "X_POINTS_PER_INCH", "Y_POINTS_PER_INCH", "X_POINTS_PER_MM", "Y_POINTS_PER_MM",
                  "POINTS_PER_SECOND", "DATA_SOURCE", "STYLE")
 CATEGORIES = {"1c": "CHARACTER", "6": "WORD"}
+MAX_FILE_BYTES = 20 * 1024 * 1024  # per file, as for ink files (core.inkio)
+MAX_INCLUDES = 1000  # per file read, includes of includes counted: real files have a few
 _SEGMENT = re.compile(r'^\.SEGMENT\s+(\S+)\s+(\S+)(?:\s+(\S+))?\s+"(.*)"\s*$')
 
 
@@ -49,6 +52,7 @@ class _State:
     segments: list = field(default_factory=list)  # (level, delineation, label, header, where)
     current: list | None = None
     depth: int = 0
+    includes: int = 0
 
 
 def _fail(path: Path, line_no: int, message: str):
@@ -59,9 +63,18 @@ def _parse(path: Path, st: _State) -> None:
     if st.depth > 20:
         raise InputError(f"{path}: .INCLUDE nested more than 20 deep (a cycle?)")
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"UNIPEN file {path} is {size / 2**20:.1f} MB; the limit is "
+                             f"{MAX_FILE_BYTES / 2**20:.0f} MB", "split it into several files")
         text = path.read_text(encoding="latin-1")
     except OSError as exc:
         raise InputError(f"cannot read UNIPEN file {path}: {exc.strerror or exc}") from exc
+    _parse_text(text, path, st)
+
+
+def _parse_text(text: str, path: Path | str, st: _State) -> None:
+    """The statements of one file's text; `path` names it in messages."""
     for no, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line:
@@ -70,9 +83,12 @@ def _parse(path: Path, st: _State) -> None:
             if st.current is not None:
                 parts = line.split()
                 try:
-                    st.current.append((float(parts[0]), float(parts[1])))
+                    x, y = float(parts[0]), float(parts[1])
                 except (ValueError, IndexError):
                     _fail(path, no, f"expected 'X Y' pen coordinates, found {line[:40]!r}")
+                if not (math.isfinite(x) and math.isfinite(y)):
+                    _fail(path, no, f"pen coordinates must be finite numbers, found {line[:40]!r}")
+                st.current.append((x, y))
             continue
         keyword, _, rest = line[1:].partition(" ")
         keyword, rest = keyword.strip(), rest.strip()
@@ -87,11 +103,18 @@ def _parse(path: Path, st: _State) -> None:
             st.stroke_header.append(dict(st.header))
             st.current = None
         elif keyword == "INCLUDE":
-            target = (st.root / "include" / rest).resolve()
-            if not rest or not target.is_relative_to(st.root.resolve()):
-                _fail(path, no, f".INCLUDE {rest!r} points outside the data folder")
-            if not target.is_file():
-                _fail(path, no, f".INCLUDE {rest!r}: no such file")
+            try:
+                target = (st.root / "include" / rest).resolve()
+                found = target.is_file()
+            except (OSError, ValueError):  # a name too long, or with a NUL byte
+                target, found = st.root / "include", False
+            if not rest or not target.is_relative_to((st.root / "include").resolve()):
+                _fail(path, no, f".INCLUDE {rest[:60]!r} points outside the UNIPEN include folder")
+            st.includes += 1
+            if st.includes > MAX_INCLUDES:
+                _fail(path, no, f"more than {MAX_INCLUDES} .INCLUDE statements")
+            if not found:
+                _fail(path, no, f".INCLUDE {rest[:60]!r}: no such file")
             st.depth += 1
             _parse(target, st)
             st.depth -= 1
@@ -138,6 +161,11 @@ def read_unipen_file(path: str | Path, root: str | Path = DEFAULT_UNIPEN, level:
     strokes, headers, segments = _read_cached(path, root, mtime)
     contributor = path.relative_to(root / "data").parts[1] if path.is_relative_to(root / "data") else "?"
     fallback = re.sub(r"(trn|tst)$", "", path.stem)
+    return _samples(strokes, headers, segments, contributor, fallback, str(path), level)
+
+
+def _samples(strokes, headers, segments, contributor: str, fallback: str, source: str,
+             level: str | None) -> list[Sample]:
     out = []
     for lvl, delineation, label, header, where in segments:
         if level is not None and lvl != level:
@@ -145,9 +173,31 @@ def read_unipen_file(path: str | Path, root: str | Path = DEFAULT_UNIPEN, level:
         idx = _strokes_of(delineation, len(strokes), where)
         ink = [strokes[i] for i in idx if len(strokes[i])]
         writer = headers[idx[0]].get("WRITER_ID") or header.get("WRITER_ID") or fallback
-        out.append(Sample(ink, label, f"{contributor}/{writer}", contributor, lvl, str(path),
+        out.append(Sample(ink, label, f"{contributor}/{writer}", contributor, lvl, source,
                           {**headers[idx[0]], **{k: v for k, v in header.items() if k not in headers[idx[0]]}}))
     return out
+
+
+def read_unipen_bytes(data: bytes, name: str, root: str | Path = DEFAULT_UNIPEN) -> list[Sample]:
+    """The samples of one UNIPEN file's contents (an upload); messages name it `name`.
+
+    `.INCLUDE` statements are read only from `root`/include. A file with pen
+    strokes but no `.SEGMENT` gives one sample of every stroke (label "").
+    """
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"UNIPEN file {name} is {len(data) / 2**20:.1f} MB; the limit is "
+                         f"{MAX_FILE_BYTES / 2**20:.0f} MB", "split it into several files")
+    st = _State(root=Path(root).resolve())
+    _parse_text(data.decode("latin-1"), name, st)
+    if st.current is not None:
+        raise InputError(f"{name}: the file ends with the pen down (missing .PEN_UP)")
+    if not any(len(s) for s in st.strokes):
+        raise InputError(f"{name} holds no pen strokes",
+                         "a UNIPEN file has .PEN_DOWN, then 'X Y' lines, then .PEN_UP")
+    writer = st.header.get("WRITER_ID") or Path(name).stem
+    if not st.segments:
+        return [Sample([s for s in st.strokes if len(s)], "", f"upload/{writer}", "upload", "", name, dict(st.header))]
+    return _samples(st.strokes, st.stroke_header, st.segments, "upload", Path(name).stem, name, None)
 
 
 def _load(root: Path, category: str) -> list[Sample]:

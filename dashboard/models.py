@@ -1,11 +1,33 @@
-"""Models and lexicons for the pages, loaded once per server and never mutated."""
+"""Models and lexicons for the pages, loaded once per server and never mutated.
+
+A picker lists the shipped models and the runs of one kind, plus "Upload a
+checkpoint (.pt)". Files are cached by path and modification time, uploads
+by the sha256 of their bytes; both caches are bounded and hold models in
+eval mode that no page may change.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
 from core.checkpoints import load_checkpoint, resolve_checkpoint
+from core.errors import InputError
+from dashboard.messages import show_input_error
+
+UPLOAD = "Upload a checkpoint (.pt)…"
+
+
+@dataclass(frozen=True)
+class Picked:
+    """A loaded model with what it is: the checkpoint without weights, the choice's label and a cache key."""
+
+    model: Any   # core.reader.LoadedReader or core.classifier.LoadedClassifier
+    ckpt: dict
+    label: str
+    key: str     # "path@mtime" of a file, "sha256:..." of an upload: what results may be cached by
 
 
 def _mtime(path: str) -> float:
@@ -36,6 +58,77 @@ def cached_classifier(path: str):
     return _classifier(path, _mtime(path))
 
 
+@st.cache_resource(max_entries=4, show_spinner="Loading the uploaded checkpoint…")
+def _uploaded(digest: str, kind: str, _name: str, _data: bytes):
+    """(model, checkpoint without weights) of uploaded bytes, keyed by their sha256 (the bytes are not hashed)."""
+    from core.uploads import model_from_upload
+
+    return model_from_upload(_name, _data, kind)
+
+
+def _load_file(kind: str, label: str, path: str) -> Picked:
+    if kind == "reader":
+        model, ckpt = cached_reader(path)
+    else:
+        model = cached_classifier(path)
+        ckpt = {k: v for k, v in model.checkpoint.items() if k != "state_dict"}
+    return Picked(model, ckpt, label, f"{path}@{_mtime(path)}")
+
+
+def _load_upload(kind: str, key: str, required: bool) -> Picked | None:
+    from core.uploads import LIMITS_MB, sha256_hex
+
+    f = st.file_uploader(f"{kind.capitalize()} checkpoint", type=["pt", "pth"], key=f"{key}_upload",
+                         max_upload_size=LIMITS_MB["checkpoint"],
+                         help="a best.pt or model.pt written by this tool; it is loaded with "
+                              "torch.load(weights_only=True), so a file that needs pickle is refused")
+    if f is None:
+        if required:
+            st.info(f"Upload a {kind} checkpoint (.pt) to use it here.", icon=":material/upload_file:")
+            st.stop()
+        return None
+    data = f.getvalue()
+    digest = sha256_hex(data)
+    model, ckpt = _uploaded(digest, kind, f.name, data)
+    return Picked(model, ckpt, f"upload: {f.name}", f"sha256:{digest}")
+
+
+def pick_model(kind: str, key: str, label: str | None = None, help: str | None = None,
+               required: bool = True) -> Picked | None:
+    """A picker of `kind` ("reader" or "classifier"): shipped models first, then runs, then an upload.
+
+    A file that cannot be loaded shows an error; then the page stops
+    (`required`) or the picker returns None.
+    """
+    from core.shipped import available_checkpoints
+
+    choices = available_checkpoints(kind)
+    labels = [c for c, _ in choices] + [UPLOAD]
+    default = next((i for i, c in enumerate(labels) if f"{kind}-az" in c), 0)
+    if not choices:
+        st.info(f"No {kind} checkpoint was found: train one on the Train page, or upload one.")
+    choice = st.selectbox(label or kind.capitalize(), labels, index=default, key=key, help=help)
+    try:
+        if choice == UPLOAD:
+            return _load_upload(kind, key, required)
+        return _load_file(kind, choice, str(dict(choices)[choice]))
+    except InputError as exc:
+        show_input_error(exc)
+        if required:
+            st.stop()
+        return None
+
+
+def pick_reader(key: str, help: str | None = None):
+    """A reader picker that loads the choice: (LoadedReader, checkpoint without weights).
+
+    Stops the page with a clear message when no reader is chosen or the file
+    cannot be loaded.
+    """
+    picked = pick_model("reader", key, "Reader", help)
+    return picked.model, picked.ckpt
+
+
 def default_lexicon(ckpt: dict) -> list[str]:
     """The reader's own vocabulary (seed protocol) or the English list plus evaluated words (a-z)."""
     from core.wordsets import default_lexicon as core_default
@@ -50,28 +143,3 @@ def lexicon_from_text(text: str) -> list[str]:
 
 def checkpoint_label(path: Path) -> str:
     return Path(path).name
-
-
-def pick_reader(key: str, help: str | None = None):
-    """A reader picker (shipped models first, reader-az preferred) that loads the choice.
-
-    Returns (LoadedReader, checkpoint without weights); stops the page with a
-    clear message when there is no reader or the file cannot be loaded.
-    """
-    from core.errors import InputError
-    from core.shipped import available_checkpoints
-
-    readers = available_checkpoints("reader")
-    if not readers:
-        st.error("No reader checkpoint was found.", icon="🚫")
-        st.info("Train one on the Train page, or restore the shipped models in `checkpoints/`.")
-        st.stop()
-    labels = [label for label, _ in readers]
-    default = next((i for i, label in enumerate(labels) if "reader-az" in label), 0)
-    choice = st.selectbox("Reader", labels, index=default, key=key, help=help)
-    try:
-        return cached_reader(str(dict(readers)[choice]))
-    except InputError as exc:
-        st.error(exc.message, icon="🚫")
-        st.caption(exc.hint or "")
-        st.stop()

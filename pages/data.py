@@ -9,7 +9,10 @@ from core.errors import InputError
 from core.features import FEATURE_NAMES, features18
 from core.generator import AUGMENT_PARAMS, Augment, default_augment, render_letter, render_word
 from core.ink import encode, ink_from_frames
+from core.inkio import limit_points
 from core.unipen import DEFAULT_UNIPEN
+from core.uploads import LIMITS_MB, sha256_hex, unipen_from_upload
+from dashboard.messages import show_input_error
 from dashboard.plots import channels_figure, features_figure, ink_figure, ink_grid_figure
 
 st.title("Data")
@@ -18,8 +21,8 @@ st.caption("Every pen source (the generator, the canvas, a tablet) becomes *ink*
            "and real handwriting beside synthetic.")
 
 # Only the open tab runs (on_change="rerun"); its label is in the URL, e.g. /data?data_tab=Word+renderer.
-alphabet_tab, word_tab, real_tab = st.tabs(["Alphabet", "Word renderer", "Real handwriting"], key="data_tab",
-                                           on_change="rerun", bind="query-params")
+alphabet_tab, word_tab, real_tab, file_tab = st.tabs(["Alphabet", "Word renderer", "Real handwriting", "UNIPEN file"],
+                                                     key="data_tab", on_change="rerun", bind="query-params")
 
 if alphabet_tab.open:
     with alphabet_tab:
@@ -127,3 +130,50 @@ if real_tab.open:
                         key="data_real_vs_synthetic", config={"displayModeBar": False})
         st.caption("Each sample is scaled to fill its cell. UNIPEN train_r01_v07 (Guyon et al., ICPR 1994), "
                    "category 1c, contributors apb, art and lav.")
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the UNIPEN file…")
+def uploaded_unipen(digest: str, name: str, _data: bytes) -> list:
+    """The samples of an uploaded file, parsed once per content (its sha256)."""
+    return unipen_from_upload(name, _data)
+
+
+if file_tab.open:
+    with file_tab:
+        st.caption("View the letters and words of one UNIPEN file (`.PEN_DOWN`, `X Y` lines, `.PEN_UP`, "
+                   "`.SEGMENT` labels). `.INCLUDE` statements are read only from the shared UNIPEN include "
+                   f"folder (`{DEFAULT_UNIPEN / 'include'}`).")
+        upload = st.file_uploader("UNIPEN file", key="data_unipen_upload", max_upload_size=LIMITS_MB["unipen"])
+        if upload is None:
+            st.info("Upload a UNIPEN data file, for example one of `data/1c/.../*.dat` of the UNIPEN subset.",
+                    icon=":material/upload_file:")
+            st.stop()
+        data = upload.getvalue()
+        try:
+            samples = [s for s in uploaded_unipen(sha256_hex(data), upload.name, data) if s.ink]
+        except InputError as exc:
+            show_input_error(exc)
+            st.stop()
+        if not samples:
+            st.warning(f"{upload.name}: every segment refers to strokes without points, so there is nothing to draw.")
+            st.stop()
+        levels = sorted({s.category for s in samples})
+        counts = ", ".join(f"{sum(s.category == v for s in samples)} {v or 'unsegmented'}" for v in levels)
+        c1, c2, c3 = st.columns([1, 2, 1])
+        level = c1.selectbox("Level", levels, key="data_unipen_level",
+                             format_func=lambda v: v or "(no .SEGMENT: every stroke)")
+        query = c2.text_input("Labels containing", key="data_unipen_query").strip()
+        shown = [s for s in samples if s.category == level and query in s.label]
+        per_page = 40
+        start = c3.number_input("First sample", 1, max(1, len(shown)), 1, key="data_unipen_start") - 1
+        page = shown[start:start + per_page]
+        st.markdown(f"**{upload.name}**: {len(samples)} samples ({counts}); showing {len(page)} of the "
+                    f"{len(shown)} {level or 'unsegmented'} samples"
+                    + (f" whose label contains '{query}'" if query else ""))
+        if page:
+            items = [(s.label or "·", limit_points(s.ink)) for s in page]
+            st.plotly_chart(ink_grid_figure(items, f"{upload.name}: samples {start + 1}-{start + len(page)}",
+                                            columns=10, fit="each"),
+                            key="data_unipen_grid", config={"displayModeBar": False})
+            writers = sorted({s.writer for s in page})
+            st.caption(f"Writer: {', '.join(writers)}. Each sample is scaled to fill its cell; y points up.")

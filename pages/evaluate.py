@@ -4,46 +4,40 @@ import streamlit as st
 
 from core.errors import InputError
 from core.evaluation import evaluate_reader, misclassified, reader_confusion, reader_eval_data, worst_samples
-from core.shipped import available_checkpoints
-from dashboard.models import cached_classifier, cached_reader, default_lexicon
+from dashboard.messages import show_input_error
+from dashboard.models import pick_model
 from dashboard.plots import confusion_figure, ink_figure
 
 st.title("Evaluate")
 kind = st.radio("Model", ["reader", "classifier"], horizontal=True, key="eval_kind",
                 format_func=lambda k: {"reader": "Word reader", "classifier": "Character classifier"}[k])
-choices = available_checkpoints(kind)
-if not choices:
-    st.info(f"No {kind} checkpoint yet: train one on the Train page.")
-    st.stop()
-label = st.selectbox("Checkpoint", [c for c, _ in choices], key=f"eval_ckpt_{kind}")
-path = str(dict(choices)[label])
+picked = pick_model(kind, f"eval_ckpt_{kind}", "Checkpoint")
 
 
+# Results are cached by the picked model's key (a file's path and time, or an upload's sha256);
+# the model itself is passed unhashed (the leading underscore) and never changed.
 @st.cache_resource(max_entries=4, show_spinner="Preparing the evaluation data…")
-def eval_data(path: str):
-    reader, _ = cached_reader(path)
-    return reader_eval_data(reader)
+def eval_data(model_key: str, _reader):
+    return reader_eval_data(_reader)
 
 
 @st.cache_data(max_entries=16, show_spinner="Decoding every evaluation sample…")
-def reader_result(path: str, decoder: str, beam_width: int):
-    reader, ckpt = cached_reader(path)
-    data = eval_data(path)
+def reader_result(model_key: str, decoder: str, beam_width: int, _reader):
+    data = eval_data(model_key, _reader)
     lexicon = data.lexicon if decoder == "lexicon" else None
-    return evaluate_reader(reader, data.eval_sets, decoder, lexicon, beam_width)
+    return evaluate_reader(_reader, data.eval_sets, decoder, lexicon, beam_width)
 
 
 if kind == "reader":
     c1, c2 = st.columns(2)
     decoder = c1.radio("Decoder", ["greedy", "beam", "lexicon"], horizontal=True, key="eval_decoder")
     beam = c2.slider("Beam width", 1, 32, 10, key="eval_beam", disabled=decoder != "beam")
+    reader = picked.model
     try:
-        reader, ckpt = cached_reader(path)
-        result = reader_result(path, decoder, beam)
-        data = eval_data(path)
+        result = reader_result(picked.key, decoder, beam, reader)
+        data = eval_data(picked.key, reader)
     except InputError as exc:
-        st.error(exc.message)
-        st.caption(exc.hint or "")
+        show_input_error(exc)
         st.stop()
     st.subheader("Summary per split")
     summary = pd.DataFrame([{"split": s, **v} for s, v in result["splits"].items()] +
@@ -83,17 +77,16 @@ else:
     from core.train_classifier import evaluate_classifier
 
     @st.cache_data(max_entries=8, show_spinner="Classifying the test split…")
-    def classifier_result(path: str):
-        clf = cached_classifier(path)
-        cfg = clf.config
+    def classifier_result(model_key: str, _clf):
+        cfg = _clf.config
         splits = char_splits(cfg.data, cfg.seed, cfg.per_class, cfg.n_points)
-        return evaluate_classifier(clf, splits.X["test"], splits.y["test"])
+        return evaluate_classifier(_clf, splits.X["test"], splits.y["test"])
 
+    clf = picked.model
     try:
-        res = classifier_result(path)
+        res = classifier_result(picked.key, clf)
     except InputError as exc:
-        st.error(exc.message)
-        st.caption(exc.hint or "")
+        show_input_error(exc)
         st.stop()
     c1, c2, c3 = st.columns(3)
     c1.metric("Test accuracy", f"{res['accuracy']:.1%}")
@@ -120,7 +113,6 @@ else:
     st.caption(f"{len([1 for t, p in zip(res['y_true'], res['y_pred']) if t != p])} of {res['n']} test samples "
                "are misclassified; the features are drawn as their (x, y) channels.")
     if bad:
-        clf = cached_classifier(path)
         cfg = clf.config
         X = char_splits(cfg.data, cfg.seed, cfg.per_class, cfg.n_points).X["test"]
         cols = st.columns(6)

@@ -1,10 +1,15 @@
 """Train: choose a model and a preset, set the options, start a background run and watch it learn."""
+from pathlib import Path
+
 import streamlit as st
 
 from core.errors import InputError
 from core.generator import AUGMENT_PARAMS
 from core.runs import launch_training, list_runs, progress, read_metrics, run_path, stop_run
+from core.uploads import (LIMITS_MB, NPY_FILES, describe_npy, npy_digest, npy_from_folder, store_npy_upload,
+                          uploads_root)
 from dashboard.forms import config_widgets
+from dashboard.messages import show_input_error
 from dashboard.plots import curves_figure
 
 st.title("Train")
@@ -24,11 +29,57 @@ c1, c2, c3, c4 = st.columns(4)
 preset_name = c1.selectbox("Preset", list(PRESETS), index=list(PRESETS).index("tiny") if "tiny" in PRESETS else 0,
                            key=f"train_preset_{kind}")
 base = PRESETS[preset_name]
-data_options = ["seed", "unipen", "synthetic"] if kind == "reader" else ["synthetic", "unipen"]
+data_options = ["seed", "unipen", "synthetic"] if kind == "reader" else ["synthetic", "unipen", "npy"]
 data = c2.selectbox("Data source", data_options, index=data_options.index(base.data) if base.data in data_options
-                    else 0, key=f"train_data_{kind}")
+                    else 0, key=f"train_data_{kind}",
+                    format_func=lambda d: "npy (seed 000's .npy files)" if d == "npy" else d)
 seed = c3.number_input("Seed", 0, 100_000, int(base.seed), key=f"train_seed_{kind}")
 name = c4.text_input("Run name (optional)", key="train_name")
+
+
+@st.cache_data(max_entries=8, show_spinner="Checking and storing the .npy files…")
+def stored_npy(digest: str, root: str, _files: tuple) -> dict:
+    """Validate and keep an uploaded set once per content (its sha256) and folder; what the page shows of it."""
+    folder, splits = store_npy_upload(_files, Path(root))
+    return {"folder": str(folder), **describe_npy(splits)}
+
+
+def npy_data() -> dict | None:
+    """The seed 000 set to train on, uploaded or in a folder on the server, once it is valid."""
+    how = st.radio("Seed 000's .npy files", ["upload", "folder"], horizontal=True, key="train_npy_how",
+                   format_func={"upload": "upload the six files", "folder": "a folder on the server"}.get)
+    try:
+        if how == "upload":
+            files = st.file_uploader(", ".join(NPY_FILES), type=["npy"], accept_multiple_files=True,
+                                     key="train_npy_files", max_upload_size=LIMITS_MB["npy"],
+                                     help="float features (N, T, F) and labels (N,) as strings or integers, "
+                                          "saved with np.save; they are read with allow_pickle=False")
+            if not files:
+                st.info(f"Upload the six files: {', '.join(NPY_FILES)}.", icon=":material/upload_file:")
+                return None
+            pairs = tuple((f.name, f.getvalue()) for f in files)
+            return stored_npy(npy_digest(pairs), str(uploads_root()), pairs)
+        folder = st.text_input("Folder", key="train_npy_folder", placeholder="/path/to/folder with X_train.npy, ...")
+        if not folder.strip():
+            st.info("Give the folder that holds the six files (a path on the machine that runs the dashboard).",
+                    icon=":material/folder:")
+            return None
+        path, splits = npy_from_folder(folder)
+        return {"folder": str(path), **describe_npy(splits)}
+    except InputError as exc:
+        show_input_error(exc)
+        return None
+
+
+npy = None
+if data == "npy":
+    npy = npy_data()
+    if npy:
+        sizes = ", ".join(f"{split} {n:,}" for split, n in npy["sizes"].items())
+        st.success(f"`{npy['folder']}`: {sizes} samples of shape {npy['shape']} (T, F); "
+                   f"{len(npy['classes'])} classes: {' '.join(npy['classes'][:60])}"
+                   + (" …" if len(npy["classes"]) > 60 else ""))
+    data = f"npy:{npy['folder']}" if npy else data
 
 with st.expander("Options", expanded=True):
     values = config_widgets(base, f"train_{kind}_{preset_name}")
@@ -62,12 +113,12 @@ def cli_args() -> list[str]:
 b1, b2, _ = st.columns([1, 1, 4])
 if b1.button("Start", type="primary", key="train_start"):
     try:
+        if data == "npy":
+            raise InputError("no valid .npy data yet", "upload the six files or give their folder above")
         ReaderConfig.from_dict({**base.to_dict(), **values, "data": data, "seed": int(seed)})
         st.session_state["train_run"] = launch_training(kind, cli_args(), name or None)
     except InputError as exc:
-        st.error(exc.message)
-        if exc.hint:
-            st.caption(exc.hint)
+        show_input_error(exc)
 
 
 @st.fragment(run_every=1.0)

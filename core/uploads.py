@@ -1,0 +1,211 @@
+"""Files uploaded in the dashboard: their size limits and how each kind is read.
+
+A page hands over an upload's name and bytes and gets back what the
+command line would get from the same file (ink, a checkpoint, a seed 000
+`.npy` set, UNIPEN samples), or an `InputError` that names the file. No
+Streamlit here: tests call these functions directly.
+
+Limits are per file. Text inputs (ink, UNIPEN) share the 20 MB limit their
+readers apply on the command line too; checkpoints and `.npy` files may be
+larger (a UNIPEN export's X_train.npy is about 40 MB). The largest limit is
+the server's `[server] maxUploadSize` in .streamlit/config.toml.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+from core.errors import InputError
+from core.ink import Ink, n_points
+
+MB = 2**20
+LIMITS_MB = {"ink": 20, "unipen": 20, "checkpoint": 64, "npy": 64}
+SERVER_LIMIT_MB = max(LIMITS_MB.values())  # must equal [server] maxUploadSize
+WHAT = {"ink": "ink files", "unipen": "UNIPEN files", "checkpoint": "checkpoints", "npy": ".npy files"}
+UPLOADS_DIR = Path(__file__).resolve().parents[1] / "checkpoints" / "uploads"
+NPY_FILES = ("X_train.npy", "X_val.npy", "X_test.npy", "y_train.npy", "y_val.npy", "y_test.npy")
+NPY_HINT = ("each X_ file holds float features (N, T, F) and its y_ file N labels (strings or integers), "
+            "saved with np.save")
+UNIPEN_HINT = ('a UNIPEN file has .PEN_DOWN, then "X Y" lines, then .PEN_UP, and labels such as '
+               '.SEGMENT CHARACTER 0-1 OK "a" (strokes counted from 0)')
+
+
+def _hinted(exc: InputError, hint: str, message: str | None = None) -> InputError:
+    """The same error with a hint (its own, if it has one) and optionally another message."""
+    return InputError(message or exc.message, exc.hint or hint)
+
+
+def uploads_root() -> Path:
+    """Where uploaded data sets are kept; HWLAB_UPLOADS_DIR overrides it (tests use a temporary one)."""
+    return Path(os.environ.get("HWLAB_UPLOADS_DIR", UPLOADS_DIR))
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def check_size(name: str, data: bytes, kind: str) -> bytes:
+    """Refuse an empty file, or one over the limit for its kind ("ink", "unipen", "checkpoint", "npy")."""
+    limit = LIMITS_MB[kind]
+    if not data:
+        raise InputError(f"{name} is empty", "choose the file again; the upload may have failed")
+    if len(data) > limit * MB:
+        raise InputError(f"{name} is {len(data) / MB:.1f} MB; the limit for {WHAT[kind]} is {limit} MB",
+                         "use the command line for larger files" if kind in ("checkpoint", "npy")
+                         else "split it into several files")
+    return data
+
+
+def ink_from_upload(name: str, data: bytes) -> tuple[Ink, str | None]:
+    """Ink JSON or canvas json_data bytes -> (ink, label), every point kept.
+
+    Drawings of more than 20,000 points are downsampled where they are read
+    (`core.reading.read_drawing`), which says so, exactly as for the canvas.
+    """
+    from core.inkio import ink_from_bytes
+
+    ink, label = ink_from_bytes(check_size(name, data, "ink"), name, max_points=None)
+    if n_points(ink) < 2:
+        raise InputError(f"{name} holds fewer than two points: the ink is empty or a single point",
+                         "upload ink with at least one stroke of two points, or draw on the canvas")
+    return ink, label
+
+
+def checkpoint_from_upload(name: str, data: bytes, kind: str) -> dict:
+    """Load uploaded checkpoint bytes through `load_checkpoint` (torch.load, weights_only=True)."""
+    from core.checkpoints import load_checkpoint
+
+    check_size(name, data, "checkpoint")
+    with tempfile.TemporaryDirectory(prefix="hwlab-upload-") as folder:
+        path = Path(folder) / "upload.pt"
+        path.write_bytes(data)
+        return load_checkpoint(path, kind, name=name)
+
+
+def model_from_upload(name: str, data: bytes, kind: str) -> tuple[Any, dict]:
+    """(LoadedReader or LoadedClassifier, the checkpoint without its weights) of an uploaded checkpoint."""
+    ckpt = checkpoint_from_upload(name, data, kind)
+    try:
+        if kind == "reader":
+            from core.reader import load_reader
+
+            model = load_reader(ckpt)
+        else:
+            from core.classifier import load_classifier
+
+            model = load_classifier(ckpt)
+    except InputError as exc:
+        raise InputError(f"{name}: {exc.message}", exc.hint) from exc
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, RuntimeError) as exc:
+        # a dict with the right keys but values of the wrong shape: edited by hand, or another tool's
+        raise InputError(f"{name} is not a {kind} checkpoint of this tool ({type(exc).__name__})",
+                         "choose a best.pt or model.pt written by this tool") from exc
+    return model, {k: v for k, v in ckpt.items() if k != "state_dict"}
+
+
+def _npy_by_name(files: Sequence[tuple[str, bytes]]) -> dict[str, bytes]:
+    by_name: dict[str, bytes] = {}
+    for name, data in files:
+        base = Path(name).name
+        if base in by_name:
+            raise InputError(f"{base} was uploaded twice", "upload each of the six files once")
+        by_name[base] = data
+    unexpected = sorted(set(by_name) - set(NPY_FILES))
+    if unexpected:
+        raise InputError(f"unexpected file(s): {', '.join(unexpected)}",
+                         f"seed 000's format is exactly these six files: {', '.join(NPY_FILES)}")
+    missing = [n for n in NPY_FILES if n not in by_name]
+    if missing:
+        raise InputError(f"missing {', '.join(missing)}", f"upload all six files: {', '.join(NPY_FILES)}")
+    for n in NPY_FILES:
+        check_size(n, by_name[n], "npy")
+    return by_name
+
+
+def npy_digest(files: Sequence[tuple[str, bytes]]) -> str:
+    """sha256 over the six files by name, so the same set always lands in the same folder."""
+    by_name = _npy_by_name(files)
+    h = hashlib.sha256()
+    for n in NPY_FILES:
+        h.update(f"{n}:{len(by_name[n])}:".encode())
+        h.update(by_name[n])
+    return h.hexdigest()
+
+
+def store_npy_upload(files: Sequence[tuple[str, bytes]], root: Path | None = None):
+    """Validate six uploaded seed 000 files (`core.chardata.import_npy`) and keep them for training.
+
+    A valid set lands in `root/<sha256 prefix>/` (default `uploads_root()`):
+    written to a hidden temporary folder, checked, then renamed into place,
+    so a half-written or invalid set is never seen there. Returns (folder,
+    CharSplits); train with `--data npy:<folder>`.
+    """
+    from core.chardata import import_npy
+
+    by_name = _npy_by_name(files)
+    root = Path(root or uploads_root())
+    final = root / npy_digest(list(by_name.items()))[:16]
+    if final.is_dir():
+        try:
+            return final, import_npy(final)
+        except InputError:
+            shutil.rmtree(final, ignore_errors=True)  # damaged on disk: store it again
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".incoming-", dir=root))
+    try:
+        for n in NPY_FILES:
+            (tmp / n).write_bytes(by_name[n])
+        try:
+            splits = import_npy(tmp)
+        except InputError as exc:  # name the uploaded file, not the temporary folder
+            raise _hinted(exc, NPY_HINT, exc.message.replace(f"{tmp}{os.sep}", "").replace(str(tmp), "the upload")) \
+                from exc
+        os.chmod(tmp, 0o755)
+        try:
+            os.replace(tmp, final)
+        except OSError:
+            if not final.is_dir():  # not "another session stored the same set first"
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    splits.description["source"] = f"npy:{final}"
+    return final, splits
+
+
+def npy_folder(text: str) -> Path:
+    """A folder typed by a user, made absolute (the trainer's working folder may differ from the dashboard's)."""
+    try:
+        return Path(text.strip()).expanduser().resolve()
+    except (ValueError, RuntimeError, OSError) as exc:  # a NUL byte, an unknown ~user
+        raise InputError(f"{text.strip()[:80]!r} is not a usable folder path", "type the folder's full path") from exc
+
+
+def npy_from_folder(text: str):
+    """A seed 000 folder typed by a user -> (absolute folder, CharSplits), checked by `import_npy`."""
+    from core.chardata import import_npy
+
+    folder = npy_folder(text)
+    try:
+        return folder, import_npy(folder)
+    except InputError as exc:
+        raise _hinted(exc, NPY_HINT) from exc
+
+
+def describe_npy(splits) -> dict:
+    """What a page shows of a valid set: split sizes, sample shape (T, F) and the classes."""
+    return {"sizes": splits.sizes(), "shape": tuple(int(n) for n in splits.X["train"].shape[1:]),
+            "classes": splits.classes}
+
+
+def unipen_from_upload(name: str, data: bytes) -> list:
+    """The samples (core.unipen.Sample) of an uploaded UNIPEN file; `.INCLUDE` reads only the shared include folder."""
+    from core import unipen
+
+    try:
+        return unipen.read_unipen_bytes(check_size(name, data, "unipen"), name, unipen.DEFAULT_UNIPEN)
+    except InputError as exc:
+        raise _hinted(exc, UNIPEN_HINT) from exc
