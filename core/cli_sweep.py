@@ -15,6 +15,9 @@ def register(commands, train_models) -> None:
     p.add_argument("--executor", choices=("local", "ray"), default="local")
     p.add_argument("--address", default=None, help="Ray cluster address (default: start or join a local one)")
     p.add_argument("--workers", type=int, default=None, help="local parallel runs (default: one per core)")
+    p.add_argument("--runs-dir", default=None,
+                   help="put the run folders here as <sweep>-<run> (the dashboard uses checkpoints/runs) "
+                        "instead of OUT/runs/")
     p.set_defaults(func=_sweep)
     register_research(commands)
 
@@ -30,7 +33,8 @@ def _sweep(args) -> int:
     specs = plan(args.model, args.preset, parse_grid(args.grid), seeds, fixed)
     print(f"{len(specs)} runs -> {args.out}", flush=True)
     rows = run_sweep(specs, args.out, args.executor, args.address, args.workers,
-                     progress=lambda r: print(f"done {r['run']}: {r.get('state')} {r.get('seconds')}s", flush=True))
+                     progress=lambda r: print(f"done {r['run']}: {r.get('state')} {r.get('seconds')}s", flush=True),
+                     runs_dir=args.runs_dir)
     print(f"wrote {args.out}/sweep.csv ({len(rows)} rows)")
     return 0
 

@@ -101,7 +101,7 @@ def run_one(spec: dict, out: str) -> dict:
     """
     from core.runs import RunFolder, read_status
 
-    run_dir = Path(out) / "runs" / spec["name"]
+    run_dir = Path(spec.get("run_dir") or Path(out) / "runs" / spec["name"])
     status = read_status(run_dir) if run_dir.exists() else {}
     if status.get("state") == "finished" and (run_dir / "sweep_row.json").exists():
         import json
@@ -110,6 +110,10 @@ def run_one(spec: dict, out: str) -> dict:
     t0 = time.perf_counter()
     cfg = _preset_fn(spec["kind"])(spec["preset"], **spec["overrides"])
     run = RunFolder(run_dir)
+    from core.atomic import write_json
+
+    # Tags the run as part of its sweep, so the Runs page can group a sweep's runs.
+    write_json(run_dir / "sweep.json", {"sweep": Path(out).name, "values": spec["values"], "seed": spec["seed"]})
     if spec["kind"] == "reader":
         from core.train_reader import train_reader as train
     else:
@@ -123,8 +127,6 @@ def run_one(spec: dict, out: str) -> dict:
         row["parameters"] = n_parameters(load_reader(result["checkpoint"]).model)
     if spec["kind"] == "classifier" and "test" in result:
         row["test_acc"] = result["test"]["accuracy"]
-    from core.atomic import write_json
-
     write_json(run_dir / "sweep_row.json", row)
     return row
 
@@ -141,10 +143,19 @@ def write_table(rows: list[dict], path: Path) -> None:
 
 
 def run_sweep(specs: list[dict], out: str | Path, executor: str = "local", address: str | None = None,
-              workers: int | None = None, progress: Callable[[dict], None] | None = None) -> list[dict]:
-    """Run every spec (resuming finished ones) and write `<out>/sweep.csv`; rows come back in spec order."""
+              workers: int | None = None, progress: Callable[[dict], None] | None = None,
+              runs_dir: str | Path | None = None) -> list[dict]:
+    """Run every spec (resuming finished ones) and write `<out>/sweep.csv`; rows come back in spec order.
+
+    Run folders go to `<out>/runs/<name>/`, or with `runs_dir` to
+    `<runs_dir>/<sweep name>-<name>/` (the dashboard's runs folder).
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    if runs_dir is not None:
+        from core.runs import check_run_id
+
+        specs = [{**s, "run_dir": str(Path(runs_dir) / check_run_id(f"{out.name}-{s['name']}"))} for s in specs]
     rows: list[dict | None] = [None] * len(specs)
     if executor == "ray":
         try:
@@ -173,3 +184,69 @@ def run_sweep(specs: list[dict], out: str | Path, executor: str = "local", addre
     final = [r for r in rows if r is not None]
     write_table(final, out / "sweep.csv")
     return final
+
+
+SWEEPS_DIR = Path(__file__).resolve().parents[1] / "checkpoints" / "sweeps"
+
+
+def sweeps_root() -> Path:
+    """Where dashboard sweeps keep sweep.csv; HWLAB_SWEEPS_DIR overrides it (tests)."""
+    return Path(os.environ.get("HWLAB_SWEEPS_DIR", SWEEPS_DIR))
+
+
+def launch_sweep(kind: str, preset: str, grid: dict[str, list], seeds: list[int], name: str | None = None,
+                 fixed: dict | None = None, workers: int = 1) -> str:
+    """Start `python -m core sweep ...` in the background, its runs in the runs folder; returns the sweep id.
+
+    The plan is checked first (an unknown option or a bad value is an InputError
+    before anything starts); `workers` runs go side by side, one thread each.
+    """
+    import json
+    import subprocess
+    import sys
+
+    from core.runs import REPO_ROOT, active_runs, runs_root, slug
+
+    specs = plan(kind, preset, grid, seeds, fixed)
+    if not grid or not specs:
+        raise InputError("a sweep needs at least one option with values", "e.g. hidden = 8, 16, 32")
+    free = (os.cpu_count() or 1) - len(active_runs())
+    if free < 1:
+        raise InputError("every CPU core already has a run: at most one run per core",
+                         "wait for a run to finish or stop it")
+    sweep_id = time.strftime("%Y%m%d-%H%M%S") + f"-sweep-{kind}" + (f"-{slug(name)}" if name and slug(name) else "")
+    out = sweeps_root() / sweep_id
+    out.mkdir(parents=True, exist_ok=False)
+    cmd = [sys.executable, "-m", "core", "sweep", kind, "--preset", preset, "--out", str(out),
+           "--runs-dir", str(runs_root()), "--workers", str(max(1, min(workers, free))),
+           "--seeds", ",".join(str(s) for s in seeds)]
+    for key, values in grid.items():
+        cmd += ["--grid", f"{key}=" + ",".join(str(v) for v in values)]
+    for key, value in (fixed or {}).items():
+        cmd += ["--set", f"{key}={value}"]
+    write_text(out / "plan.json", json.dumps({"kind": kind, "preset": preset, "grid": grid, "seeds": seeds,
+                                              "fixed": fixed or {}, "runs": len(specs)}, indent=1))
+    with open(out / "log.txt", "wb") as log:
+        subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                         start_new_session=True, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    return sweep_id
+
+
+def read_sweep(sweep_id: str):
+    """A dashboard sweep's plan (dict) and its sweep.csv so far (DataFrame, empty before the first run ends)."""
+    import json
+
+    import pandas as pd
+
+    from core.runs import check_run_id
+
+    folder = sweeps_root() / check_run_id(sweep_id)
+    try:
+        plan_ = json.loads((folder / "plan.json").read_text())
+    except (OSError, ValueError):
+        plan_ = {}
+    try:
+        table = pd.read_csv(folder / "sweep.csv")
+    except (OSError, ValueError):
+        table = pd.DataFrame()
+    return plan_, table

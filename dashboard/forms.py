@@ -16,7 +16,8 @@ RANGES = {
 }
 CHOICES = {"encoding": ["seed", "delta"], "schedule": None, "ctc": ["torch", "numpy"], "style": ["seed", "natural"],
            "readout": ["last", "mean", "max", "ends"]}
-HIDDEN = {"augment", "seed", "data", "min_cut", "conv_kernel"}
+# features and classes come from the data.
+HIDDEN = {"augment", "seed", "data", "min_cut", "conv_kernel", "features", "classes"}
 
 
 def config_widgets(config, prefix: str, columns: int = 3) -> dict:

@@ -247,6 +247,26 @@ def curves_figure(df, x: str, ys: Sequence[str], title: str, y_title: str, log_y
     return fig
 
 
+
+def sweep_figure(table, x: str, metric: str, colour: str | None = None) -> go.Figure:
+    """A sweep's final `metric` against the swept option `x`: every seed a dot, the mean over seeds a line,
+    one line per value of the second option `colour` (if any)."""
+    fig = go.Figure()
+    groups = [(None, table)] if colour is None else list(table.groupby(colour, sort=True))
+    for i, (value, part) in enumerate(groups):
+        name = metric if value is None else f"{colour} = {value}"
+        mean = part.groupby(x, sort=True)[metric].mean()
+        c = PALETTE[i % len(PALETTE)]
+        fig.add_trace(go.Scatter(x=part[x], y=part[metric], mode="markers", marker=dict(color=c, size=7, opacity=0.5),
+                                 name=name + " (each seed)", showlegend=colour is not None))
+        fig.add_trace(go.Scatter(x=mean.index, y=mean.values, mode="lines+markers", line=dict(color=c),
+                                 name=name + " (mean)"))
+    fig.update_layout(title=f"{metric} against {x}", height=320, xaxis_title=x, yaxis_title=metric,
+                      legend=LEGEND_TOP, **LAYOUT)
+    if x in table and table[x].dtype.kind in "iuf" and (table[x] > 0).all() and table[x].max() / table[x].min() >= 8:
+        fig.update_xaxes(type="log")
+    return fig
+
 # --- evaluation -------------------------------------------------------------------------------------------------------
 
 def confusion_figure(counts: np.ndarray, labels: Sequence[str], normalise: bool = False, hide_below: float = 0.0,

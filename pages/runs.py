@@ -4,9 +4,29 @@ import streamlit as st
 
 from core.errors import InputError
 from core.runs import delete_run, list_runs, read_metrics, run_path, zip_run
-from dashboard.plots import curves_figure
+from core.sweep import read_sweep
+from dashboard.plots import curves_figure, sweep_figure
 
 st.title("Runs")
+
+
+def sweep_summary(sweep_id: str) -> None:
+    """A sweep's plan, its sweep.csv so far, and its final figure against the first swept option."""
+    plan, result = read_sweep(sweep_id)
+    grid = plan.get("grid", {})
+    st.markdown(f"**Sweep `{sweep_id}`**: preset `{plan.get('preset', '?')}`, "
+                + ", ".join(f"{k} ∈ {v}" for k, v in grid.items()) + f", seeds {plan.get('seeds', '?')}: "
+                f"{len(result)} of {plan.get('runs', '?')} runs finished")
+    if not len(result) or not grid:
+        return
+    st.dataframe(result, hide_index=True, key="runs_sweep_table")
+    metric = next((m for m in ("heldout_cer", "invocab_cer", "test_acc", "val_acc") if m in result), None)
+    x = next(iter(grid))
+    if metric and x in result:
+        colour = next((k for k in grid if k != x and k in result), None)
+        st.plotly_chart(sweep_figure(result, x, metric, colour), key="runs_sweep_fig")
+
+
 runs = list_runs()
 if not runs:
     st.info("No runs yet: start one on the Train page.")
@@ -17,13 +37,24 @@ CONFIG_COLUMNS = ["preset", "data", "hidden", "layers", "bidirectional", "batch_
 rows = []
 for r in runs:
     last = {k: v for k, v in r["last"].items() if k != "epoch"}
-    rows.append({"run": r["id"], "model": r["kind"], "state": r["state"], "epoch": r["epoch"],
+    rows.append({"run": r["id"], "sweep": r.get("sweep") or "", "model": r["kind"], "state": r["state"],
+                 "epoch": r["epoch"],
                  **{k: r["config"].get(k) for k in CONFIG_COLUMNS if k in r["config"]},
                  **{k: round(v, 4) if isinstance(v, float) else v for k, v in last.items()}})
 table = pd.DataFrame(rows)
 kinds = st.multiselect("Models", sorted(table["model"].unique()), default=sorted(table["model"].unique()),
                        key="runs_kinds")
 table = table[table["model"].isin(kinds)]
+sweeps = sorted({s for s in table["sweep"] if s}, reverse=True)
+if sweeps:
+    group = st.selectbox("Sweep", ["all runs", "runs outside sweeps", *sweeps], key="runs_sweep",
+                         help="a sweep's runs are grouped under its id (started on the Train page or with "
+                              "`python -m core sweep ... --runs-dir checkpoints/runs`)")
+    if group == "runs outside sweeps":
+        table = table[table["sweep"] == ""]
+    elif group != "all runs":
+        table = table[table["sweep"] == group]
+        sweep_summary(group)
 event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
                      key="runs_table")
 selected = [table.iloc[i]["run"] for i in event.selection.rows] if event and event.selection else []

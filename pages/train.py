@@ -11,6 +11,7 @@ from core.uploads import (LIMITS_MB, NPY_FILES, describe_npy, npy_digest, npy_fr
 from dashboard.forms import config_widgets
 from dashboard.messages import show_input_error
 from dashboard.plots import curves_figure
+from dashboard.sweep_form import sweep_form
 
 st.title("Train")
 st.caption("Runs are background processes of the command-line trainer (`python -m core train ...`) writing to "
@@ -109,6 +110,19 @@ def cli_args() -> list[str]:
             args += ["--aug", f"{k}={v}"]
     return args
 
+
+def fixed_settings() -> dict:
+    """The settings above that differ from the preset (a sweep's runs keep them)."""
+    chosen = {**values, "data": data}
+    return {k: v for k, v in chosen.items() if v != getattr(base, k)}
+
+
+with st.expander("Sweep: vary options over a grid of values and seeds"):
+    if data == "npy":
+        st.info("Sweeps over uploaded .npy data: give the folder on the command line "
+                "(`python -m core sweep classifier --set data=npy:DIR ...`).")
+    else:
+        sweep_form(kind, preset_name, base, fixed_settings())
 
 b1, b2, _ = st.columns([1, 1, 4])
 if b1.button("Start", type="primary", key="train_start"):

@@ -41,8 +41,9 @@ def unipen_root() -> Path:
 
 @pytest.fixture(autouse=True)
 def _runs_dir(tmp_path, monkeypatch):
-    """Every test writes runs to a temporary folder, never to checkpoints/runs."""
+    """Every test writes runs and sweeps to a temporary folder, never to checkpoints/."""
     monkeypatch.setenv("HWLAB_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("HWLAB_SWEEPS_DIR", str(tmp_path / "sweeps"))
 
 
 @pytest.fixture(scope="session")

@@ -65,3 +65,37 @@ def test_classifier_options_come_from_its_presets():
     at.radio(key="train_kind").set_value("classifier").run()
     assert not at.exception
     assert at.selectbox(key="train_classifier_tiny_readout").value == "last"
+
+
+def test_a_sweep_from_the_train_page_runs_and_the_runs_page_groups_it(tmp_path, monkeypatch):
+    from core.sweep import read_sweep
+
+    monkeypatch.setenv("HWLAB_SWEEPS_DIR", str(tmp_path / "sweeps"))
+    at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60).run()
+    at.selectbox(key="sweep_key1_reader").set_value("hidden").run()
+    at.text_input(key="sweep_vals1_reader_hidden").set_value("8, 12").run()
+    at.text_input(key="sweep_seeds_reader").set_value("0").run()
+    assert any("2 runs of preset `tiny`" in c.value for c in at.caption)
+    at.button(key="sweep_start_reader").click().run()
+    assert not at.exception and not at.error
+    sweep_id = at.session_state["train_sweep"]
+    deadline = time.time() + 240
+    while time.time() < deadline and len(read_sweep(sweep_id)[1]) < 2:
+        time.sleep(1)
+    assert sorted(read_sweep(sweep_id)[1]["hidden"]) == [8, 12]
+    runs = AppTest.from_file(str(REPO / "pages" / "runs.py"), default_timeout=60).run()
+    runs.selectbox(key="runs_sweep").set_value(sweep_id).run()
+    assert not runs.exception
+    table = runs.dataframe(key="runs_table").value
+    assert len(table) == 2 and set(table["sweep"]) == {sweep_id} and set(table["state"]) == {"finished"}
+    assert any("2 of 2 runs finished" in m.value for m in runs.markdown)
+
+
+def test_a_bad_sweep_grid_is_a_clear_error_and_starts_nothing():
+    at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60).run()
+    at.text_input(key="sweep_seeds_reader").set_value("0, x").run()
+    assert any("Seeds must be integers" in e.value for e in at.error)
+    at.text_input(key="sweep_seeds_reader").set_value("0").run()
+    at.text_input(key="sweep_vals1_reader_hidden").set_value("").run()
+    assert at.error and not at.exception
+    assert list_runs() == []

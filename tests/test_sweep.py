@@ -45,3 +45,39 @@ def test_ray_sweep_runs_through_a_local_ray_instance(tmp_path):
         assert (tmp_path / "sweep.csv").exists()
     finally:
         ray.shutdown()
+
+
+def test_sweep_runs_in_the_runs_folder_are_tagged_with_their_sweep(tmp_path, monkeypatch):
+    from core.runs import list_runs
+
+    runs = tmp_path / "runs"
+    specs = plan("reader", "tiny", {"hidden": [8, 12]}, [0], {"epochs": 1})
+    rows = run_sweep(specs, tmp_path / "sweeps" / "my-sweep", workers=1, runs_dir=runs)
+    assert all(r["state"] == "finished" for r in rows)
+    listed = {r["id"]: r for r in list_runs(runs)}
+    assert set(listed) == {f"my-sweep-{s['name']}" for s in specs}
+    assert {r["sweep"] for r in listed.values()} == {"my-sweep"}
+    with pytest.raises(InputError):
+        run_sweep(specs, tmp_path / "sweeps" / "..", runs_dir=runs)
+
+
+def test_a_sweep_launched_like_the_dashboard_does_finishes_in_the_background(tmp_path, monkeypatch):
+    import time
+
+    from core.runs import list_runs
+    from core.sweep import launch_sweep, read_sweep
+
+    monkeypatch.setenv("HWLAB_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("HWLAB_SWEEPS_DIR", str(tmp_path / "sweeps"))
+    with pytest.raises(InputError):
+        launch_sweep("reader", "tiny", {"hiden": [8]}, [0])  # a typo fails before anything starts
+    sweep_id = launch_sweep("reader", "tiny", {"hidden": [8, 12]}, [0], name="h", fixed={"epochs": 1})
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        plan_, table = read_sweep(sweep_id)
+        if len(table) == 2:
+            break
+        time.sleep(1)
+    assert plan_["runs"] == 2 and sorted(table["hidden"]) == [8, 12], (tmp_path / "sweeps" / sweep_id / "log.txt").read_text()
+    tagged = [r for r in list_runs(tmp_path / "runs") if r["sweep"] == sweep_id]
+    assert len(tagged) == 2 and all(r["state"] == "finished" for r in tagged)
