@@ -210,7 +210,8 @@ def train_classifier(cfg: ClassifierConfig, run: RunFolder | None = None,
         if run is not None:
             run.save_best(best)
             run.write_eval({"split": "test", "best_epoch": best["metrics"]["epoch"], **test})
-    if run is not None:
+    # A diverged model's weights may hold inf or NaN: then last.pt is not written (best.pt stays).
+    if run is not None and all(torch.isfinite(p).all() for p in model.parameters()):
         run.save_last(checkpoint(row))
     status(state, int(row.get("epoch", 0)), message or "done")
     return result
