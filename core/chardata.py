@@ -237,18 +237,24 @@ def augmented_unipen(root: Path, writers: list[str], copies: int, seed: int, n_p
 
 
 def unipen_splits(root: str | Path | None = None, n_points: int = 64, copies: int = 0, synthetic: int = 0,
-                  seed: int = 0) -> CharSplits:
+                  seed: int = 0, val_frac: float = VAL_FRAC) -> CharSplits:
     """UNIPEN category 1c letters split by writer (`writer_split`, fixed seed).
 
     `copies` augmented versions of every training letter and `synthetic`
     synthetic letters per class (both seeded by `seed`) join the training
     split only; validation and test are real letters of unseen writers.
+    A smaller `val_frac` moves validation writers into training; the test
+    writers stay the same (they are drawn first).
     """
     from core.unipen import DEFAULT_UNIPEN
 
     root = Path(root or DEFAULT_UNIPEN)
     letters = unipen_letters(root, n_points)
-    groups = writer_split(letters["writer"].tolist())
+    if not 0.0 <= val_frac <= 0.5:
+        raise InputError(f"val_frac must be in [0, 0.5], got {val_frac}")
+    groups = writer_split(letters["writer"].tolist(), val_frac=val_frac)
+    if not groups["val"]:
+        raise InputError(f"val_frac {val_frac} leaves no validation writer", "use at least 0.05")
     X, y = {}, {}
     for split, writers in groups.items():
         mask = np.isin(letters["writer"], writers)
@@ -341,7 +347,7 @@ def import_npy(folder: str | Path) -> CharSplits:
 # ---------------------------------------------------------------- one entry point
 
 def char_splits(source: str, seed: int = 0, per_class: int = 200, n_points: int = 64, copies: int = 0,
-                synthetic: int = 0) -> CharSplits:
+                synthetic: int = 0, val_frac: float = VAL_FRAC) -> CharSplits:
     """`synthetic`, `unipen[:PATH]` or `npy:DIR` as train/val/test splits.
 
     `seed` seeds synthetic letters and the augmentation of real ones (the
@@ -353,7 +359,7 @@ def char_splits(source: str, seed: int = 0, per_class: int = 200, n_points: int 
     if source == "unipen" or source.startswith("unipen:"):
         from core.unipen import unipen_root
 
-        return unipen_splits(unipen_root(source), n_points, copies, synthetic, seed)
+        return unipen_splits(unipen_root(source), n_points, copies, synthetic, seed, val_frac)
     if source.startswith("npy:") and len(source) > 4:
         return import_npy(source[4:])
     raise InputError(f"unknown character data source {source!r}", "use synthetic, unipen[:PATH] or npy:DIR")

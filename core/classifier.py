@@ -51,6 +51,8 @@ class ClassifierConfig:
     per_class: int = _opt(200, "synthetic letters per class in the training split (val and test: a quarter)")
     copies: int = _opt(0, "unipen: augmented copies of every real training letter (one version per epoch)")
     synthetic: int = _opt(0, "unipen: synthetic letters per class added to the training split")
+    val_frac: float = _opt(0.15, "unipen: share of each contributor's writers kept for validation (the test "
+                                 "writers stay fixed; a smaller share trains on more writers)")
     n_points: int = _opt(64, "points per character (T); npy data brings its own")
     features: int = _opt(18, "input channels per point (F); set from the data")
     classes: int = _opt(26, "number of classes; set from the data (every label of every split)")
@@ -74,6 +76,8 @@ class ClassifierConfig:
     # One thread: these matrices are small, and two runs side by side (one per core, as the
     # dashboard starts them) with two threads each slow down many-fold. Fixed: reproducible.
     threads: int = _opt(1, "torch CPU threads")
+    # Set by `python -m core ensemble`, never trained directly: the number of members averaged.
+    members: int = _opt(1, "ensemble size (made from finished runs by `python -m core ensemble`)")
 
     def __post_init__(self):
         for f in fields(self):
@@ -84,6 +88,7 @@ class ClassifierConfig:
             (self.data != "", "data must name a data source, e.g. synthetic"),
             (self.per_class >= 1, "per_class must be at least 1"),
             (self.copies >= 0 and self.synthetic >= 0, "copies and synthetic must be >= 0"),
+            (0.0 <= self.val_frac <= 0.5, "val_frac must be in [0, 0.5]"),
             (self.n_points >= 2, "n_points must be at least 2"),
             (self.features >= 1 and self.classes >= 2, "features must be >= 1 and classes >= 2"),
             (4 <= self.hidden <= 512, "hidden must be 4-512 units"),
@@ -98,6 +103,7 @@ class ClassifierConfig:
             (0.0 <= self.label_smoothing < 1.0, "label_smoothing must be in [0, 1)"),
             (self.epochs >= 1 and self.patience >= 1, "epochs and patience must be at least 1"),
             (self.threads >= 1, "threads must be at least 1"),
+            (1 <= self.members <= 16, "members must be 1-16"),
         ]
         for ok, message in checks:
             if not ok:
@@ -177,6 +183,57 @@ class CNNBiLSTM(nn.Module):
         return self.fc2(self.drop(torch.relu(self.fc1(z))))
 
 
+class Ensemble(nn.Module):
+    """Classifiers of one architecture averaged: log of the mean of their probabilities.
+
+    Each member standardises the raw features with its own training set's
+    statistics (buffers `norm_mean`, `norm_std`, one row per member), so the
+    ensemble reads unnormalised features and its checkpoint's `norm` is the identity.
+    """
+
+    def __init__(self, cfg: ClassifierConfig):
+        super().__init__()
+        self.members = nn.ModuleList(CNNBiLSTM(cfg) for _ in range(cfg.members))
+        self.register_buffer("norm_mean", torch.zeros(cfg.members, cfg.features))
+        self.register_buffer("norm_std", torch.ones(cfg.members, cfg.features))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        probs = [torch.softmax(m((x - self.norm_mean[k]) / self.norm_std[k]), dim=1) for k, m in enumerate(self.members)]
+        return torch.log(torch.stack(probs).mean(dim=0).clamp_min(1e-30))
+
+
+ARCHITECTURE = ("hidden", "batchnorm", "readout", "n_points", "features", "classes", "members")
+
+
+def make_ensemble(ckpts: list[dict]) -> dict:
+    """One classifier checkpoint that averages the given ones (same architecture and classes)."""
+    from core.checkpoints import make_checkpoint
+
+    if len(ckpts) < 2:
+        raise InputError("an ensemble needs at least two classifier checkpoints")
+    loaded = [load_classifier(c) for c in ckpts]
+    first = loaded[0]
+    for k, other in enumerate(loaded[1:], start=2):
+        for name in ARCHITECTURE:
+            if getattr(other.config, name) != getattr(first.config, name):
+                raise InputError(f"checkpoint {k} has {name} = {getattr(other.config, name)!r}, the first has "
+                                 f"{getattr(first.config, name)!r}", "ensemble members need one architecture")
+        if other.classes != first.classes:
+            raise InputError(f"checkpoint {k} knows other classes than the first")
+    cfg = first.config.replace(members=len(loaded), seed=first.config.seed)
+    model = Ensemble(cfg)
+    for k, clf in enumerate(loaded):
+        model.members[k].load_state_dict(clf.model.state_dict())
+        model.norm_mean[k] = torch.tensor(clf.norm["mean"], dtype=torch.float32)
+        model.norm_std[k] = torch.tensor(clf.norm["std"], dtype=torch.float32)
+    identity = {"mean": [0.0] * cfg.features, "std": [1.0] * cfg.features}
+    return make_checkpoint("classifier", cfg.to_dict(), first.classes, model.state_dict(),
+                           encoding=first.checkpoint.get("encoding", "features18"), norm=identity,
+                           metrics={"members": [c.get("metrics", {}) for c in ckpts]},
+                           data={"members": [c.get("data", {}) for c in ckpts],
+                                 "member_configs": [c.get("config", {}) for c in ckpts]})
+
+
 def n_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
@@ -185,7 +242,7 @@ def n_parameters(model: nn.Module) -> int:
 class LoadedClassifier:
     """A model in eval mode with what it needs to read data: classes and feature statistics."""
 
-    model: CNNBiLSTM
+    model: nn.Module  # CNNBiLSTM, or Ensemble when config.members > 1
     config: ClassifierConfig
     classes: list[str]
     norm: dict
@@ -237,7 +294,7 @@ def load_classifier(ckpt: dict) -> LoadedClassifier:
         cfg = ClassifierConfig.from_dict(ckpt["config"])
         if cfg.classes != len(ckpt["alphabet"]) or len(ckpt["norm"]["mean"]) != cfg.features:
             raise KeyError("classes or features")
-        model = CNNBiLSTM(cfg)
+        model = Ensemble(cfg) if cfg.members > 1 else CNNBiLSTM(cfg)
         model.load_state_dict(ckpt["state_dict"])
     except (RuntimeError, TypeError, KeyError) as exc:
         raise InputError(f"the classifier checkpoint does not match its config ({exc})".splitlines()[0],

@@ -14,7 +14,7 @@ from core.classifier import PRESETS, ClassifierConfig, load_classifier, preset
 from core.cli_reader import add_config_flags, overrides_from
 from core.errors import InputError
 
-_FROM_DATA = ("features", "classes")
+_FROM_DATA = ("features", "classes", "members")  # no flags: set from the data (members: by `ensemble`)
 
 
 def register(commands, train_models) -> None:
@@ -35,6 +35,15 @@ def register(commands, train_models) -> None:
     c.add_argument("--top", type=int, default=5, help="how many labels to list")
     c.add_argument("--json", action="store_true", help="print [{label, probability}, ...]")
     c.set_defaults(func=_classify)
+
+    m = commands.add_parser("ensemble", help="average finished classifier runs into one checkpoint",
+                            description="Average the probabilities of classifier checkpoints of one architecture "
+                                        "(e.g. the same recipe with other seeds); writes OUT/model.pt and prints "
+                                        "each member's and the ensemble's test accuracy.")
+    m.add_argument("checkpoints", nargs="+", help=".pt files or run folders (best.pt)")
+    m.add_argument("--out", required=True, help="folder for model.pt (and eval.json)")
+    m.add_argument("--data", default=None, help="data to test on (default: the first member's)")
+    m.set_defaults(func=_ensemble)
 
     e = commands.add_parser("export-npy", help="write character data in seed 000's .npy format")
     e.add_argument("--source", default="synthetic", help="synthetic | unipen | unipen:PATH")
@@ -93,6 +102,32 @@ def _classify(args) -> int:
     else:
         for c, p in out:
             print(f"{c}\t{p:.4f}")
+    return 0
+
+
+def _ensemble(args) -> int:
+    from core.atomic import write_json
+    from core.chardata import char_splits
+    from core.checkpoints import load_checkpoint, save_checkpoint
+    from core.classifier import make_ensemble
+    from core.train_classifier import evaluate_classifier
+
+    ckpts = [load_checkpoint(c, kind="classifier") for c in args.checkpoints]
+    ens = make_ensemble(ckpts)
+    cfg = ClassifierConfig.from_dict(ens["config"])
+    splits = char_splits(args.data or cfg.data, cfg.seed, cfg.per_class, cfg.n_points)
+    X, y = splits.X["test"], splits.y["test"]
+    for path, ckpt in zip(args.checkpoints, ckpts):
+        r = evaluate_classifier(load_classifier(ckpt), X, y)
+        print(f"member {path}: test accuracy {r['accuracy']:.4f}  top-5 {r['top5']:.4f}")
+    result = evaluate_classifier(load_classifier(ens), X, y)
+    ens["metrics"] = {**ens["metrics"], "test_acc": result["accuracy"], "test_top5": result["top5"]}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    save_checkpoint(out / "model.pt", ens)
+    write_json(out / "eval.json", {"split": "test", "data": args.data or cfg.data, **result})
+    print(f"ensemble of {len(ckpts)}: test accuracy {result['accuracy']:.4f}  top-5 {result['top5']:.4f}  "
+          f"({result['n']} letters) -> {out / 'model.pt'}")
     return 0
 
 

@@ -28,7 +28,7 @@ METRIC_COLUMNS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr
 
 def load_data(cfg: ClassifierConfig) -> CharSplits:
     """The train/val/test splits a config names."""
-    return char_splits(cfg.data, cfg.seed, cfg.per_class, cfg.n_points, cfg.copies, cfg.synthetic)
+    return char_splits(cfg.data, cfg.seed, cfg.per_class, cfg.n_points, cfg.copies, cfg.synthetic, cfg.val_frac)
 
 
 def feature_stats(X: np.ndarray) -> dict:
@@ -95,6 +95,8 @@ def train_classifier(cfg: ClassifierConfig, run: RunFolder | None = None,
     Returns state ("finished", "stopped" or "diverged"), message, the last
     and best metrics rows, the best checkpoint, and `test` (evaluate_classifier).
     """
+    if cfg.members != 1:
+        raise InputError("an ensemble is not trained directly", "train its members, then: python -m core ensemble ...")
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
     rng = np.random.default_rng(cfg.seed)

@@ -17,7 +17,7 @@ RANGES = {
 CHOICES = {"encoding": ["seed", "delta"], "schedule": None, "ctc": ["torch", "numpy"], "style": ["seed", "natural"],
            "readout": ["last", "mean", "max", "ends"]}
 # features and classes come from the data.
-HIDDEN = {"augment", "seed", "data", "min_cut", "conv_kernel", "features", "classes"}
+HIDDEN = {"augment", "seed", "data", "min_cut", "conv_kernel", "features", "classes", "members"}
 
 
 def config_widgets(config, prefix: str, columns: int = 3) -> dict:

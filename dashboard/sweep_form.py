@@ -9,7 +9,7 @@ from core.errors import InputError
 from core.sweep import launch_sweep, parse_grid, read_sweep
 from dashboard.messages import show_input_error
 
-NOT_SWEPT = {"data", "seed", "threads", "features", "classes", "augment"}
+NOT_SWEPT = {"data", "seed", "threads", "features", "classes", "augment", "members"}
 
 
 def sweep_form(kind: str, preset_name: str, base, fixed: dict) -> None:

@@ -244,3 +244,31 @@ def test_a_model_trained_on_other_features_cannot_read_ink(tiny_data):
     with pytest.raises(InputError, match="other features"):
         classify_ink(clf, render_letter("a", seed=0).ink)
     assert dataclasses.asdict(clf.config)["features"] == 5
+
+
+# ---------------------------------------------------------------- ensembles
+
+def test_an_ensemble_averages_its_members_probabilities(tiny_run, tiny_data):
+    from core.classifier import make_ensemble
+
+    first = load_checkpoint(tiny_run[0] / "best.pt")
+    second = train_classifier(preset("tiny", seed=7), data=tiny_data)["checkpoint"]
+    ens = load_classifier(make_ensemble([first, second]))
+    X = tiny_data.X["test"]
+    mean = (load_classifier(first).probabilities(X) + load_classifier(second).probabilities(X)) / 2
+    assert ens.config.members == 2
+    np.testing.assert_allclose(ens.probabilities(X), mean, atol=1e-5)
+    assert ens.classify_ink(render_letter("o", "natural", np.random.default_rng(0)).ink, top=3)
+
+
+def test_an_ensemble_needs_one_architecture_and_is_never_trained(tiny_run, tiny_data):
+    from core.classifier import make_ensemble
+
+    first = load_checkpoint(tiny_run[0] / "best.pt")
+    other = train_classifier(preset("tiny", hidden=8, epochs=1), data=tiny_data)["checkpoint"]
+    with pytest.raises(InputError, match="hidden"):
+        make_ensemble([first, other])
+    with pytest.raises(InputError, match="at least two"):
+        make_ensemble([first])
+    with pytest.raises(InputError, match="not trained directly"):
+        train_classifier(preset("tiny", members=2), data=tiny_data)

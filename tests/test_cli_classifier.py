@@ -122,3 +122,16 @@ def test_the_shipped_classifier_names_real_letters_of_unseen_writers(unipen_root
     assert right >= 16
     p = _cli("classify", SHIPPED, "--ink", tmp_path / "0.json", "--top", "1")
     assert p.stdout.split("\t")[0] == picks[0].label
+
+
+def test_ensemble_command_writes_a_checkpoint_that_classifies(trained, tmp_path, capsys):
+    root, _ = trained
+    _cli("train", "classifier", "--preset", "tiny", "--data", f"npy:{root / 'npy'}", "--run-dir", tmp_path / "b",
+         "--n-points", "64", "--epochs", "1", "--seed", "5")
+    out = _cli("ensemble", root / "run", tmp_path / "b", "--out", tmp_path / "ens").stdout
+    assert out.count("member ") == 2 and "ensemble of 2: test accuracy" in out
+    assert json.loads((tmp_path / "ens" / "eval.json").read_text())["n"] == 52
+    assert main(["evaluate", str(tmp_path / "ens"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n"] == 52
+    bad = _cli("ensemble", root / "run", "--out", tmp_path / "one", code=2)
+    assert bad.stderr.startswith("error:") and len(bad.stderr.strip().splitlines()) == 1
