@@ -87,6 +87,12 @@ def test_unipen_letters_are_split_by_writer_with_fixed_test_writers(unipen_root)
     assert np.array_equal(grown.y["train"][n:2 * n], s.y["train"])  # a copy keeps its letter's label...
     assert np.array_equal(grown.groups[n:2 * n], np.arange(n))      # ...and its letter's group
     assert not np.array_equal(grown.X["train"][n:2 * n], s.X["train"])
+    fewer = unipen_splits(unipen_root, val_frac=0.05)  # validation writers move into training...
+    fw = fewer.description["writers"]
+    assert fw["test"] == w["test"] and np.array_equal(fewer.X["test"], s.X["test"])  # ...never test writers
+    assert set(fw["val"]) < set(w["val"]) and set(w["train"]) < set(fw["train"])
+    with pytest.raises(InputError, match="no validation writer"):
+        unipen_splits(unipen_root, val_frac=0.0)
 
 
 # ---------------------------------------------------------------- seed 000's .npy format
