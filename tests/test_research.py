@@ -1,0 +1,38 @@
+"""Seed 001's questions: the sweep plans and the emission-timing measure (question 5)."""
+import numpy as np
+import pytest
+
+from core.errors import InputError
+from core.reader import load_reader, preset
+from core.research import QUESTIONS, emission_timing, sweep_specs, timing_summary
+from core.train_reader import train_reader
+
+
+def test_each_question_plans_its_grid_times_its_seeds():
+    assert len(sweep_specs(QUESTIONS["bidirectional"])) == 2 * 2 * 3
+    assert len(sweep_specs(QUESTIONS["hidden"])) == 6 * 3
+    assert len(sweep_specs(QUESTIONS["seeds"])) == 2 * 10
+    assert len(sweep_specs(QUESTIONS["compositional"])) == 4 * 2 * 3
+    small = sweep_specs(QUESTIONS["hidden"], small=True, epochs=2)
+    assert len(small) == 6 and all(s["overrides"]["epochs"] == 2 for s in small)
+
+
+def test_emission_timing_lines_up_letters_with_their_drawn_frames():
+    reader = load_reader(train_reader(preset("seed", epochs=2, repeats=1))["checkpoint"])
+    rows = emission_timing(reader, ["ant", "tonic"], repeats=2)
+    assert {r["word"] for r in rows} == {"ant", "tonic"} and len(rows) == 2 * (3 + 5)
+    for r in rows:
+        assert 0 <= r["drawn_start"] < r["drawn_end"] <= r["frames"]
+        assert 0 <= r["emit_start"] <= r["emit_end"] < r["frames"]
+    by_word = [r for r in rows if r["word"] == "tonic"][:5]
+    assert [r["letter"] for r in by_word] == list("tonic")
+    assert [r["drawn_start"] for r in by_word] == sorted(r["drawn_start"] for r in by_word)
+    s = timing_summary(rows)
+    assert s["n"] == len(rows) and 0 <= s["within_letter"] <= s["by_next_letter_end"] <= 1
+    assert 0 <= s["in_last_fifth"] <= 1 and np.isfinite(s["mean_delay"])
+
+
+def test_emission_timing_needs_one_frame_per_pen_point():
+    reader = load_reader(train_reader(preset("tiny", epochs=1))["checkpoint"])
+    with pytest.raises(InputError, match="seed encoding"):
+        emission_timing(reader, ["ant"])
