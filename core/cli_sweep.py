@@ -53,7 +53,7 @@ def _research(args) -> int:
     from core.research import run_question, timing_table
 
     if args.question == "timing":
-        rows = timing_table(args.out)
+        rows = timing_table(args.out, args.small, args.epochs)
         for r in rows:
             print(r)
         return 0

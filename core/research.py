@@ -110,15 +110,16 @@ def timing_summary(rows: list[dict]) -> dict:
 
 
 def launch_small(name: str) -> Path:
-    """Start the small version of a question's sweep in the background; returns its folder."""
+    """Start the small version of a question's sweep (or of the timing question) in the background;
+    returns its folder, where `log.txt` follows it."""
     import os
     import subprocess
     import sys
 
     from core.errors import InputError
 
-    if name not in QUESTIONS:
-        raise InputError(f"unknown question {name!r}")
+    if name not in QUESTIONS and name != "timing":
+        raise InputError(f"unknown question {name!r}", f"choose one of {', '.join([*QUESTIONS, 'timing'])}")
     out = RESEARCH_DIR / f"{name}-small"
     out.mkdir(parents=True, exist_ok=True)
     repo = Path(__file__).resolve().parents[1]
@@ -129,7 +130,7 @@ def launch_small(name: str) -> Path:
     return out
 
 
-def timing_table(out: str | Path | None = None, models: dict | None = None) -> list[dict]:
+def timing_table(out: str | Path | None = None, small: bool = False, epochs: int | None = None) -> list[dict]:
     """Question 5 for four readers (uni/bi x with/without letter cuts): trains each on the seed
     protocol with seed 001's own recipe and encoding (preset `seed`, seed 0: one frame per pen
     point, so frames and drawn points line up) unless already trained, then measures emission timing."""
@@ -138,9 +139,9 @@ def timing_table(out: str | Path | None = None, models: dict | None = None) -> l
     from core.reader import load_reader
     from core.sweep import plan, run_sweep, write_table
 
-    out = Path(out or RESEARCH_DIR / "timing-runs")
+    out = Path(out or RESEARCH_DIR / ("timing-small" if small else "timing-runs"))
     grid = {"bidirectional": [True, False], "cut_fraction": [0.0, 0.7]}
-    specs = plan("reader", "seed", grid, [0], {"cut_warmup": 0})
+    specs = plan("reader", "seed", grid, [0], {"cut_warmup": 0, **({"epochs": epochs} if epochs else {})})
     run_sweep(specs, out)
     rows = []
     for s in specs:
@@ -148,6 +149,7 @@ def timing_table(out: str | Path | None = None, models: dict | None = None) -> l
         summary = timing_summary(emission_timing(reader, list(SEED_VOCAB), repeats=2))
         label = ("bi" if s["values"]["bidirectional"] else "uni") + (", cuts" if s["values"]["cut_fraction"] else "")
         rows.append({"model": label, **s["values"], **summary})
-    write_table(rows, RESEARCH_DIR / "timing.csv")
-    write_json(RESEARCH_DIR / "timing.json", rows)
+    name = "timing-small" if small else "timing"
+    write_table(rows, (out if small else RESEARCH_DIR) / f"{name}.csv")
+    write_json((out if small else RESEARCH_DIR) / f"{name}.json", rows)
     return rows

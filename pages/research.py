@@ -68,12 +68,31 @@ for name, q in QUESTIONS.items():
                 st.error(exc.message)
         show_small(name)
 
+def timing_figure(df: pd.DataFrame):
+    return px.bar(df, x="model", y=["within_letter", "in_last_fifth"], barmode="group",
+                  title="Share of letters emitted while drawn, and in the word's last fifth",
+                  labels={"value": "share of letters", "variable": ""})
+
+
+@st.fragment(run_every=2)
+def show_small_timing() -> None:
+    folder = RESEARCH_DIR / "timing-small"
+    if (folder / "timing-small.csv").exists():
+        st.caption("Small rerun (6 epochs):")
+        st.dataframe(pd.read_csv(folder / "timing-small.csv"), hide_index=True)
+    elif (folder / "log.txt").exists():
+        st.caption("Small rerun started: " + ((folder / "log.txt").read_text()[-300:] or "training the four readers…"))
+
+
 with st.container(border=True):
     st.subheader("Where does the reader emit each letter?")
     timing = RESEARCH_DIR / "timing.csv"
     if timing.exists():
-        df = pd.read_csv(timing)
-        st.plotly_chart(px.bar(df, x="model", y=["within_letter", "in_last_fifth"], barmode="group",
-                               title="Share of letters emitted while drawn, and in the word's last fifth",
-                               labels={"value": "share of letters"}), key="research_timing")
+        st.plotly_chart(timing_figure(pd.read_csv(timing)), key="research_timing")
+    else:
+        st.info("No shipped results for this question yet; run the small version below.")
     st.markdown(ANSWERS.get("timing", ""))
+    if st.button("Rerun a small version", key="research_run_timing",
+                 help="the four readers with 6 epochs each, in the background; the table appears below"):
+        launch_small("timing")
+    show_small_timing()

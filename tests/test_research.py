@@ -36,3 +36,12 @@ def test_emission_timing_needs_one_frame_per_pen_point():
     reader = load_reader(train_reader(preset("tiny", epochs=1))["checkpoint"])
     with pytest.raises(InputError, match="seed encoding"):
         emission_timing(reader, ["ant"])
+
+
+def test_the_small_timing_table_compares_four_readers(tmp_path):
+    from core.research import timing_table
+
+    rows = timing_table(tmp_path, small=True, epochs=1)
+    assert [r["model"] for r in rows] == ["bi", "bi, cuts", "uni", "uni, cuts"]
+    assert all(r["n"] > 0 and 0 <= r["within_letter"] <= 1 for r in rows)
+    assert (tmp_path / "timing-small.csv").exists() and (tmp_path / "sweep.csv").exists()
