@@ -16,7 +16,29 @@ ANSWERS = {
         "H=64 0.001 / 0.012 (60,555), H=128 0.000 / 0.000 (185,867). In-vocabulary words are read "
         "without error from H=16 up; held-out words (new combinations of known letters) keep improving "
         "with capacity, and the held-out target of 0.02 is met from H=32 up."),
-    "seeds": "",
-    "compositional": "",
-    "timing": "",
+    "seeds": (
+        "**Seed 001's recipe is a lottery; the fast recipe is not.** Seeds 0-9: `seed` reaches in-vocabulary "
+        "CER 0.088 on average (std 0.100, best 0.014, worst 0.304 for seed 4) and held-out CER 0.607 "
+        "(0.502-0.749), with no held-out word ever right. Seed 001 reported one seed; its 0.082 sits in the "
+        "middle of this spread, and a single other seed could have reported 0.30. `fast` reads every "
+        "in-vocabulary and every held-out word of all ten seeds: CER 0.000 on both, word accuracy 1.00, "
+        "spread zero."),
+    "compositional": (
+        "**The reader composes words it never saw from letters it knows, and letter cuts make it robust to a "
+        "small vocabulary.** `fast` recipe, 3 seeds, held-out CER (word accuracy) as the held-out share of the "
+        "47 words grows from 0.1 to 0.6 (from 42 training words down to 19): without cuts 0.000 (1.00), "
+        "0.009 (0.97), 0.045 (0.87), 0.063 (0.82); with 70% of each epoch cut at letter boundaries 0.000 "
+        "(1.00), 0.000 (1.00), 0.006 (0.98), 0.020 (0.95). Trained on 19 words, the reader with cuts reads "
+        "95% of the 28 words it never saw without an error; in-vocabulary CER stays at or below 0.003 "
+        "everywhere. Seed 001's held-out CER of 0.65 was its recipe, not a limit of BLSTM+CTC."),
+    "timing": (
+        "**The 'everything at the end of the word' pattern does not appear; letter cuts tie each letter to its "
+        "own ink.** Forced alignment on readers of seed 001's recipe and encoding (one frame per pen point), "
+        "all 47 words, 348 letters. The bidirectional reader trained with letter-boundary cuts emits 98.9% of "
+        "letters within the frames in which they are drawn, at the letter's first frame (median offset 0). "
+        "Without cuts the bidirectional reader emits only 35.6% within the letter: 64% come *before* the "
+        "letter is drawn (median 0.85 letter lengths early), read off the whole word through the backward "
+        "direction. The unidirectional readers of this recipe hardly learn (in-vocabulary CER 0.68 and 0.81), "
+        "so their alignments are forced rather than read (27% within the letter). No reader emits a "
+        "non-final letter in the word's last fifth (0% for all four)."),
 }
