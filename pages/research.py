@@ -26,12 +26,13 @@ def figure(name: str, df: pd.DataFrame):
                       title="Final CER, uni- vs bidirectional (mean over seeds)")
     if name == "hidden":
         g = df.groupby("hidden")[["invocab_cer", "heldout_cer", "parameters"]].mean().reset_index()
-        return px.line(g, x="hidden", y=["invocab_cer", "heldout_cer"], log_x=True, markers=True,
-                       hover_data=["parameters"], title="Final CER against hidden size (mean over seeds)",
-                       labels={"value": "CER", "hidden": "hidden units per direction"})
+        fig = px.line(g, x="hidden", y=["invocab_cer", "heldout_cer"], log_x=True, markers=True,
+                      hover_data=["parameters"], title="Final CER against hidden size (mean over seeds)",
+                      labels={"value": "CER", "hidden": "hidden units per direction"})
+        return fig.update_xaxes(tickvals=sorted(g["hidden"]))
     if name == "seeds":
-        return px.strip(df, x="preset", y=["invocab_cer", "heldout_cer"], title="Final CER of every seed",
-                        labels={"value": "CER"})
+        long = df.melt(["preset", "seed"], ["invocab_cer", "heldout_cer"], var_name="split", value_name="CER")
+        return px.strip(long, x="preset", y="CER", color="split", title="Final CER of every seed (seeds 0-9)")
     if name == "compositional":
         g = df.groupby(["holdout_frac", "cut_fraction"])[["heldout_cer", "heldout_word_acc"]].mean().reset_index()
         return px.line(g, x="holdout_frac", y="heldout_cer", color="cut_fraction", markers=True,
