@@ -13,32 +13,21 @@ a plain dict from which `load_classifier` rebuilds the model.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
+from core.configfields import is_type as _is_type
+from core.configfields import opt as _opt
 from core.errors import InputError
 from core.ink import Ink
 
 READOUTS = ("last", "mean", "max", "ends")
 SCHEDULES = ("step", "onecycle")
 _TYPES = {"int": int, "float": float, "bool": bool, "str": str}
-
-
-def _opt(default: Any, help: str):
-    """A config field with its help text (read by the command line and the dashboard)."""
-    return field(default=default, metadata={"help": help})
-
-
-def _is_type(value: Any, kind: type) -> bool:
-    if kind is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if kind is int:
-        return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-    return isinstance(value, kind)
 
 
 @dataclass(frozen=True)

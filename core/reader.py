@@ -27,6 +27,8 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from core import decoders
+from core.configfields import is_type as _is_type
+from core.configfields import opt as _opt
 from core.errors import InputError
 from core.generator import Augment
 from core.ink import ENCODINGS, Ink, encode
@@ -43,19 +45,6 @@ def _seed_augment() -> dict:
 
 
 _FIELD_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "int | None": int}
-
-
-def _is_type(value: Any, kind: type) -> bool:
-    if kind is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if kind is int:
-        return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-    return isinstance(value, kind)
-
-
-def _opt(default: Any, help: str):
-    """A config field with its help text (read by the command line and the sliders)."""
-    return field(default=default, metadata={"help": help})
 
 
 @dataclass(frozen=True)
