@@ -30,7 +30,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import numpy as np  # noqa: E402
 
-from browser_draw import clear_canvas, read_metric, read_result, wait_idle  # noqa: E402
+from browser_draw import (canvas_strokes, clear_canvas, draw_stroke, read_metric, read_result,  # noqa: E402
+                          wait_idle)
 from core.generator import render_word  # noqa: E402
 from core.runs import read_status  # noqa: E402
 
@@ -38,7 +39,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1400, "height": 1100}
-MARGIN = 30
 # Records (page clock) when the result line first shows the drawing's stroke count `target`.
 WATCH = """
 window.__hw = {target: 0, shown: null};
@@ -80,31 +80,6 @@ def start_training(run: Path) -> subprocess.Popen:
             raise SystemExit("the training run did not start")
         time.sleep(0.2)
     return proc
-
-
-def canvas_strokes(page, ink) -> list[list[tuple[float, float]]]:
-    """`ink` (y up) scaled into the canvas, in page pixels: the mapping of browser_draw.draw_ink."""
-    page.locator("canvas").last.wait_for(timeout=120_000)
-    canvas = page.locator("canvas.upper-canvas").first
-    if canvas.count() == 0:
-        canvas = page.locator("canvas").last
-    box = canvas.bounding_box()
-    pts = np.concatenate(ink)
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    span = np.maximum(hi - lo, 1e-6)
-    scale = min((box["width"] - 2 * MARGIN) / span[0], (box["height"] - 2 * MARGIN) / span[1])
-    return [[(box["x"] + MARGIN + (x - lo[0]) * scale, box["y"] + MARGIN + (hi[1] - y) * scale) for x, y in s]
-            for s in ink]
-
-
-def draw_stroke(page, xy) -> None:
-    page.mouse.move(*xy[0])
-    page.mouse.down()
-    for q in xy[1:]:
-        page.mouse.move(*q, steps=2)
-    if len(xy) == 1:
-        page.mouse.move(xy[0][0] + 1, xy[0][1] + 1)
-    page.mouse.up()
 
 
 class Session:

@@ -20,14 +20,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.configfields import is_type as _is_type
+from core.configfields import check_field_types
 from core.configfields import opt as _opt
 from core.errors import InputError
 from core.ink import Ink
 
 READOUTS = ("last", "mean", "max", "ends")
 SCHEDULES = ("step", "onecycle")
-_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
 
 
 @dataclass(frozen=True)
@@ -69,10 +68,7 @@ class ClassifierConfig:
     members: int = _opt(1, "ensemble size (made from finished runs by `python -m core ensemble`)")
 
     def __post_init__(self):
-        for f in fields(self):
-            kind = _TYPES.get(str(f.type))
-            if kind is not None and not _is_type(getattr(self, f.name), kind):
-                raise InputError(f"classifier config: {f.name} must be {kind.__name__}, got {getattr(self, f.name)!r}")
+        check_field_types(self, "classifier")
         checks = [
             (self.data != "", "data must name a data source, e.g. synthetic"),
             (self.per_class >= 1, "per_class must be at least 1"),

@@ -19,3 +19,22 @@ def is_type(value: Any, kind: type) -> bool:
     if kind is int:
         return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
     return isinstance(value, kind)
+
+
+# A field's annotation (a string under `from __future__ import annotations`) -> the type its value must have.
+FIELD_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "int | None": int}
+
+
+def check_field_types(config, what: str) -> None:
+    """Raise InputError when a field of the dataclass `config` holds a value of the wrong type
+    (None is allowed only where the annotation says `| None`)."""
+    from dataclasses import fields
+
+    from core.errors import InputError
+
+    for f in fields(config):
+        kind, value = FIELD_TYPES.get(str(f.type)), getattr(config, f.name)
+        if kind is None or (value is None and "None" in str(f.type)):
+            continue
+        if not is_type(value, kind):
+            raise InputError(f"{what} config: {f.name} must be {kind.__name__}, got {value!r}")

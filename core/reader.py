@@ -27,7 +27,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from core import decoders
-from core.configfields import is_type as _is_type
+from core.configfields import check_field_types
 from core.configfields import opt as _opt
 from core.errors import InputError
 from core.generator import Augment
@@ -42,9 +42,6 @@ N_INPUTS = 3  # (dx, dy, pen_up)
 
 def _seed_augment() -> dict:
     return Augment.seed_style().to_dict()
-
-
-_FIELD_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "int | None": int}
 
 
 @dataclass(frozen=True)
@@ -101,10 +98,7 @@ class ReaderConfig:
             raise InputError("augment must be a dict of augmentation parameters")
         # Missing augmentation keys take the seed style's values; bad ones are an error.
         object.__setattr__(self, "augment", Augment.from_dict({**_seed_augment(), **self.augment}).to_dict())
-        for f in fields(self):
-            value, kind = getattr(self, f.name), _FIELD_TYPES.get(str(f.type))
-            if kind is not None and value is not None and not _is_type(value, kind):
-                raise InputError(f"reader config: {f.name} must be {kind.__name__}, got {value!r}")
+        check_field_types(self, "reader")
         checks = [
             (isinstance(self.data, str) and self.data != "", "data must name a data source, e.g. seed"),
             (self.style in STYLES, f"style must be one of {', '.join(STYLES)}"),

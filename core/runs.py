@@ -167,6 +167,11 @@ def active_runs(root: Path | None = None) -> list[str]:
             and read_status(p).get("state") in ("running", "starting")]
 
 
+def free_cores() -> int:
+    """CPU cores without an active run (the dashboard starts at most one run per core)."""
+    return (os.cpu_count() or 1) - len(active_runs())
+
+
 def launch_training(kind: str, args: list[str], name: str | None = None) -> str:
     """Start `python -m core train <kind> ... --run-dir <new run>` in the background; returns the run id.
 
@@ -175,9 +180,8 @@ def launch_training(kind: str, args: list[str], name: str | None = None) -> str:
     """
     if kind not in ("reader", "classifier"):
         raise InputError(f"unknown model kind {kind!r}")
-    limit = os.cpu_count() or 1
-    if len(active_runs()) >= limit:
-        raise InputError(f"{limit} runs are already active: at most one run per CPU core",
+    if free_cores() < 1:
+        raise InputError(f"{os.cpu_count() or 1} runs are already active: at most one run per CPU core",
                          "wait for one to finish or stop it on the Train page")
     path = new_run_dir(kind, name)
     RunFolder(path).set_status("starting", 0, "launching the trainer", kind=kind)

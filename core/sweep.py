@@ -205,12 +205,12 @@ def launch_sweep(kind: str, preset: str, grid: dict[str, list], seeds: list[int]
     import subprocess
     import sys
 
-    from core.runs import REPO_ROOT, active_runs, runs_root, slug
+    from core.runs import REPO_ROOT, free_cores, runs_root, slug
 
     specs = plan(kind, preset, grid, seeds, fixed)
     if not grid or not specs:
         raise InputError("a sweep needs at least one option with values", "e.g. hidden = 8, 16, 32")
-    free = (os.cpu_count() or 1) - len(active_runs())
+    free = free_cores()
     if free < 1:
         raise InputError("every CPU core already has a run: at most one run per core",
                          "wait for a run to finish or stop it")

@@ -100,10 +100,6 @@ def model_from_upload(name: str, data: bytes, kind: str) -> tuple[Any, dict]:
             model = load_classifier(ckpt)
     except InputError as exc:
         raise InputError(f"{name}: {exc.message}", exc.hint) from exc
-    except (TypeError, ValueError, KeyError, AttributeError, IndexError, RuntimeError) as exc:
-        # a dict with the right keys but values of the wrong shape: edited by hand, or another tool's
-        raise InputError(f"{name} is not a {kind} checkpoint of this tool ({type(exc).__name__})",
-                         "choose a best.pt or model.pt written by this tool") from exc
     return model, {k: v for k, v in ckpt.items() if k != "state_dict"}
 
 
@@ -128,7 +124,10 @@ def _npy_by_name(files: Sequence[tuple[str, bytes]]) -> dict[str, bytes]:
 
 def npy_digest(files: Sequence[tuple[str, bytes]]) -> str:
     """sha256 over the six files by name, so the same set always lands in the same folder."""
-    by_name = _npy_by_name(files)
+    return _digest(_npy_by_name(files))
+
+
+def _digest(by_name: dict[str, bytes]) -> str:
     h = hashlib.sha256()
     for n in NPY_FILES:
         h.update(f"{n}:{len(by_name[n])}:".encode())
@@ -148,7 +147,7 @@ def store_npy_upload(files: Sequence[tuple[str, bytes]], root: Path | None = Non
 
     by_name = _npy_by_name(files)
     root = Path(root or uploads_root())
-    final = root / npy_digest(list(by_name.items()))[:16]
+    final = root / _digest(by_name)[:16]
     if final.is_dir():
         try:
             return final, import_npy(final)

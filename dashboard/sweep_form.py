@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from math import prod
 
 import streamlit as st
 
@@ -41,7 +42,7 @@ def sweep_form(kind: str, preset_name: str, base, fixed: dict) -> None:
     except ValueError:
         st.error("Seeds must be integers separated by commas, e.g. 0,1,2")
         return
-    n_runs = len(seeds) * _product(len(v) for v in grid.values())
+    n_runs = len(seeds) * prod(len(v) for v in grid.values())
     fixed = {k: v for k, v in fixed.items() if k not in grid}
     st.caption(f"{n_runs} runs of preset `{preset_name}`, at most one per free CPU core, each an ordinary run "
                "in the Runs page (grouped by sweep)" + (f"; every run keeps {fixed}" if fixed else "") + ".")
@@ -73,10 +74,3 @@ def _suggest(base, name: str) -> str:
     if isinstance(v, float):
         return ",".join(f"{x:g}" for x in (v / 2, v, v * 2)) if v else "0,0.1"
     return str(v)
-
-
-def _product(ns) -> int:
-    out = 1
-    for n in ns:
-        out *= n
-    return out

@@ -33,8 +33,8 @@ def clear_canvas(page):
     wait_idle(page)
 
 
-def draw_ink(page, ink, margin=30):
-    """Scale `ink` (y up) into the canvas and draw it stroke by stroke with the mouse."""
+def canvas_strokes(page, ink, margin=30) -> list[list[tuple[float, float]]]:
+    """`ink` (y up) scaled into the canvas with `margin` pixels around it: each stroke's points in page pixels."""
     page.locator("canvas").last.wait_for(timeout=120_000)
     canvas = page.locator("canvas.upper-canvas").first
     if canvas.count() == 0:
@@ -44,15 +44,25 @@ def draw_ink(page, ink, margin=30):
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     span = np.maximum(hi - lo, 1e-6)
     scale = min((box["width"] - 2 * margin) / span[0], (box["height"] - 2 * margin) / span[1])
-    for stroke in ink:
-        xy = [(box["x"] + margin + (x - lo[0]) * scale, box["y"] + margin + (hi[1] - y) * scale) for x, y in stroke]
-        page.mouse.move(*xy[0])
-        page.mouse.down()
-        for q in xy[1:]:
-            page.mouse.move(*q, steps=2)
-        if len(xy) == 1:
-            page.mouse.move(xy[0][0] + 1, xy[0][1] + 1)
-        page.mouse.up()
+    return [[(box["x"] + margin + (x - lo[0]) * scale, box["y"] + margin + (hi[1] - y) * scale) for x, y in stroke]
+            for stroke in ink]
+
+
+def draw_stroke(page, xy) -> None:
+    """One pen-down, move through the points, pen-up (a one-point stroke moves by a pixel)."""
+    page.mouse.move(*xy[0])
+    page.mouse.down()
+    for q in xy[1:]:
+        page.mouse.move(*q, steps=2)
+    if len(xy) == 1:
+        page.mouse.move(xy[0][0] + 1, xy[0][1] + 1)
+    page.mouse.up()
+
+
+def draw_ink(page, ink, margin=30):
+    """Scale `ink` (y up) into the canvas and draw it stroke by stroke with the mouse."""
+    for xy in canvas_strokes(page, ink, margin):
+        draw_stroke(page, xy)
         page.wait_for_timeout(150)
     # The page says how many strokes it has read: wait until that is all of them.
     page.wait_for_function(
