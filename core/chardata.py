@@ -34,14 +34,17 @@ from core.ink import Ink
 SPLITS = ("train", "val", "test")
 AZ = "abcdefghijklmnopqrstuvwxyz"
 CACHE_DIR = Path(os.environ.get("HWLAB_CACHE", Path.home() / ".cache" / "hwlab"))
-CACHE_VERSION = 2  # bump when a split or augmentation rule here changes
+CACHE_VERSION = 3  # bump when a split or augmentation rule here changes
 _CODE = ("features.py", "ink.py", "generator.py", "glyphs.py", "unipen.py")  # their edits invalidate the cache
 SPLIT_SEED = 0  # the UNIPEN writer split: fixed, so the test writers never change
 VAL_FRAC = TEST_FRAC = 0.15
-# Augmentation of real letters: ranges of uniform draws (degrees; shear; relative width; sigma in
-# heights), modest so an 'n' stays an 'n'; and the probabilities that a stroke is written backwards
-# and that a letter's strokes come in another order (writers differ in both).
-REAL_AUGMENT = {"rotation": 8.0, "slant": 0.25, "aspect": 0.15, "jitter": 0.01, "reverse": 0.0, "reorder": 0.0}
+# Augmentation of real letters: ranges of uniform draws (degrees; shear; relative width), sigmas in
+# heights (point jitter; each stroke's own offset, as where a writer puts an i's dot or a t's bar),
+# the amplitude of a smooth elastic warp (in heights), modest so an 'n' stays an 'n'; and the
+# probabilities that a stroke is written backwards and that a letter's strokes come in another
+# order (writers differ in both). `strength` scales them all (0: copies equal the original).
+REAL_AUGMENT = {"rotation": 8.0, "slant": 0.25, "aspect": 0.15, "jitter": 0.01, "shift": 0.03, "warp": 0.03,
+                "reverse": 0.05, "reorder": 0.2}
 
 
 @dataclass
@@ -199,10 +202,10 @@ def unipen_letters(root: str | Path | None = None, n_points: int = 64) -> dict[s
     return _cached({"kind": "unipen", **_unipen_key(root), "n_points": n_points}, build)
 
 
-def augment_ink(ink: Ink, rng: np.random.Generator, ranges: dict | None = None) -> Ink:
-    """A randomly rotated, slanted, stretched and jittered copy of one letter (units: its height),
-    with strokes sometimes written backwards or in another order (see REAL_AUGMENT)."""
-    r = {**REAL_AUGMENT, **(ranges or {})}
+def augment_ink(ink: Ink, rng: np.random.Generator, ranges: dict | None = None, strength: float = 1.0) -> Ink:
+    """A randomly rotated, slanted, stretched, warped and jittered copy of one letter (units: its
+    height), strokes shifted a little, sometimes written backwards or in another order (REAL_AUGMENT)."""
+    r = {k: v * strength for k, v in {**REAL_AUGMENT, **(ranges or {})}.items()}
     pts = np.concatenate(ink)
     height = max(float(np.ptp(pts[:, 1])), 1e-9)
     theta = np.deg2rad(rng.uniform(-r["rotation"], r["rotation"]))
@@ -211,15 +214,25 @@ def augment_ink(ink: Ink, rng: np.random.Generator, ranges: dict | None = None) 
     stretch = np.diag([1.0 + rng.uniform(-r["aspect"], r["aspect"]), 1.0])
     m = (stretch @ shear @ rot).T
     centre = pts.mean(axis=0)
-    out = [(s - centre) @ m + centre + rng.normal(0.0, r["jitter"] * height, s.shape) for s in ink]
-    flips = rng.random(len(out)) < r["reverse"]
+    # elastic warp: per axis one sine wave of about one cycle per height, random direction and phase
+    freq = rng.normal(0.0, 1.0, (2, 2)) * 2 * np.pi / height
+    phase, amp = rng.uniform(0, 2 * np.pi, 2), r.get("warp", 0.0) * height * rng.uniform(-1, 1, 2)
+
+    def move(s: np.ndarray) -> np.ndarray:
+        q = (s - centre) @ m + centre
+        q = q + amp * np.sin((s - centre) @ freq.T + phase)
+        return q + rng.normal(0.0, r.get("shift", 0.0) * height, 2) + rng.normal(0.0, r["jitter"] * height, s.shape)
+
+    out = [move(s) for s in ink]
+    flips = rng.random(len(out)) < min(r["reverse"], 1.0)
     out = [s[::-1].copy() if flip else s for s, flip in zip(out, flips)]
-    if len(out) > 1 and rng.random() < r["reorder"]:
+    if len(out) > 1 and rng.random() < min(r["reorder"], 1.0):
         out = [out[i] for i in rng.permutation(len(out))]
     return out
 
 
-def augmented_unipen(root: Path, writers: list[str], copies: int, seed: int, n_points: int) -> dict[str, np.ndarray]:
+def augmented_unipen(root: Path, writers: list[str], copies: int, seed: int, n_points: int,
+                     strength: float = 1.0) -> dict[str, np.ndarray]:
     """`copies` augmented versions of every letter of `writers`, with the index of the original (cached)."""
     def build():
         samples = [s for s in _unipen_letters(root) if s.writer in set(writers)]
@@ -227,17 +240,17 @@ def augmented_unipen(root: Path, writers: list[str], copies: int, seed: int, n_p
         X, origin = [], []
         for i, s in enumerate(samples):
             for _ in range(copies):
-                X.append(features18(augment_ink(s.ink, rng), n_points))
+                X.append(features18(augment_ink(s.ink, rng, strength=strength), n_points))
                 origin.append(i)
         return {"X": np.stack(X), "origin": np.array(origin)}
 
     key = {"kind": "unipen-aug", **_unipen_key(root), "writers": sorted(writers), "copies": copies, "seed": seed,
-           "n_points": n_points, "ranges": REAL_AUGMENT}
+           "n_points": n_points, "ranges": REAL_AUGMENT, "strength": strength}
     return _cached(key, build)
 
 
 def unipen_splits(root: str | Path | None = None, n_points: int = 64, copies: int = 0, synthetic: int = 0,
-                  seed: int = 0, val_frac: float = VAL_FRAC) -> CharSplits:
+                  seed: int = 0, val_frac: float = VAL_FRAC, strength: float = 1.0) -> CharSplits:
     """UNIPEN category 1c letters split by writer (`writer_split`, fixed seed).
 
     `copies` augmented versions of every training letter and `synthetic`
@@ -261,7 +274,7 @@ def unipen_splits(root: str | Path | None = None, n_points: int = 64, copies: in
         X[split], y[split] = letters["X"][mask], letters["y"][mask]
     group_of = np.arange(len(y["train"]))
     if copies > 0:
-        aug = augmented_unipen(root, groups["train"], copies, seed, n_points)
+        aug = augmented_unipen(root, groups["train"], copies, seed, n_points, strength)
         X["train"] = np.concatenate([X["train"], aug["X"]])
         y["train"] = np.concatenate([y["train"], y["train"][aug["origin"]]])
         group_of = np.concatenate([group_of, aug["origin"]])
@@ -270,7 +283,7 @@ def unipen_splits(root: str | Path | None = None, n_points: int = 64, copies: in
         X["train"], y["train"] = np.concatenate([X["train"], Xs]), np.concatenate([y["train"], ys])
         group_of = np.concatenate([group_of, group_of.max() + 1 + np.arange(len(ys))])
     description = {"source": f"unipen:{root}", "n_points": n_points, "split_seed": SPLIT_SEED,
-                   "writers": groups, "augmented_copies": copies, "synthetic_per_class": synthetic,
+                   "writers": groups, "augmented_copies": copies, "augment_strength": strength, "synthetic_per_class": synthetic,
                    "sizes": {s: int(len(y[s])) for s in SPLITS}}
     return CharSplits(X, y, description, group_of)
 
@@ -347,19 +360,19 @@ def import_npy(folder: str | Path) -> CharSplits:
 # ---------------------------------------------------------------- one entry point
 
 def char_splits(source: str, seed: int = 0, per_class: int = 200, n_points: int = 64, copies: int = 0,
-                synthetic: int = 0, val_frac: float = VAL_FRAC) -> CharSplits:
+                synthetic: int = 0, val_frac: float = VAL_FRAC, strength: float = 1.0) -> CharSplits:
     """`synthetic`, `unipen[:PATH]` or `npy:DIR` as train/val/test splits.
 
     `seed` seeds synthetic letters and the augmentation of real ones (the
     UNIPEN writer split is fixed); `per_class` sizes synthetic data;
-    `copies` and `synthetic` add to UNIPEN's training split only.
+    `copies` (augmented with `strength`) and `synthetic` add to UNIPEN's training split only.
     """
     if source == "synthetic":
         return synthetic_splits(per_class, seed, n_points)
     if source == "unipen" or source.startswith("unipen:"):
         from core.unipen import unipen_root
 
-        return unipen_splits(unipen_root(source), n_points, copies, synthetic, seed, val_frac)
+        return unipen_splits(unipen_root(source), n_points, copies, synthetic, seed, val_frac, strength)
     if source.startswith("npy:") and len(source) > 4:
         return import_npy(source[4:])
     raise InputError(f"unknown character data source {source!r}", "use synthetic, unipen[:PATH] or npy:DIR")

@@ -38,6 +38,8 @@ class ClassifierConfig:
                                   "or npy:DIR (seed 000's X_/y_ .npy files)")
     per_class: int = _opt(200, "synthetic letters per class in the training split (val and test: a quarter)")
     copies: int = _opt(0, "unipen: augmented copies of every real training letter (one version per epoch)")
+    augment_strength: float = _opt(1.0, "unipen: scale of the copies' augmentation (rotation, slant, width, "
+                                        "warp, stroke offsets and order; 0: exact copies)")
     synthetic: int = _opt(0, "unipen: synthetic letters per class added to the training split")
     val_frac: float = _opt(0.15, "unipen: share of each contributor's writers kept for validation (the test "
                                  "writers stay fixed; a smaller share trains on more writers)")
@@ -74,6 +76,7 @@ class ClassifierConfig:
             (self.per_class >= 1, "per_class must be at least 1"),
             (self.copies >= 0 and self.synthetic >= 0, "copies and synthetic must be >= 0"),
             (0.0 <= self.val_frac <= 0.5, "val_frac must be in [0, 0.5]"),
+            (0.0 <= self.augment_strength <= 4.0, "augment_strength must be in [0, 4]"),
             (self.n_points >= 2, "n_points must be at least 2"),
             (self.features >= 1 and self.classes >= 2, "features must be >= 1 and classes >= 2"),
             (4 <= self.hidden <= 512, "hidden must be 4-512 units"),

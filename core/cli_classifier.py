@@ -115,13 +115,20 @@ def _ensemble(args) -> int:
     ckpts = [load_checkpoint(c, kind="classifier") for c in args.checkpoints]
     ens = make_ensemble(ckpts)
     cfg = ClassifierConfig.from_dict(ens["config"])
-    splits = char_splits(args.data or cfg.data, cfg.seed, cfg.per_class, cfg.n_points)
+    # Validation counts only when every member kept the same writers out (one val_frac).
+    val_fracs = {ClassifierConfig.from_dict(c["config"]).val_frac for c in ckpts}
+    splits = char_splits(args.data or cfg.data, cfg.seed, cfg.per_class, cfg.n_points, val_frac=min(val_fracs))
     X, y = splits.X["test"], splits.y["test"]
     for path, ckpt in zip(args.checkpoints, ckpts):
         r = evaluate_classifier(load_classifier(ckpt), X, y)
         print(f"member {path}: test accuracy {r['accuracy']:.4f}  top-5 {r['top5']:.4f}")
-    result = evaluate_classifier(load_classifier(ens), X, y)
+    ensemble = load_classifier(ens)
+    result = evaluate_classifier(ensemble, X, y)
     ens["metrics"] = {**ens["metrics"], "test_acc": result["accuracy"], "test_top5": result["top5"]}
+    if len(val_fracs) == 1 and len(splits.y["val"]):
+        val = evaluate_classifier(ensemble, splits.X["val"], splits.y["val"])
+        ens["metrics"]["val_acc"] = val["accuracy"]
+        print(f"ensemble of {len(ckpts)}: validation accuracy {val['accuracy']:.4f}  ({val['n']} letters)")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     save_checkpoint(out / "model.pt", ens)

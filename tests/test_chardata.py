@@ -69,8 +69,10 @@ def test_augment_ink_keeps_the_strokes_and_moves_the_points():
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
     moved = max(np.abs(x - y).max() for x, y in zip(a, ink))
     assert 0 < moved < 5  # rotated, slanted and stretched a little, not turned into another shape
-    still = augment_ink(ink, np.random.default_rng(0), {"rotation": 0, "slant": 0, "aspect": 0, "jitter": 0})
+    still = augment_ink(ink, np.random.default_rng(0), strength=0.0)
     assert all(np.allclose(x, y) for x, y in zip(still, ink))
+    reordered = [augment_ink(ink, np.random.default_rng(k), {"reorder": 1.0}, strength=1.0) for k in range(20)]
+    assert any(len(r[0]) == 2 for r in reordered)  # the dot sometimes comes first
 
 
 def test_unipen_letters_are_split_by_writer_with_fixed_test_writers(unipen_root):
@@ -87,6 +89,8 @@ def test_unipen_letters_are_split_by_writer_with_fixed_test_writers(unipen_root)
     assert np.array_equal(grown.y["train"][n:2 * n], s.y["train"])  # a copy keeps its letter's label...
     assert np.array_equal(grown.groups[n:2 * n], np.arange(n))      # ...and its letter's group
     assert not np.array_equal(grown.X["train"][n:2 * n], s.X["train"])
+    exact = unipen_splits(unipen_root, copies=1, seed=3, strength=0.0)  # the strength reaches the copies
+    assert np.allclose(exact.X["train"][n:], s.X["train"], atol=1e-5)
     fewer = unipen_splits(unipen_root, val_frac=0.05)  # validation writers move into training...
     fw = fewer.description["writers"]
     assert fw["test"] == w["test"] and np.array_equal(fewer.X["test"], s.X["test"])  # ...never test writers

@@ -130,6 +130,7 @@ def test_ensemble_command_writes_a_checkpoint_that_classifies(trained, tmp_path,
          "--n-points", "64", "--epochs", "1", "--seed", "5")
     out = _cli("ensemble", root / "run", tmp_path / "b", "--out", tmp_path / "ens").stdout
     assert out.count("member ") == 2 and "ensemble of 2: test accuracy" in out
+    assert "ensemble of 2: validation accuracy" in out  # members that share their validation writers
     assert json.loads((tmp_path / "ens" / "eval.json").read_text())["n"] == 52
     assert main(["evaluate", str(tmp_path / "ens"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["n"] == 52
