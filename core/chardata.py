@@ -53,13 +53,15 @@ class CharSplits:
 
     `groups` optionally maps each training sample to its original letter
     (augmented copies share the index of their original); the trainer draws
-    one version of every letter per epoch.
+    one version of every letter per epoch. `writers` optionally names the
+    writer of every validation and test sample (UNIPEN), for per-writer results.
     """
 
     X: dict[str, np.ndarray]
     y: dict[str, np.ndarray]
     description: dict = field(default_factory=dict)
     groups: np.ndarray | None = None
+    writers: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def classes(self) -> list[str]:
@@ -268,10 +270,10 @@ def unipen_splits(root: str | Path | None = None, n_points: int = 64, copies: in
     groups = writer_split(letters["writer"].tolist(), val_frac=val_frac)
     if not groups["val"]:
         raise InputError(f"val_frac {val_frac} leaves no validation writer", "use at least 0.05")
-    X, y = {}, {}
+    X, y, who = {}, {}, {}
     for split, writers in groups.items():
         mask = np.isin(letters["writer"], writers)
-        X[split], y[split] = letters["X"][mask], letters["y"][mask]
+        X[split], y[split], who[split] = letters["X"][mask], letters["y"][mask], letters["writer"][mask]
     group_of = np.arange(len(y["train"]))
     if copies > 0:
         aug = augmented_unipen(root, groups["train"], copies, seed, n_points, strength)
@@ -283,9 +285,10 @@ def unipen_splits(root: str | Path | None = None, n_points: int = 64, copies: in
         X["train"], y["train"] = np.concatenate([X["train"], Xs]), np.concatenate([y["train"], ys])
         group_of = np.concatenate([group_of, group_of.max() + 1 + np.arange(len(ys))])
     description = {"source": f"unipen:{root}", "n_points": n_points, "split_seed": SPLIT_SEED,
-                   "writers": groups, "augmented_copies": copies, "augment_strength": strength, "synthetic_per_class": synthetic,
+                   "writers": groups, "augmented_copies": copies, "augment_strength": strength,
+                   "synthetic_per_class": synthetic,
                    "sizes": {s: int(len(y[s])) for s in SPLITS}}
-    return CharSplits(X, y, description, group_of)
+    return CharSplits(X, y, description, group_of, {"val": who["val"], "test": who["test"]})
 
 
 # ---------------------------------------------------------------- seed 000's .npy format

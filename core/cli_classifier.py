@@ -123,7 +123,7 @@ def _ensemble(args) -> int:
         r = evaluate_classifier(load_classifier(ckpt), X, y)
         print(f"member {path}: test accuracy {r['accuracy']:.4f}  top-5 {r['top5']:.4f}")
     ensemble = load_classifier(ens)
-    result = evaluate_classifier(ensemble, X, y)
+    result = evaluate_classifier(ensemble, X, y, splits.writers.get("test"))
     ens["metrics"] = {**ens["metrics"], "test_acc": result["accuracy"], "test_top5": result["top5"]}
     if len(val_fracs) == 1 and len(splits.y["val"]):
         val = evaluate_classifier(ensemble, splits.X["val"], splits.y["val"])
@@ -163,14 +163,16 @@ def evaluate_command(ckpt: dict, args) -> int:
     if source == "seed":
         raise InputError("--data seed is the word reader's protocol", "use synthetic, unipen[:PATH] or npy:DIR")
     splits = char_splits(source, cfg.seed if args.seed is None else args.seed, cfg.per_class, cfg.n_points)
-    result = evaluate_classifier(clf, splits.X["test"], splits.y["test"])
+    result = evaluate_classifier(clf, splits.X["test"], splits.y["test"], splits.writers.get("test"))
     if args.out:
         from core.atomic import write_json
 
         write_json(Path(args.out), {"data": source, **result})
-    shown = {k: result[k] for k in ("n", "accuracy", "top5", "per_class")}
+    shown = {k: result[k] for k in ("n", "accuracy", "top5", "per_class", "per_writer") if k in result}
     if args.json:
         print(json.dumps(shown))
     else:
         print(f"{source} test: n={shown['n']}  accuracy {shown['accuracy']:.4f}  top-5 {shown['top5']:.4f}")
+        for w, r in shown.get("per_writer", {}).items():
+            print(f"  writer {w}: n={r['n']}  accuracy {r['accuracy']:.4f}")
     return 0

@@ -38,9 +38,10 @@ def feature_stats(X: np.ndarray) -> dict:
     return {"mean": flat.mean(axis=0).tolist(), "std": np.maximum(flat.std(axis=0), 1e-3).tolist()}
 
 
-def evaluate_classifier(clf: LoadedClassifier, X: np.ndarray, y: np.ndarray) -> dict:
+def evaluate_classifier(clf: LoadedClassifier, X: np.ndarray, y: np.ndarray, writers=None) -> dict:
     """Accuracy, top-5, per-class accuracy, scikit-learn's classification report, the confusion matrix
-    (counts and row-normalised) and the true and predicted labels."""
+    (counts and row-normalised) and the true and predicted labels; with `writers` (one per sample)
+    also `per_writer`: writer -> {"n", "accuracy"}."""
     from sklearn.metrics import classification_report, confusion_matrix
 
     index = {c: k for k, c in enumerate(clf.classes)}
@@ -58,7 +59,15 @@ def evaluate_classifier(clf: LoadedClassifier, X: np.ndarray, y: np.ndarray) -> 
     labels = list(range(len(clf.classes)))
     cm = confusion_matrix(true, pred, labels=labels)
     per_class = {c: float((pred[true == k] == k).mean()) for k, c in enumerate(clf.classes) if (true == k).any()}
-    return {"n": int(len(y)), "accuracy": float((pred == true).mean()),
+    extra = {}
+    if writers is not None and len(writers):
+        writers = np.asarray(writers).astype(str)
+        if len(writers) != len(y):
+            raise InputError(f"{len(y)} samples but {len(writers)} writers")
+        right = pred == true
+        extra["per_writer"] = {w: {"n": int((writers == w).sum()), "accuracy": float(right[writers == w].mean())}
+                               for w in sorted(set(writers.tolist()))}
+    return {**extra, "n": int(len(y)), "accuracy": float((pred == true).mean()),
             "top5": float((top5 == true[:, None]).any(axis=1).mean()), "per_class": per_class,
             "report": classification_report(true, pred, labels=labels, target_names=clf.classes, output_dict=True,
                                             zero_division=0),
@@ -207,7 +216,7 @@ def train_classifier(cfg: ClassifierConfig, run: RunFolder | None = None,
         best_model.load_state_dict(best["state_dict"])
         best_model.eval()
         test = evaluate_classifier(LoadedClassifier(best_model, cfg, classes, norm, best), data.X["test"],
-                                   data.y["test"])
+                                   data.y["test"], data.writers.get("test"))
         best["metrics"] = {**best["metrics"], "test_acc": test["accuracy"], "test_top5": test["top5"]}
         result["test"] = test
         if run is not None:

@@ -30,6 +30,8 @@ UPLOADS_DIR = Path(__file__).resolve().parents[1] / "checkpoints" / "uploads"
 NPY_FILES = ("X_train.npy", "X_val.npy", "X_test.npy", "y_train.npy", "y_val.npy", "y_test.npy")
 NPY_HINT = ("each X_ file holds float features (N, T, F) and its y_ file N labels (strings or integers), "
             "saved with np.save")
+KEEP_SETS = 8            # stored .npy sets kept besides those a run names (oldest pruned first)
+STALE_SECONDS = 3600     # a hidden half-written set older than this was left by a crash
 UNIPEN_HINT = ('a UNIPEN file has .PEN_DOWN, then "X Y" lines, then .PEN_UP, and labels such as '
                '.SEGMENT CHARACTER 0-1 OK "a" (strokes counted from 0)')
 
@@ -150,7 +152,9 @@ def store_npy_upload(files: Sequence[tuple[str, bytes]], root: Path | None = Non
     final = root / _digest(by_name)[:16]
     if final.is_dir():
         try:
-            return final, import_npy(final)
+            splits = import_npy(final)
+            os.utime(final)  # used again: the newest, last to be pruned
+            return final, splits
         except InputError:
             shutil.rmtree(final, ignore_errors=True)  # damaged on disk: store it again
     root.mkdir(parents=True, exist_ok=True)
@@ -172,7 +176,43 @@ def store_npy_upload(files: Sequence[tuple[str, bytes]], root: Path | None = Non
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     splits.description["source"] = f"npy:{final}"
+    prune_uploads(root, keep={final})
     return final, splits
+
+
+def _named_by_runs() -> set[Path]:
+    """The upload folders that a run's config names as its data (`npy:<folder>`)."""
+    from core.runs import read_json, runs_root
+
+    named = set()
+    for config in runs_root().glob("*/config.json"):
+        data = str((read_json(config) or {}).get("data", ""))
+        if data.startswith("npy:"):
+            named.add(Path(data[4:]).resolve())
+    return named
+
+
+def prune_uploads(root: Path | None = None, keep: set[Path] = frozenset(), limit: int | None = None) -> list[Path]:
+    """Delete the oldest stored .npy sets beyond `limit`, never one in `keep` or named by a run, and
+    half-written sets a crash left; returns what was deleted."""
+    import time
+
+    root, limit = Path(root or uploads_root()), KEEP_SETS if limit is None else limit
+    if not root.is_dir():
+        return []
+    protected = {Path(k).resolve() for k in keep} | _named_by_runs()
+    removed = []
+    for d in root.iterdir():
+        if d.is_dir() and d.name.startswith(".incoming-") and time.time() - d.stat().st_mtime > STALE_SECONDS:
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    sets = sorted((d for d in root.iterdir() if d.is_dir() and not d.name.startswith(".")),
+                  key=lambda d: d.stat().st_mtime, reverse=True)
+    for d in sets[limit:]:
+        if d.resolve() not in protected:
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
 
 
 def npy_folder(text: str) -> Path:

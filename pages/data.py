@@ -1,10 +1,12 @@
-"""Data: the glyphs, a word renderer with every augmentation, its encodings, and real samples beside synthetic ones."""
+"""Data: the glyphs, a word renderer with every augmentation, its encodings, and real samples beside synthetic ones
+(with the augmented copies the classifier trains on)."""
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
 from core import glyphs
+from core.chardata import augment_ink
 from core.errors import InputError
 from core.features import FEATURE_NAMES, features18
 from core.generator import AUGMENT_PARAMS, Augment, default_augment, render_letter, render_word
@@ -130,6 +132,17 @@ if real_tab.open:
                         key="data_real_vs_synthetic", config={"displayModeBar": False})
         st.caption("Each sample is scaled to fill its cell. UNIPEN train_r01_v07 (Guyon et al., ICPR 1994), "
                    "category 1c, contributors apb, art and lav.")
+        strength = st.slider("Augmentation strength", 0.0, 3.0, 1.0, 0.25, key="data_real_strength",
+                             help="what the classifier's --copies and --augment-strength do to a real letter: "
+                                  "rotation, slant, width, a smooth warp, jitter, stroke offsets, and now and "
+                                  "then a stroke backwards or the strokes in another order (1: the shipped model)")
+        original = int(sorted(chosen)[0])
+        rng = np.random.default_rng(pick)
+        copies = [(f"copy {k}", augment_ink(samples[original], rng, strength=strength)) for k in range(1, columns)]
+        st.plotly_chart(ink_grid_figure([(f"#{original + 1}", samples[original])] + copies,
+                                        f"'{letter}' #{original + 1} by {writer} and augmented copies "
+                                        f"(strength {strength:g})", columns=columns, fit="each"),
+                        key="data_real_augmented", config={"displayModeBar": False})
 
 
 @st.cache_data(max_entries=4, show_spinner="Reading the UNIPEN file…")

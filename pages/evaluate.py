@@ -76,11 +76,16 @@ else:
     from core.chardata import char_splits
     from core.train_classifier import evaluate_classifier
 
+    @st.cache_resource(max_entries=2, show_spinner="Preparing the test split…")
+    def test_split(data: str, seed: int, per_class: int, n_points: int):
+        """(X, y, writers or None) of a data source's test split, built once and shared read-only by every rerun."""
+        splits = char_splits(data, seed, per_class, n_points)
+        return splits.X["test"], splits.y["test"], splits.writers.get("test")
+
     @st.cache_data(max_entries=8, show_spinner="Classifying the test split…")
     def classifier_result(model_key: str, _clf):
         cfg = _clf.config
-        splits = char_splits(cfg.data, cfg.seed, cfg.per_class, cfg.n_points)
-        return evaluate_classifier(_clf, splits.X["test"], splits.y["test"])
+        return evaluate_classifier(_clf, *test_split(cfg.data, cfg.seed, cfg.per_class, cfg.n_points))
 
     clf = picked.model
     try:
@@ -92,6 +97,12 @@ else:
     c1.metric("Test accuracy", f"{res['accuracy']:.1%}")
     c2.metric("Top-5", f"{res['top5']:.1%}")
     c3.metric("Test samples", res["n"])
+    if "per_writer" in res:
+        st.markdown("**Per writer** (every test writer is unseen in training and validation)")
+        st.dataframe(pd.DataFrame([{"writer": w, "letters": r["n"], "accuracy": r["accuracy"]}
+                                   for w, r in res["per_writer"].items()]).sort_values("accuracy"),
+                     hide_index=True, column_config={"accuracy": st.column_config.ProgressColumn(
+                         "accuracy", min_value=0.0, max_value=1.0, format="%.3f")})
     n1, n2 = st.columns(2)
     normalise = n1.toggle("Row-normalised (%)", value=True, key="eval_cm_norm")
     hide = n2.slider("Hide cells below", 0.0, 20.0 if normalise else 20.0, 2.0 if normalise else 1.0, 0.5,
@@ -114,7 +125,7 @@ else:
                "are misclassified; the features are drawn as their (x, y) channels.")
     if bad:
         cfg = clf.config
-        X = char_splits(cfg.data, cfg.seed, cfg.per_class, cfg.n_points).X["test"]
+        X = test_split(cfg.data, cfg.seed, cfg.per_class, cfg.n_points)[0]
         cols = st.columns(6)
         for j, i in enumerate(bad):
             f = X[i]

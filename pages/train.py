@@ -59,7 +59,11 @@ def npy_data() -> dict | None:
                 st.info(f"Upload the six files: {', '.join(NPY_FILES)}.", icon=":material/upload_file:")
                 return None
             pairs = tuple((f.name, f.getvalue()) for f in files)
-            return stored_npy(npy_digest(pairs), str(uploads_root()), pairs)
+            stored = stored_npy(npy_digest(pairs), str(uploads_root()), pairs)
+            if not Path(stored["folder"]).is_dir():  # pruned since (core.uploads.prune_uploads): store it again
+                stored_npy.clear()
+                stored = stored_npy(npy_digest(pairs), str(uploads_root()), pairs)
+            return stored
         folder = st.text_input("Folder", key="train_npy_folder", placeholder="/path/to/folder with X_train.npy, ...")
         if not folder.strip():
             st.info("Give the folder that holds the six files (a path on the machine that runs the dashboard).",

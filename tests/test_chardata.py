@@ -81,6 +81,8 @@ def test_unipen_letters_are_split_by_writer_with_fixed_test_writers(unipen_root)
     w = s.description["writers"]
     assert len(w["train"]) + len(w["val"]) + len(w["test"]) == 52
     assert not (set(w["train"]) & set(w["test"]) or set(w["val"]) & set(w["test"]) or set(w["train"]) & set(w["val"]))
+    for split in ("val", "test"):  # every evaluated letter names its writer, for per-writer results
+        assert len(s.writers[split]) == len(s.y[split]) and set(s.writers[split]) == set(w[split])
     grown = unipen_splits(unipen_root, copies=1, synthetic=2, seed=3)
     assert grown.description["writers"] == w  # the training seed never moves a writer
     assert np.array_equal(grown.X["test"], s.X["test"]) and np.array_equal(grown.X["val"], s.X["val"])

@@ -124,6 +124,19 @@ def test_the_shipped_classifier_names_real_letters_of_unseen_writers(unipen_root
     assert p.stdout.split("\t")[0] == picks[0].label
 
 
+def test_the_shipped_card_states_what_evaluate_measures_per_unseen_writer(unipen_root, capsys):
+    card = json.loads((SHIPPED / "card.json").read_text())
+    assert main(["evaluate", str(SHIPPED), "--data", f"unipen:{unipen_root}", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["n"] == card["test"]["n"] == sum(r["n"] for r in got["per_writer"].values())
+    assert sorted(got["per_writer"]) == card["data"]["test_writers"]  # the writers no split trained on
+    assert abs(got["accuracy"] - card["test"]["accuracy"]) < 1e-9
+    for w, (n, acc) in card["test"]["per_writer"].items():
+        assert got["per_writer"][w]["n"] == n and abs(got["per_writer"][w]["accuracy"] - acc) < 1e-9
+    assert main(["evaluate", str(SHIPPED), "--data", f"unipen:{unipen_root}"]) == 0
+    assert capsys.readouterr().out.count("  writer ") == len(card["data"]["test_writers"])
+
+
 def test_ensemble_command_writes_a_checkpoint_that_classifies(trained, tmp_path, capsys):
     root, _ = trained
     _cli("train", "classifier", "--preset", "tiny", "--data", f"npy:{root / 'npy'}", "--run-dir", tmp_path / "b",

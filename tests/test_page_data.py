@@ -107,6 +107,11 @@ def test_real_handwriting_beside_synthetic(unipen_root):
     assert len(labels) == 16 and labels[8:] == [f"<b>seed {k}</b>" for k in range(8)]
     at.number_input(key="data_real_seed").set_value(3).run()
     assert cell_labels(chart(at, f"'b': real samples by {writer}"))[8] == "<b>seed 3</b>"
+    copies = chart(at, "'b' #")  # one of the shown samples and its augmented training copies
+    assert cell_labels(copies)[1:] == [f"<b>copy {k}</b>" for k in range(1, 8)]
+    assert copies["layout"]["title"]["text"].endswith("(strength 1)")
+    at.slider(key="data_real_strength").set_value(2.5).run()
+    assert not at.exception and chart(at, "'b' #")["layout"]["title"]["text"].endswith("(strength 2.5)")
 
 
 def test_real_handwriting_without_unipen_says_where_to_put_it(tmp_path, monkeypatch):

@@ -65,3 +65,16 @@ def test_draw_page_without_a_drawing_asks_for_one(runs_env):
     at = page("draw").run()
     assert not at.exception
     assert any("Draw a word" in i.value for i in at.info) or at.get("st_canvas") is not None
+
+
+def test_evaluate_page_shows_the_shipped_classifier_per_unseen_writer(unipen_root):
+    import json
+
+    card = json.loads((REPO / "checkpoints" / "classifier-az" / "card.json").read_text())
+    at = page("evaluate").run()
+    at.radio(key="eval_kind").set_value("classifier").run()
+    at.selectbox(key="eval_ckpt_classifier").set_value("shipped: classifier-az").run()
+    assert not at.exception
+    (table,) = [d.value for d in at.dataframe if "writer" in d.value.columns]
+    assert sorted(table["writer"]) == card["data"]["test_writers"] and table["letters"].sum() == card["test"]["n"]
+    assert list(table["accuracy"]) == sorted(table["accuracy"])  # the hardest writer first

@@ -259,6 +259,11 @@ def test_a_valid_npy_upload_is_stored_shown_and_trained_with_npy_dir(_uploads_di
     (folder,) = [p for p in _uploads_dir.iterdir()]
     (ok,) = [s.value for s in at.success]
     assert str(folder) in ok and "train 12, val 4, test 4" in ok and "(8, 3)" in ok and "2 classes: a b" in ok
+    import shutil
+
+    shutil.rmtree(folder)  # pruned (core.uploads.prune_uploads) while the page still shows it: stored again
+    at.run()
+    assert not at.exception and (folder / "X_train.npy").is_file()
     at.button(key="train_start").click().run()
     assert started["kind"] == "classifier" and f"npy:{folder}" in started["args"]
     assert started["args"][started["args"].index(f"npy:{folder}") - 1] == "--data"

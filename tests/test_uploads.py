@@ -195,6 +195,37 @@ def test_a_valid_set_is_stored_once_under_its_sha_prefix(tmp_path):
     assert again == folder and [p.name for p in tmp_path.iterdir()] == [folder.name]
 
 
+def test_old_sets_are_pruned_but_never_one_a_run_trains_on(tmp_path, monkeypatch):
+    import json
+    import os
+
+    from core.runs import runs_root
+
+    monkeypatch.setattr(uploads, "KEEP_SETS", 2)
+    folders = []
+    for k in range(4):  # four different sets, each older than the next
+        x = np.full((12, 8, 3), float(k), np.float32)
+        folder, _ = uploads.store_npy_upload(npy_set(X_train=x), tmp_path / "up")
+        os.utime(folder, (1000 + k, 1000 + k))
+        folders.append(folder)
+    assert [f.is_dir() for f in folders] == [False, False, True, True]
+    run = runs_root() / "on-upload"  # a run names the oldest of the next sets
+    run.mkdir(parents=True)
+    stale = tmp_path / "up" / ".incoming-crashed"
+    stale.mkdir()
+    os.utime(stale, (1000, 1000))
+    for k in range(4, 7):
+        x = np.full((12, 8, 3), float(k), np.float32)
+        folder, _ = uploads.store_npy_upload(npy_set(X_train=x), tmp_path / "up")
+        os.utime(folder, (1000 + k, 1000 + k))
+        folders.append(folder)
+        if k == 4:
+            (run / "config.json").write_text(json.dumps({"kind": "classifier", "data": f"npy:{folder}"}))
+    assert [f.is_dir() for f in folders[2:]] == [False, False, True, True, True] and not stale.exists()
+    again, _ = uploads.store_npy_upload(npy_set(X_train=np.full((12, 8, 3), 5.0, np.float32)), tmp_path / "up")
+    assert again == folders[5] and again.stat().st_mtime > 2000  # used again: the newest
+
+
 @pytest.mark.parametrize("replace,match", [
     ({"X_train": np.zeros((12, 8), np.float32)}, "X_train.npy has shape"),
     ({"X_val": np.full((4, 8, 3), "a")}, "X_val.npy has dtype"),
