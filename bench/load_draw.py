@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,7 +30,7 @@ sys.path.insert(0, str(REPO / "tests"))
 import numpy as np  # noqa: E402
 
 from browser_draw import (canvas_strokes, clear_canvas, draw_stroke, read_metric, read_result,  # noqa: E402
-                          wait_idle)
+                          start_streamlit, wait_idle)
 from core.generator import render_word  # noqa: E402
 from core.runs import read_status  # noqa: E402
 
@@ -52,20 +51,10 @@ new MutationObserver(() => {
 
 
 def start_server(port: int, runs: Path) -> subprocess.Popen:
-    env = {**os.environ, "HWLAB_RUNS_DIR": str(runs), "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([str(REPO / ".venv" / "bin" / "streamlit"), "run", str(REPO / "dashboard" / "Home.py"),
-                             "--server.port", str(port), "--server.headless", "true",
-                             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise SystemExit("the dashboard did not start within 90 s")
+    try:
+        return start_streamlit(REPO / "dashboard" / "Home.py", port, {"HWLAB_RUNS_DIR": str(runs)}, seconds=90)
+    except RuntimeError as exc:
+        raise SystemExit(str(exc)) from exc
 
 
 def start_training(run: Path) -> subprocess.Popen:

@@ -218,12 +218,12 @@ def augment_ink(ink: Ink, rng: np.random.Generator, ranges: dict | None = None, 
     centre = pts.mean(axis=0)
     # elastic warp: per axis one sine wave of about one cycle per height, random direction and phase
     freq = rng.normal(0.0, 1.0, (2, 2)) * 2 * np.pi / height
-    phase, amp = rng.uniform(0, 2 * np.pi, 2), r.get("warp", 0.0) * height * rng.uniform(-1, 1, 2)
+    phase, amp = rng.uniform(0, 2 * np.pi, 2), r["warp"] * height * rng.uniform(-1, 1, 2)
 
     def move(s: np.ndarray) -> np.ndarray:
         q = (s - centre) @ m + centre
         q = q + amp * np.sin((s - centre) @ freq.T + phase)
-        return q + rng.normal(0.0, r.get("shift", 0.0) * height, 2) + rng.normal(0.0, r["jitter"] * height, s.shape)
+        return q + rng.normal(0.0, r["shift"] * height, 2) + rng.normal(0.0, r["jitter"] * height, s.shape)
 
     out = [move(s) for s in ink]
     flips = rng.random(len(out)) < min(r["reverse"], 1.0)

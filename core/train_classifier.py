@@ -59,15 +59,15 @@ def evaluate_classifier(clf: LoadedClassifier, X: np.ndarray, y: np.ndarray, wri
     labels = list(range(len(clf.classes)))
     cm = confusion_matrix(true, pred, labels=labels)
     per_class = {c: float((pred[true == k] == k).mean()) for k, c in enumerate(clf.classes) if (true == k).any()}
+    right = pred == true
     extra = {}
     if writers is not None and len(writers):
         writers = np.asarray(writers).astype(str)
         if len(writers) != len(y):
             raise InputError(f"{len(y)} samples but {len(writers)} writers")
-        right = pred == true
         extra["per_writer"] = {w: {"n": int((writers == w).sum()), "accuracy": float(right[writers == w].mean())}
                                for w in sorted(set(writers.tolist()))}
-    return {**extra, "n": int(len(y)), "accuracy": float((pred == true).mean()),
+    return {**extra, "n": int(len(y)), "accuracy": float(right.mean()),
             "top5": float((top5 == true[:, None]).any(axis=1).mean()), "per_class": per_class,
             "report": classification_report(true, pred, labels=labels, target_names=clf.classes, output_dict=True,
                                             zero_division=0),

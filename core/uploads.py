@@ -16,6 +16,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -195,8 +196,6 @@ def _named_by_runs() -> set[Path]:
 def prune_uploads(root: Path | None = None, keep: set[Path] = frozenset(), limit: int | None = None) -> list[Path]:
     """Delete the oldest stored .npy sets beyond `limit`, never one in `keep` or named by a run, and
     half-written sets a crash left; returns what was deleted."""
-    import time
-
     root, limit = Path(root or uploads_root()), KEEP_SETS if limit is None else limit
     if not root.is_dir():
         return []

@@ -1,7 +1,39 @@
-"""Helpers for browser tests that draw on the Draw page's canvas with the mouse."""
+"""Helpers for browser tests (and bench/load_draw.py): start a Streamlit app, draw on the Draw page's canvas."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
 import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def start_streamlit(app: Path, port: int, env: dict | None = None, out=subprocess.DEVNULL,
+                    seconds: float = 60) -> subprocess.Popen:
+    """`streamlit run app` on `port` (headless, no file watcher), once its health check answers.
+
+    `env` adds to this process's environment (PYTHONPATH is the repository);
+    raises RuntimeError, after killing it, when it does not answer in `seconds`.
+    """
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+                             "--server.headless", "true", "--server.fileWatcherType", "none",
+                             "--browser.gatherUsageStats", "false"], cwd=REPO,
+                            env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
+                            stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+            return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"streamlit run {app.name} did not answer within {seconds:g} s")
 
 IDLE = """() => {
     const busy = document.querySelector('[data-testid="stStatusWidget"]')

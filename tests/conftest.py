@@ -10,11 +10,11 @@ import os
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from browser_draw import start_streamlit
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
@@ -71,24 +71,12 @@ def streamlit_server(tmp_path_factory):
     """Start `streamlit run dashboard/Home.py` once per session; yields its base URL."""
     port = _free_port()
     runs = tmp_path_factory.mktemp("server-runs")
-    env = {**os.environ, "HWLAB_RUNS_DIR": str(runs), "PYTHONPATH": str(REPO)}
     log = open(tmp_path_factory.mktemp("server") / "streamlit.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard" / "Home.py"),
-                             "--server.headless", "true", "--server.port", str(port),
-                             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("the Streamlit server did not start within 60 s")
-    yield {"url": url, "runs": runs}
+    try:
+        proc = start_streamlit(REPO / "dashboard" / "Home.py", port, {"HWLAB_RUNS_DIR": str(runs)}, log)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield {"url": f"http://127.0.0.1:{port}", "runs": runs}
     proc.terminate()
     try:
         proc.wait(10)

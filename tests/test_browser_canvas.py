@@ -6,15 +6,11 @@ tests/test_inkio.py checks the reader against the stored pair.
 """
 import json
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 
-from browser_draw import wait_idle
+from browser_draw import start_streamlit, wait_idle
 from core.inkio import ink_from_canvas
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,26 +20,11 @@ STROKES = [[(60, 60), (70, 120), (80, 180), (90, 240)],                      # a
            [(330, 90), (331, 92)]]                                          # a dot
 
 
-def _serve(port):
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(REPO / "tests" / "apps" / "canvas_app.py"),
-                             "--server.port", str(port), "--server.headless", "true"], cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise AssertionError("the canvas app did not start")
-
-
 def test_recorded_drawing_gives_the_pointer_samples(browser):
     from conftest import _free_port
 
     port = _free_port()
-    proc = _serve(port)
+    proc = start_streamlit(REPO / "tests" / "apps" / "canvas_app.py", port, seconds=90)
     try:
         page = browser.new_page(viewport={"width": 900, "height": 700})
         page.goto(f"http://127.0.0.1:{port}")
