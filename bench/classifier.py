@@ -27,8 +27,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.classifier import READOUTS, preset  # noqa: E402
-from core.train_classifier import load_data, train_classifier  # noqa: E402
+from core.models.classifier import READOUTS, preset  # noqa: E402
+from core.train.classifier import load_data, train_classifier  # noqa: E402
 
 
 def run(name: str, cfg, data) -> dict:

@@ -30,10 +30,13 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.ctc import ctc_loss_batch, numpy_ctc_loss  # noqa: E402
-from core.decoders import (beam_decode, build_lexicon, confidence, forced_align, greedy_decode,  # noqa: E402
-                           lexicon_decode)
-from core.wordsets import english_words  # noqa: E402
+from core.ctc.align import confidence, forced_align
+from core.ctc.autograd import numpy_ctc_loss  # noqa: E402
+from core.ctc.beam import beam_decode
+from core.ctc.greedy import greedy_decode
+from core.ctc.lexicon import build_lexicon, lexicon_decode
+from core.ctc.loss import ctc_loss_batch  # noqa: E402
+from core.data.az_words import english_words  # noqa: E402
 
 F = torch.nn.functional
 

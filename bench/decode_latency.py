@@ -25,10 +25,10 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from core.datasets import SEED_VOCAB  # noqa: E402
-from core.generator import Augment, render_word  # noqa: E402
-from core.inkio import ink_from_json  # noqa: E402
-from core.reader import load_reader  # noqa: E402
+from core.data.seed_words import SEED_VOCAB  # noqa: E402
+from core.ink.io import ink_from_json  # noqa: E402
+from core.models.inference import load_reader  # noqa: E402
+from core.synth.generator import Augment, render_word  # noqa: E402
 
 TARGETS_MS = {"greedy": 5.0, "beam": 20.0, "lexicon": 20.0}
 PX_PER_UNIT = 60.0

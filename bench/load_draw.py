@@ -28,11 +28,10 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
 import numpy as np  # noqa: E402
+from browser_draw import canvas_strokes, clear_canvas, draw_stroke, read_metric, read_result, start_streamlit, wait_idle  # noqa: E402
 
-from browser_draw import (canvas_strokes, clear_canvas, draw_stroke, read_metric, read_result,  # noqa: E402
-                          start_streamlit, wait_idle)
-from core.generator import render_word  # noqa: E402
-from core.runs import read_status  # noqa: E402
+from core.synth.generator import render_word  # noqa: E402
+from core.train.runs import read_status  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -19,12 +19,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from core import decoders  # noqa: E402
-from core.checkpoints import load_checkpoint  # noqa: E402
-from core.metrics import summarise  # noqa: E402
-from core.reader import load_reader  # noqa: E402
-from core.unipen import load_words  # noqa: E402
-from core.wordsets import lexicon_for  # noqa: E402
+from core.ctc.beam import beam_decode  # noqa: E402
+from core.ctc.greedy import greedy_decode  # noqa: E402
+from core.ctc.lexicon import build_lexicon, lexicon_decode  # noqa: E402
+from core.data.az_words import lexicon_for  # noqa: E402
+from core.ink.unipen import load_words  # noqa: E402
+from core.models.checkpoint import load_checkpoint  # noqa: E402
+from core.models.inference import load_reader  # noqa: E402
+from core.train.metrics import summarise  # noqa: E402
 
 
 def main() -> None:
@@ -35,7 +37,7 @@ def main() -> None:
     torch.set_num_threads(1)
     words = [s for s in load_words() if s.contributor == "art" and re.fullmatch(r"[a-z]+", s.label)]
     targets = [s.label for s in words]
-    lexicon = decoders.build_lexicon(lexicon_for(sorted(set(targets))), [""] + list("abcdefghijklmnopqrstuvwxyz"))
+    lexicon = build_lexicon(lexicon_for(sorted(set(targets))), [""] + list("abcdefghijklmnopqrstuvwxyz"))
     print(f"{len(words)} real words by {len({s.writer for s in words})} unseen writers (contributor art); "
           f"lexicon {len(lexicon.words) if hasattr(lexicon, 'words') else 'english+eval'} words")
     print(f"{'checkpoint':28s} {'decoder':8s} {'CER':>7s} {'corpus':>7s} {'word acc':>8s}")
@@ -44,11 +46,11 @@ def main() -> None:
         lps = reader.log_probs_batch([s.ink for s in words])
         for name in ("greedy", "beam", "lexicon"):
             if name == "greedy":
-                preds = [decoders.greedy_decode(lp, reader.alphabet) for lp in lps]
+                preds = [greedy_decode(lp, reader.alphabet) for lp in lps]
             elif name == "beam":
-                preds = [decoders.beam_decode(lp, reader.alphabet, 10)[0][0] for lp in lps]
+                preds = [beam_decode(lp, reader.alphabet, 10)[0][0] for lp in lps]
             else:
-                preds = [(decoders.lexicon_decode(lp, reader.alphabet, lexicon, top=1) or [("", 0)])[0][0]
+                preds = [(lexicon_decode(lp, reader.alphabet, lexicon, top=1) or [("", 0)])[0][0]
                          for lp in lps]
             s = summarise(preds, targets)
             print(f"{Path(ckpt_path).name:28s} {name:8s} {s['cer']:7.3f} {s['corpus_cer']:7.3f} {s['word_acc']:8.3f}")
@@ -59,11 +61,11 @@ def main() -> None:
                 t = time.perf_counter()
                 lp = reader.log_probs(six.ink)
                 if name == "greedy":
-                    decoders.greedy_decode(lp, reader.alphabet)
+                    greedy_decode(lp, reader.alphabet)
                 elif name == "beam":
-                    decoders.beam_decode(lp, reader.alphabet, 10)
+                    beam_decode(lp, reader.alphabet, 10)
                 else:
-                    decoders.lexicon_decode(lp, reader.alphabet, lexicon, top=5)
+                    lexicon_decode(lp, reader.alphabet, lexicon, top=5)
                 times.append(time.perf_counter() - t)
             print(f"latency '{six.label}' (6 letters, ink to text, 1 thread) {name:8s} "
                   f"median {1000 * statistics.median(times):6.1f} ms")

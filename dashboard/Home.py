@@ -4,11 +4,13 @@ from pathlib import Path
 
 import streamlit as st
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # so pages import `core` and `dashboard` however streamlit was started
+# The entry file finds the repository itself (core.paths is not importable before this), so that pages
+# import `core` and `dashboard` however streamlit was started.
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from core.runs import active_runs  # noqa: E402 - needs the path above
+from core.train.runs import active_runs  # noqa: E402 - needs the path above
 from dashboard.navigation import available_pages  # noqa: E402
 
 st.set_page_config(page_title="Handwriting Lab", page_icon=":material/stylus_note:", layout="wide")

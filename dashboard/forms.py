@@ -5,6 +5,8 @@ from dataclasses import fields
 
 import streamlit as st
 
+from core.models import classifier, reader
+
 # field -> (min, max, step) for sliders; fields not listed get a number or text input.
 RANGES = {
     "hidden": (4, 256, 4), "layers": (1, 5, 1), "dropout": (0.0, 0.8, 0.05), "conv_channels": (0, 128, 8),
@@ -53,7 +55,4 @@ def config_widgets(config, prefix: str, columns: int = 3) -> dict:
 
 
 def _schedules(config) -> list[str]:
-    import core.reader as r
-
-    return list(getattr(r, "SCHEDULES", ("constant", "onecycle"))) if hasattr(config, "cut_fraction") \
-        else ["step", "onecycle"]
+    return list(reader.SCHEDULES if hasattr(config, "cut_fraction") else classifier.SCHEDULES)

@@ -8,13 +8,17 @@ eval mode that no page may change.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from core.checkpoints import load_checkpoint, resolve_checkpoint
+from core.data.uploads import LIMITS_MB, sha256_hex
 from core.errors import InputError
+from core.models.checkpoint import load_checkpoint, resolve_checkpoint
+from core.models.classifier import load_classifier
+from core.models.inference import load_reader
+from core.models.uploads import model_from_upload
+from core.train.shipped import available_checkpoints
 from dashboard.messages import show_input_error
 
 UPLOAD = "Upload a checkpoint (.pt)…"
@@ -24,7 +28,7 @@ UPLOAD = "Upload a checkpoint (.pt)…"
 class Picked:
     """A loaded model with what it is: the checkpoint without weights, the choice's label and a cache key."""
 
-    model: Any   # core.reader.LoadedReader or core.classifier.LoadedClassifier
+    model: Any   # core.models.reader.LoadedReader or core.models.classifier.LoadedClassifier
     ckpt: dict
     label: str
     key: str     # "path@mtime" of a file, "sha256:..." of an upload: what results may be cached by
@@ -36,8 +40,6 @@ def _mtime(path: str) -> float:
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the reader…")
 def _reader(path: str, mtime: float):
-    from core.reader import load_reader
-
     ckpt = load_checkpoint(path, kind="reader")
     return load_reader(ckpt), {k: v for k, v in ckpt.items() if k != "state_dict"}
 
@@ -49,8 +51,6 @@ def cached_reader(path: str):
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the classifier…")
 def _classifier(path: str, mtime: float):
-    from core.classifier import load_classifier
-
     return load_classifier(load_checkpoint(path, kind="classifier"))
 
 
@@ -61,8 +61,6 @@ def cached_classifier(path: str):
 @st.cache_resource(max_entries=4, show_spinner="Loading the uploaded checkpoint…")
 def _uploaded(digest: str, kind: str, _name: str, _data: bytes):
     """(model, checkpoint without weights) of uploaded bytes, keyed by their sha256 (the bytes are not hashed)."""
-    from core.uploads import model_from_upload
-
     return model_from_upload(_name, _data, kind)
 
 
@@ -76,8 +74,6 @@ def _load_file(kind: str, label: str, path: str) -> Picked:
 
 
 def _load_upload(kind: str, key: str, required: bool) -> Picked | None:
-    from core.uploads import LIMITS_MB, sha256_hex
-
     f = st.file_uploader(f"{kind.capitalize()} checkpoint", type=["pt", "pth"], key=f"{key}_upload",
                          max_upload_size=LIMITS_MB["checkpoint"],
                          help="a best.pt or model.pt written by this tool; it is loaded with "
@@ -100,8 +96,6 @@ def pick_model(kind: str, key: str, label: str | None = None, help: str | None =
     A file that cannot be loaded shows an error; then the page stops
     (`required`) or the picker returns None.
     """
-    from core.shipped import available_checkpoints
-
     choices = available_checkpoints(kind)
     labels = [c for c, _ in choices] + [UPLOAD]
     default = next((i for i, c in enumerate(labels) if f"{kind}-az" in c), 0)
@@ -129,17 +123,6 @@ def pick_reader(key: str, help: str | None = None):
     return picked.model, picked.ckpt
 
 
-def default_lexicon(ckpt: dict) -> list[str]:
-    """The reader's own vocabulary (seed protocol) or the English list plus evaluated words (a-z)."""
-    from core.wordsets import default_lexicon as core_default
-
-    return core_default(ckpt)
-
-
 @st.cache_data(max_entries=16)
 def lexicon_from_text(text: str) -> list[str]:
     return [w.strip() for w in text.splitlines() if w.strip()]
-
-
-def checkpoint_label(path: Path) -> str:
-    return Path(path).name

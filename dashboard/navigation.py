@@ -4,7 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
+from core.paths import REPO_ROOT
+
+PAGES_DIR = REPO_ROOT / "pages"
 
 
 @dataclass(frozen=True)

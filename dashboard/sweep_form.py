@@ -7,7 +7,7 @@ from math import prod
 import streamlit as st
 
 from core.errors import InputError
-from core.sweep import launch_sweep, parse_grid, read_sweep
+from core.train.sweep import launch_sweep, parse_grid, read_sweep
 from dashboard.messages import show_input_error
 
 NOT_SWEPT = {"data", "seed", "threads", "features", "classes", "augment", "members"}

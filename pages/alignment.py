@@ -1,11 +1,17 @@
 """Alignment: how CTC reads a word, frame by frame."""
+import time
+
 import numpy as np
 import streamlit as st
 
+from core.ctc.greedy import greedy_decode
+from core.data.alphabets import class_names, is_seed_alphabet
+from core.data.az_words import default_lexicon
 from core.errors import InputError
-from core.generator import AUGMENT_PARAMS, Augment, default_augment, render_word
-from core.reading import explain_alignment, frame_points, frame_stride, read_drawing
-from dashboard.models import default_lexicon, pick_reader
+from core.models.alignment import explain_alignment, frame_points, frame_stride
+from core.models.inference import read
+from core.synth.generator import AUGMENT_PARAMS, Augment, default_augment, render_word
+from dashboard.models import pick_reader
 from dashboard.plots import heatmap_figure, ink_figure
 
 st.title("Alignment")
@@ -13,8 +19,7 @@ st.caption("A CTC reader emits, for every frame of ink, a probability for each l
            "Here you see those probabilities, the best path, and where the forced alignment places each letter.")
 
 reader, ckpt = pick_reader("align_reader")
-letters = "".join(reader.alphabet[1:])
-style = "seed" if set(letters) <= set("coltinmaeu") and len(letters) == 10 else "natural"
+style = "seed" if is_seed_alphabet(reader.alphabet) else "natural"
 
 c1, c2, c3 = st.columns([2, 2, 1])
 source = c1.radio("Word", ["from the vocabulary", "typed"], horizontal=True, key="align_source")
@@ -33,7 +38,7 @@ with st.expander("Augmentation of the rendering"):
 
 try:
     ink = render_word(word, style, int(seed), Augment.from_dict(values)).ink
-    reading = read_drawing(reader, ink)
+    reading = read(reader, ink, decoders=("greedy",))
     alignment = explain_alignment(reader, ink, word)
 except InputError as exc:
     st.error(exc.message)
@@ -41,7 +46,7 @@ except InputError as exc:
     st.stop()
 
 T = reading.log_probs.shape[0]
-names = ["blank"] + reader.alphabet[1:]
+names = class_names(reader.alphabet)
 st.markdown(f"**{T} frames** · greedy decode: **{reading.greedy or '∅'}** · target **{word}** · "
             f"log p(target) = {alignment.log_likelihood:.2f}")
 
@@ -56,8 +61,6 @@ left.plotly_chart(ink_figure(pts, "Forced alignment: each letter's frames on the
 
 
 def show_frame(k: int) -> None:
-    from core.decoders import greedy_decode
-
     so_far = greedy_decode(reading.log_probs[:k], reader.alphabet)
     ink_slot.plotly_chart(ink_figure(pts, f"Pen drawn up to frame {k}", order=False, height=280,
                                      upto=k * frame_stride(reader)),
@@ -66,8 +69,6 @@ def show_frame(k: int) -> None:
 
 
 if play:
-    import time
-
     for k in np.unique(np.linspace(1, T, min(T, 40)).astype(int)):
         show_frame(int(k))
         time.sleep(0.08)

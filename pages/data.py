@@ -5,15 +5,18 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from core import glyphs
-from core.chardata import augment_ink
+from core.data.alphabets import AZ, SEED_ALPHABET
+from core.data.az_words import letters_by_writer
+from core.data.letters import augment_ink
+from core.data.uploads import LIMITS_MB, sha256_hex, unipen_from_upload
 from core.errors import InputError
-from core.features import FEATURE_NAMES, features18
-from core.generator import AUGMENT_PARAMS, Augment, default_augment, render_letter, render_word
-from core.ink import encode, ink_from_frames
-from core.inkio import limit_points
-from core.unipen import DEFAULT_UNIPEN
-from core.uploads import LIMITS_MB, sha256_hex, unipen_from_upload
+from core.ink.features import FEATURE_NAMES, features18
+from core.ink.ink import encode, ink_from_frames
+from core.ink.io import limit_points
+from core.ink.unipen import load_letters
+from core.paths import unipen_fixture
+from core.synth import glyphs
+from core.synth.generator import AUGMENT_PARAMS, Augment, default_augment, render_letter, render_word
 from dashboard.messages import show_input_error
 from dashboard.plots import channels_figure, features_figure, ink_figure, ink_grid_figure
 
@@ -33,10 +36,10 @@ if alphabet_tab.open:
                                       "seed": "seed (seed 001's ten glyphs)"}.get)
         if style == "seed":
             items = [(f"{ch} · {sum(len(s) for s in glyphs.seed_glyph(ch))} pts", glyphs.seed_glyph(ch))
-                     for ch in glyphs.SEED_LETTERS]
+                     for ch in SEED_ALPHABET]
         else:
             items = [(ch if glyphs.n_allographs(ch) == 1 else f"{ch} ({k + 1})", glyphs.natural_glyph(ch, k))
-                     for ch in glyphs.NATURAL_LETTERS for k in range(glyphs.n_allographs(ch))]
+                     for ch in AZ for k in range(glyphs.n_allographs(ch))]
         st.plotly_chart(ink_grid_figure(items, f"{len(items)} glyph templates, {style} style, in stroke order",
                                         columns=10),
                         key="data_glyphs", config={"displayModeBar": False})
@@ -95,9 +98,6 @@ if word_tab.open:
 @st.cache_resource(show_spinner="Reading the UNIPEN letters (once per server)…", max_entries=1)
 def unipen_letters(root: str):
     """writer -> letter -> [ink, ...], or None without the data; shared read-only (never mutated), so not copied."""
-    from core.unipen import load_letters
-    from core.wordsets import letters_by_writer
-
     if not (Path(root) / "data" / "1c").is_dir():
         return None
     return letters_by_writer(load_letters(root))
@@ -105,13 +105,13 @@ def unipen_letters(root: str):
 
 if real_tab.open:
     with real_tab:
-        table = unipen_letters(str(DEFAULT_UNIPEN))
+        table = unipen_letters(str(unipen_fixture()))
         if table is None:
-            st.info(f"UNIPEN data was not found at `{DEFAULT_UNIPEN}`, so real samples are hidden. "
+            st.info(f"UNIPEN data was not found at `{unipen_fixture()}`, so real samples are hidden. "
                     "Put the UNIPEN subset there (see the README) to compare real and synthetic letters.")
             st.stop()
         c1, c2, c3 = st.columns([1, 3, 1])
-        letter = c1.selectbox("Letter", list(glyphs.NATURAL_LETTERS), key="data_real_letter")
+        letter = c1.selectbox("Letter", list(AZ), key="data_real_letter")
         writers = sorted(w for w, letters in table.items() if letter in letters)
         if not writers:
             st.info(f"No writer in the UNIPEN letters wrote '{letter}'.")
@@ -155,7 +155,7 @@ if file_tab.open:
     with file_tab:
         st.caption("View the letters and words of one UNIPEN file (`.PEN_DOWN`, `X Y` lines, `.PEN_UP`, "
                    "`.SEGMENT` labels). `.INCLUDE` statements are read only from the shared UNIPEN include "
-                   f"folder (`{DEFAULT_UNIPEN / 'include'}`).")
+                   f"folder (`{unipen_fixture() / 'include'}`).")
         upload = st.file_uploader("UNIPEN file", key="data_unipen_upload", max_upload_size=LIMITS_MB["unipen"])
         if upload is None:
             st.info("Upload a UNIPEN data file, for example one of `data/1c/.../*.dat` of the UNIPEN subset.",

@@ -3,12 +3,14 @@ from html import escape
 
 import streamlit as st
 
+from core.data.alphabets import class_names
+from core.data.az_words import default_lexicon
+from core.data.uploads import LIMITS_MB, ink_from_upload
 from core.errors import InputError
-from core.inkio import ink_from_canvas
-from core.reading import read_drawing
-from core.uploads import LIMITS_MB, ink_from_upload
+from core.ink.io import ink_from_canvas
+from core.models.inference import read
 from dashboard.messages import show_input_error
-from dashboard.models import default_lexicon, lexicon_from_text, pick_model, pick_reader
+from dashboard.models import lexicon_from_text, pick_model, pick_reader
 from dashboard.plots import heatmap_figure, ink_figure
 
 st.title("Draw")
@@ -67,7 +69,7 @@ else:
 
 lexicon = lexicon_from_text(lex_text) if use_lexicon else None
 try:
-    reading = read_drawing(reader, ink, lexicon, beam_width)
+    reading = read(reader, ink, lexicon=lexicon, beam_width=beam_width)
 except InputError as exc:
     show_input_error(exc)
     st.stop()
@@ -97,7 +99,7 @@ left, right = st.columns(2)
 left.plotly_chart(ink_figure(reading.model_ink, "The ink as the model sees it (normalised)", height=300),
                   key="draw_model_ink")
 probs = __import__("numpy").exp(reading.log_probs.T)
-names = ["blank"] + reading.alphabet[1:]
+names = class_names(reading.alphabet)
 right.plotly_chart(heatmap_figure(probs, names, "Softmax per frame", colorbar="p", height=300 + 6 * len(names),
                                   zmin=0, zmax=1), key="draw_heatmap")
 

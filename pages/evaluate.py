@@ -1,9 +1,12 @@
 """Evaluate: where a model fails — per-word tables, confusions and the worst samples."""
+import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core.data.letters import char_splits
 from core.errors import InputError
-from core.evaluation import evaluate_reader, misclassified, reader_confusion, reader_eval_data, worst_samples
+from core.train.evaluate import evaluate_classifier, evaluate_sets, misclassified, reader_confusion, worst_samples
+from core.train.reader import word_data
 from dashboard.messages import show_input_error
 from dashboard.models import pick_model
 from dashboard.plots import confusion_figure, ink_figure
@@ -18,14 +21,14 @@ picked = pick_model(kind, f"eval_ckpt_{kind}", "Checkpoint")
 # the model itself is passed unhashed (the leading underscore) and never changed.
 @st.cache_resource(max_entries=4, show_spinner="Preparing the evaluation data…")
 def eval_data(model_key: str, _reader):
-    return reader_eval_data(_reader)
+    return word_data(_reader.config)
 
 
 @st.cache_data(max_entries=16, show_spinner="Decoding every evaluation sample…")
 def reader_result(model_key: str, decoder: str, beam_width: int, _reader):
     data = eval_data(model_key, _reader)
     lexicon = data.lexicon if decoder == "lexicon" else None
-    return evaluate_reader(_reader, data.eval_sets, decoder, lexicon, beam_width)
+    return evaluate_sets(_reader, data.eval_sets, decoder, lexicon, beam_width)
 
 
 if kind == "reader":
@@ -73,9 +76,6 @@ if kind == "reader":
         cols[i % 4].plotly_chart(ink_figure(row["ink"], f"'{row['target']}' → '{row['pred']}' (CER {row['cer']:.2f})",
                                             order=False, height=200), key=f"eval_worst_{i}")
 else:
-    from core.chardata import char_splits
-    from core.train_classifier import evaluate_classifier
-
     @st.cache_resource(max_entries=2, show_spinner="Preparing the test split…")
     def test_split(data: str, seed: int, per_class: int, n_points: int):
         """(X, y, writers or None) of a data source's test split, built once and shared read-only by every rerun."""
@@ -107,8 +107,6 @@ else:
     normalise = n1.toggle("Row-normalised (%)", value=True, key="eval_cm_norm")
     hide = n2.slider("Hide cells below", 0.0, 20.0 if normalise else 20.0, 2.0 if normalise else 1.0, 0.5,
                      key="eval_cm_hide", help="percent when row-normalised, else counts")
-    import numpy as np
-
     st.plotly_chart(confusion_figure(np.array(res["confusion"]), res["classes"], normalise, hide,
                                      title="Confusion matrix (true × predicted)"), key="eval_cm")
     report = pd.DataFrame(res["report"]).T.reset_index(names="class")

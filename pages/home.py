@@ -1,8 +1,9 @@
 """Home: what the lab is, its two models, the shipped models with their figures, runs, and where to go next."""
 import streamlit as st
 
-from core.runs import list_runs, progress, runs_root
-from core.shipped import shipped_models
+from core.paths import runs_dir
+from core.train.runs import list_runs, progress
+from core.train.shipped import shipped_models
 from dashboard.navigation import available_pages
 
 st.title("Handwriting Lab")
@@ -76,7 +77,7 @@ st.header("Runs", divider="gray")
 runs = list_runs()
 active = [r for r in runs if r["state"] in ("running", "starting")]
 for r in active:
-    p = progress(runs_root() / r["id"])
+    p = progress(runs_dir() / r["id"])
     left_s = f", about {p['seconds_left']:.0f} s left" if p["seconds_left"] else ""
     st.progress(p["fraction"], text=f"`{r['id']}` ({r['kind']}) training: epoch {p['epoch']}"
                 f"{' of ' + str(p['total_epochs']) if p['total_epochs'] else ''}{left_s}")

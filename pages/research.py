@@ -4,7 +4,8 @@ import plotly.express as px
 import streamlit as st
 
 from core.errors import InputError
-from core.research import QUESTIONS, RESEARCH_DIR, launch_small
+from core.paths import research_dir
+from core.train.research import QUESTIONS, launch_small
 from dashboard.research_text import ANSWERS
 
 st.title("Research")
@@ -14,7 +15,7 @@ st.caption("Seed 001 ended with open questions. Each is answered by a sweep of o
 
 
 def load(name: str) -> pd.DataFrame | None:
-    f = RESEARCH_DIR / name / "sweep.csv"
+    f = research_dir() / name / "sweep.csv"
     return pd.read_csv(f) if f.exists() else None
 
 
@@ -44,7 +45,7 @@ def figure(name: str, df: pd.DataFrame):
 @st.fragment(run_every=2)
 def show_small(name: str) -> None:
     small = load(name + "-small")
-    log = RESEARCH_DIR / f"{name}-small" / "log.txt"
+    log = research_dir() / f"{name}-small" / "log.txt"
     if small is not None:
         st.caption(f"Small rerun (one seed, 6 epochs): {len(small)} runs finished")
         st.dataframe(small, hide_index=True)
@@ -77,7 +78,7 @@ def timing_figure(df: pd.DataFrame):
 
 @st.fragment(run_every=2)
 def show_small_timing() -> None:
-    folder = RESEARCH_DIR / "timing-small"
+    folder = research_dir() / "timing-small"
     if (folder / "timing-small.csv").exists():
         st.caption("Small rerun (6 epochs):")
         st.dataframe(pd.read_csv(folder / "timing-small.csv"), hide_index=True)
@@ -87,7 +88,7 @@ def show_small_timing() -> None:
 
 with st.container(border=True):
     st.subheader("Where does the reader emit each letter?")
-    timing = RESEARCH_DIR / "timing.csv"
+    timing = research_dir() / "timing.csv"
     if timing.exists():
         st.plotly_chart(timing_figure(pd.read_csv(timing)), key="research_timing")
     else:

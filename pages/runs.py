@@ -3,8 +3,8 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import InputError
-from core.runs import delete_run, list_runs, read_metrics, run_path, zip_run
-from core.sweep import read_sweep
+from core.train.runs import delete_run, list_runs, read_metrics, run_path, zip_run
+from core.train.sweep import read_sweep
 from dashboard.plots import curves_figure, sweep_figure
 
 st.title("Runs")
@@ -36,7 +36,8 @@ CONFIG_COLUMNS = ["preset", "data", "hidden", "layers", "bidirectional", "batch_
                   "readout", "encoding"]
 rows = []
 for r in runs:
-    last = {k: v for k, v in r["last"].items() if k != "epoch"}
+    # The configured lr, not the last scheduled one (0 at the end of a cosine run)
+    last = {k: v for k, v in r["last"].items() if k not in ("epoch", "lr")}
     rows.append({"run": r["id"], "sweep": r.get("sweep") or "", "model": r["kind"], "state": r["state"],
                  "epoch": r["epoch"],
                  **{k: r["config"].get(k) for k in CONFIG_COLUMNS if k in r["config"]},

@@ -3,11 +3,12 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.data.uploads import LIMITS_MB, NPY_FILES, describe_npy, npy_digest, npy_from_folder, store_npy_upload
 from core.errors import InputError
-from core.generator import AUGMENT_PARAMS
-from core.runs import launch_training, list_runs, progress, read_metrics, run_path, stop_run
-from core.uploads import (LIMITS_MB, NPY_FILES, describe_npy, npy_digest, npy_from_folder, store_npy_upload,
-                          uploads_root)
+from core.models import classifier, reader
+from core.paths import uploads_dir
+from core.synth.generator import AUGMENT_PARAMS
+from core.train.runs import launch_training, list_runs, progress, read_metrics, run_path, stop_run
 from dashboard.forms import config_widgets
 from dashboard.messages import show_input_error
 from dashboard.plots import curves_figure
@@ -21,10 +22,9 @@ st.session_state.setdefault("train_run", None)
 kind = st.radio("Model", ["reader", "classifier"], horizontal=True, key="train_kind",
                 format_func=lambda k: {"reader": "Word reader (BLSTM + CTC)",
                                        "classifier": "Character classifier (CNN-BiLSTM)"}[k])
-if kind == "reader":
-    from core.reader import PRESETS, ReaderConfig
-else:
-    from core.classifier import PRESETS, ClassifierConfig as ReaderConfig  # noqa: N814 - same role
+model = reader if kind == "reader" else classifier
+PRESETS = model.PRESETS
+Config = reader.ReaderConfig if kind == "reader" else classifier.ClassifierConfig
 
 c1, c2, c3, c4 = st.columns(4)
 preset_name = c1.selectbox("Preset", list(PRESETS), index=list(PRESETS).index("tiny") if "tiny" in PRESETS else 0,
@@ -59,10 +59,10 @@ def npy_data() -> dict | None:
                 st.info(f"Upload the six files: {', '.join(NPY_FILES)}.", icon=":material/upload_file:")
                 return None
             pairs = tuple((f.name, f.getvalue()) for f in files)
-            stored = stored_npy(npy_digest(pairs), str(uploads_root()), pairs)
-            if not Path(stored["folder"]).is_dir():  # pruned since (core.uploads.prune_uploads): store it again
+            stored = stored_npy(npy_digest(pairs), str(uploads_dir()), pairs)
+            if not Path(stored["folder"]).is_dir():  # pruned since (core.data.uploads.prune_uploads): store it again
                 stored_npy.clear()
-                stored = stored_npy(npy_digest(pairs), str(uploads_root()), pairs)
+                stored = stored_npy(npy_digest(pairs), str(uploads_dir()), pairs)
             return stored
         folder = st.text_input("Folder", key="train_npy_folder", placeholder="/path/to/folder with X_train.npy, ...")
         if not folder.strip():
@@ -133,7 +133,7 @@ if b1.button("Start", type="primary", key="train_start"):
     try:
         if data == "npy":
             raise InputError("no valid .npy data yet", "upload the six files or give their folder above")
-        ReaderConfig.from_dict({**base.to_dict(), **values, "data": data, "seed": int(seed)})
+        Config.from_dict({**base.to_dict(), **values, "data": data, "seed": int(seed)})
         st.session_state["train_run"] = launch_training(kind, cli_args(), name or None)
     except InputError as exc:
         show_input_error(exc)
@@ -158,7 +158,7 @@ def live(run_id: str) -> None:
     if len(df):
         left, right = st.columns(2)
         left.plotly_chart(curves_figure(df, "epoch", ["train_loss"] + (["val_loss"] if "val_loss" in df else []),
-                                        "Loss", "loss (per character for the reader)"), key="train_loss_chart")
+                                        "Loss", "loss (per word for the reader, per letter for the classifier)"), key="train_loss_chart")
         if "invocab_cer" in df:
             right.plotly_chart(curves_figure(df, "epoch", ["invocab_cer", "heldout_cer", "invocab_word_acc",
                                                            "heldout_word_acc"], "CER and word accuracy per split",

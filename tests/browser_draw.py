@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
+from core.paths import REPO_ROOT as REPO
 
 
 def start_streamlit(app: Path, port: int, env: dict | None = None, out=subprocess.DEVNULL,

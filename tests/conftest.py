@@ -9,19 +9,17 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
 from browser_draw import start_streamlit
 
-REPO = Path(__file__).resolve().parents[1]
+from core.paths import REPO_ROOT as REPO
+
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-sys.path.insert(0, str(REPO))
 
 
 def _missing(reason: str, env: str):
@@ -32,11 +30,11 @@ def _missing(reason: str, env: str):
 
 @pytest.fixture(scope="session")
 def unipen_root() -> Path:
-    from core.unipen import DEFAULT_UNIPEN
+    from core.paths import unipen_fixture
 
-    if not (DEFAULT_UNIPEN / "data" / "1c").is_dir():
-        _missing(f"UNIPEN data not found at {DEFAULT_UNIPEN}", "REQUIRE_UNIPEN")
-    return DEFAULT_UNIPEN
+    if not (unipen_fixture() / "data" / "1c").is_dir():
+        _missing(f"UNIPEN data not found at {unipen_fixture()}", "REQUIRE_UNIPEN")
+    return unipen_fixture()
 
 
 @pytest.fixture(autouse=True)

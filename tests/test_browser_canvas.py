@@ -6,14 +6,13 @@ tests/test_inkio.py checks the reader against the stored pair.
 """
 import json
 import os
-from pathlib import Path
 
 import numpy as np
-
 from browser_draw import start_streamlit, wait_idle
-from core.inkio import ink_from_canvas
 
-REPO = Path(__file__).resolve().parents[1]
+from core.ink.io import ink_from_canvas
+from core.paths import REPO_ROOT as REPO
+
 FIXTURES = REPO / "tests" / "fixtures"
 STROKES = [[(60, 60), (70, 120), (80, 180), (90, 240)],                      # a stem, top to bottom
            [(150, 200), (180, 150), (220, 140), (260, 170), (270, 230)],      # an arch

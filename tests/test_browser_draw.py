@@ -1,12 +1,10 @@
 """Browser: draw a seed-style word with the mouse on the Draw page and find it read."""
-from pathlib import Path
 
 import pytest
-
 from browser_draw import choose, draw_ink, read_metric, read_result, wait_idle
-from core.generator import render_word
 
-REPO = Path(__file__).resolve().parents[1]
+from core.paths import REPO_ROOT as REPO
+from core.synth.generator import render_word
 
 
 @pytest.mark.skipif(not (REPO / "checkpoints" / "reader-seed").is_dir(), reason="no shipped reader-seed checkpoint")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
+from core.paths import REPO_ROOT as REPO
 from dashboard.navigation import available_pages
 
-REPO = Path(__file__).resolve().parents[1]
 SHOTS = REPO / "docs" / "screenshots"
 WIDTH, MAX_HEIGHT = 1400, 6000
 SIDEBAR_PX = 320  # the navigation; "not blank" is judged on the page to its right
@@ -63,9 +63,9 @@ def assert_not_blank(png: bytes) -> None:
 @pytest.fixture(scope="module")
 def a_finished_run(streamlit_server):
     """A real tiny reader run in the server's runs folder, so Home and Runs show one (it trains in a second)."""
-    from core.reader import preset
-    from core.runs import RunFolder
-    from core.train_reader import train_reader
+    from core.models.reader import preset
+    from core.train.reader import train_reader
+    from core.train.runs import RunFolder
 
     folder = Path(streamlit_server["runs"]) / "example-tiny-reader"
     if not folder.exists():

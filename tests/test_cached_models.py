@@ -3,15 +3,14 @@ threads at once gives the single-user result and leaves them unchanged, in eval 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import torch
 
-from core.generator import render_letter, render_word
-from core.reading import read_drawing
+from core.models.inference import read
+from core.paths import REPO_ROOT as REPO
+from core.synth.generator import render_letter, render_word
 
-REPO = Path(__file__).resolve().parents[1]
 READER, CLASSIFIER = REPO / "checkpoints" / "reader-az", REPO / "checkpoints" / "classifier-az"
 WORDS = ["tonic", "mile", "ant", "lion", "time", "cone", "nice", "tent"]
 
@@ -39,22 +38,22 @@ def test_the_dashboard_cache_hands_every_session_the_same_eval_mode_model():
 
 
 def test_concurrent_readings_agree_with_single_user_ones_and_leave_the_reader_unchanged():
-    from core.reader import load_reader
+    from core.models.inference import load_reader
 
     reader = load_reader(READER)
     inks = [render_word(w, "natural", i).ink for i, w in enumerate(WORDS)]
     lexicon = WORDS + ["mine", "lime", "tone"]
     before = snapshot(reader.model)
-    alone = [read_drawing(reader, ink, lexicon).best_text for ink in inks]
+    alone = [read(reader, ink, lexicon).best_text for ink in inks]
     with ThreadPoolExecutor(len(inks)) as pool:  # each word read by 8 threads at once, twice over
-        together = [list(pool.map(lambda ink: read_drawing(reader, ink, lexicon).best_text, inks)) for _ in range(2)]
+        together = [list(pool.map(lambda ink: read(reader, ink, lexicon).best_text, inks)) for _ in range(2)]
     assert together == [alone, alone]
     assert unchanged(reader.model, before)
 
 
 def test_concurrent_classifications_agree_and_leave_the_classifier_unchanged():
-    from core.checkpoints import load_checkpoint
-    from core.classifier import load_classifier
+    from core.models.checkpoint import load_checkpoint
+    from core.models.classifier import load_classifier
 
     clf = load_classifier(load_checkpoint(CLASSIFIER, kind="classifier"))
     inks = [render_letter(c, seed=i).ink for i, c in enumerate("abcdefgh")]

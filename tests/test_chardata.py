@@ -2,15 +2,24 @@
 import numpy as np
 import pytest
 
-from core import chardata
-from core.chardata import (CharSplits, augment_ink, char_splits, export_npy, import_npy, sort_labels,
-                           synthetic_splits, unipen_splits, writer_split)
+from core.data import letters as chardata
+from core.data.letters import (
+    CharSplits,
+    augment_ink,
+    char_splits,
+    import_npy,
+    synthetic_splits,
+    unipen_splits,
+    writer_split,
+)
+from core.data.npy import export_npy
+from core.data.splits import sort_labels
 from core.errors import InputError
 
 
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setattr(chardata, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setenv("HWLAB_CACHE", str(tmp_path / "cache"))
 
 
 def _small() -> CharSplits:
@@ -181,3 +190,18 @@ def test_char_splits_names_its_sources(tmp_path):
             char_splits(bad)
     with pytest.raises(InputError, match="no UNIPEN category 1c"):
         char_splits(f"unipen:{tmp_path}")
+
+
+def test_the_unipen_cache_follows_content_not_place(tmp_path, unipen_root):
+    import shutil
+
+    from core.data.cache import cache_path
+
+    first = chardata._unipen_key(unipen_root)
+    copy = tmp_path / "moved"
+    shutil.copytree(unipen_root, copy)
+    assert chardata._unipen_key(copy) == first  # a moved or copied folder reuses its cache
+    letter = next((copy / "data" / "1c").rglob("*.dat"))
+    letter.write_bytes(letter.read_bytes() + b"\n")
+    assert chardata._unipen_key(copy) != first  # an edited file rebuilds it
+    assert cache_path({"kind": "unipen", **first}) != cache_path({"kind": "unipen", **chardata._unipen_key(copy)})

@@ -6,14 +6,22 @@ import pandas as pd
 import pytest
 import torch
 
-from core.chardata import CharSplits, synthetic_splits
-from core.checkpoints import load_checkpoint
-from core.classifier import (PRESETS, READOUTS, CNNBiLSTM, ClassifierConfig, classify_ink, load_classifier,
-                             n_parameters, preset)
+from core.data.letters import CharSplits, synthetic_splits
 from core.errors import InputError
-from core.generator import render_letter
-from core.runs import RunFolder, read_status
-from core.train_classifier import METRIC_COLUMNS, evaluate_classifier, train_classifier
+from core.models.checkpoint import load_checkpoint
+from core.models.classifier import (
+    PRESETS,
+    READOUTS,
+    ClassifierConfig,
+    CNNBiLSTM,
+    classify_ink,
+    load_classifier,
+    n_parameters,
+    preset,
+)
+from core.synth.generator import render_letter
+from core.train.classifier import METRIC_COLUMNS, evaluate_classifier, train_classifier
+from core.train.runs import RunFolder, read_status
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +183,7 @@ def test_early_stopping_keeps_the_best_epoch(tiny_data):
 
 
 def test_copies_of_a_letter_share_an_epoch_slot():
-    from core.train_classifier import _epoch_order
+    from core.train.classifier import _epoch_order
 
     groups = np.array([0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3])  # four letters with two augmented copies each
     rng = np.random.default_rng(0)
@@ -249,7 +257,7 @@ def test_a_model_trained_on_other_features_cannot_read_ink(tiny_data):
 # ---------------------------------------------------------------- ensembles
 
 def test_an_ensemble_averages_its_members_probabilities(tiny_run, tiny_data):
-    from core.classifier import make_ensemble
+    from core.models.classifier import make_ensemble
 
     first = load_checkpoint(tiny_run[0] / "best.pt")
     second = train_classifier(preset("tiny", seed=7), data=tiny_data)["checkpoint"]
@@ -262,7 +270,7 @@ def test_an_ensemble_averages_its_members_probabilities(tiny_run, tiny_data):
 
 
 def test_an_ensemble_needs_one_architecture_and_is_never_trained(tiny_run, tiny_data):
-    from core.classifier import make_ensemble
+    from core.models.classifier import make_ensemble
 
     first = load_checkpoint(tiny_run[0] / "best.pt")
     other = train_classifier(preset("tiny", hidden=8, epochs=1), data=tiny_data)["checkpoint"]

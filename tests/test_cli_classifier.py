@@ -3,16 +3,15 @@ and the one-line errors of bad input."""
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from core.cli import main
-from core.inkio import write_ink_json
+from core.cli.main import main
+from core.ink.io import write_ink_json
+from core.paths import REPO_ROOT as REPO
 
-REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "checkpoints" / "classifier-az"
 
 
@@ -105,8 +104,8 @@ def test_other_bad_input_exits_2_with_one_line(trained, tmp_path, capsys):
 
 def test_the_shipped_classifier_names_real_letters_of_unseen_writers(unipen_root, tmp_path, capsys):
     """`python -m core classify checkpoints/classifier-az --ink INK.json` on real UNIPEN letters of test writers."""
-    from core.chardata import writer_split
-    from core.unipen import load_letters
+    from core.data.letters import writer_split
+    from core.ink.unipen import load_letters
 
     assert (SHIPPED / "model.pt").exists() and (SHIPPED / "README.md").exists()
     letters = load_letters(unipen_root)

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import build_parser, main
-from core.cli_reader import config_from_args
-from core.datasets import SEED_VOCAB
+from core.cli.main import build_parser, main
+from core.cli.reader import config_from_args
+from core.data.seed_words import SEED_VOCAB
 from core.errors import InputError
-from core.generator import AUGMENT_PARAMS, render_word
-from core.inkio import write_ink_json
-from core.reader import ReaderConfig, preset
+from core.ink.io import write_ink_json
+from core.models.reader import ReaderConfig, preset
+from core.paths import REPO_ROOT as REPO
+from core.synth.generator import AUGMENT_PARAMS, render_word
 
-REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "checkpoints" / "reader-seed"
 
 

@@ -4,11 +4,14 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-import core.ctc as ctc
-from core.ctc import (ctc_alpha, ctc_beta, ctc_grad_logits, ctc_loss, ctc_loss_batch, ctc_posteriors,
-                      ctc_state_posteriors, extend_target, min_frames, numpy_ctc_loss)
+import core.ctc.loss as ctc
+from core.ctc.autograd import numpy_ctc_loss
+from core.ctc.loss import ctc_loss_batch, extend_target
+from core.ctc.matrix import frames_needed
+from core.ctc.posteriors import ctc_alpha, ctc_beta, ctc_grad_logits, ctc_loss, ctc_posteriors, ctc_state_posteriors
 from core.errors import InputError
 
 
@@ -40,8 +43,8 @@ def log_softmax(x: np.ndarray) -> np.ndarray:
 def test_extended_target_and_minimum_frames():
     assert extend_target([3, 1, 1], blank=0).tolist() == [0, 3, 0, 1, 0, 1, 0]
     assert extend_target([], blank=2).tolist() == [2]
-    assert min_frames([1, 2, 2, 1]) == 5  # "noon": one blank between the o's
-    assert min_frames([]) == 0
+    assert frames_needed([1, 2, 2, 1]) == 5  # "noon": one blank between the o's
+    assert frames_needed([]) == 0
 
 
 def test_two_frame_example_by_hand():
@@ -114,7 +117,7 @@ def ctc_batches(draw):
         # -1: one frame short (infeasible), 0: the shortest feasible T.
         extra = draw(st.sampled_from([-1, 0, 0, 1, 3]))
         targets.append(t)
-        lengths.append(max(0, min_frames(t) + extra))
+        lengths.append(max(0, frames_needed(t) + extra))
     T = max(max(lengths), 1) + draw(st.integers(0, 2))
     seed = draw(st.integers(0, 2**31 - 1))
     logits = np.random.default_rng(seed).normal(scale=2.0, size=(T, B, K))
@@ -146,7 +149,7 @@ def test_batch_api_agrees_with_torch_and_is_sane(batch):
     loss_bf, grad_bf = ctc_loss_batch(lp.transpose(1, 0, 2), padded, lengths, [len(t) for t in targets],
                                       blank=blank, batch_first=True)
     _assert_agree((loss_bf, grad_bf.transpose(1, 0, 2)), (ref_loss, ref_grad), tol=1e-12)
-    feasible = np.array([n >= min_frames(t) for t, n in zip(targets, lengths)])
+    feasible = np.array([n >= frames_needed(t) for t, n in zip(targets, lengths)])
     assert np.all(np.isfinite(loss[feasible])) and np.all(loss[feasible] >= 0)
     assert np.all(np.isinf(loss[~feasible]))
     for b in np.flatnonzero(feasible):
@@ -159,7 +162,7 @@ def test_batch_api_agrees_with_torch_and_is_sane(batch):
 def test_repeated_letters_at_the_shortest_feasible_length(word):
     classes = {c: k for k, c in enumerate(" abcdefghijklmnopqrstuvwxyz")}
     target = [classes[c] for c in word]
-    T = min_frames(target)
+    T = frames_needed(target)
     logits = np.random.default_rng(len(word)).normal(size=(T, 1, 27))
     ref = _torch_pair(logits, [target], [T], 0, "none", False, torch.nn.functional.ctc_loss)
     mine = _torch_pair(logits, [target], [T], 0, "none", False, numpy_ctc_loss)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from core.datasets import SEED_VOCAB, epoch_words, letter_cuts, protocol_eval_set, split_vocab
+from core.data.seed_words import SEED_VOCAB, epoch_words, letter_cuts, protocol_eval_set, split_vocab
 
 
 def test_held_out_words_of_seeds_0_and_1():

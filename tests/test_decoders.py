@@ -4,13 +4,16 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-import core.decoders as decoders
-from core.decoders import (Segment, beam_decode, build_lexicon, confidence, forced_align, greedy_decode,
-                           lexicon_decode, sequence_log_likelihood, viterbi_path)
+import core.ctc.lexicon as decoders
+from core.ctc.align import Segment, confidence, forced_align, viterbi_path
+from core.ctc.beam import beam_decode
+from core.ctc.greedy import greedy_decode
+from core.ctc.lexicon import build_lexicon, lexicon_decode, sequence_log_likelihood
+from core.data.az_words import english_words
 from core.errors import InputError
-from core.wordsets import english_words
 
 ALPHA = ["", "a", "b"]
 

@@ -1,8 +1,8 @@
 """Training processes that die, are stopped or diverge, and a server restart: what the user still has.
 
 Every test here starts the real command-line trainer (`python -m core train ... --preset tiny`) as a
-separate process, as the dashboard does, and then looks at the run folder only through core.runs and
-core.checkpoints, as a freshly started dashboard would.
+separate process, as the dashboard does, and then looks at the run folder only through core.train.runs and
+core.models.checkpoint, as a freshly started dashboard would.
 """
 from __future__ import annotations
 
@@ -19,13 +19,14 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from core.checkpoints import load_checkpoint
-from core.classifier import classify_ink, load_classifier
-from core.generator import render_letter, render_word
-from core.reader import load_reader
-from core.runs import list_runs, read_metrics, read_status, runs_root
+from core.models.checkpoint import load_checkpoint
+from core.models.classifier import classify_ink, load_classifier
+from core.models.inference import load_reader
+from core.paths import REPO_ROOT as REPO
+from core.paths import runs_dir
+from core.synth.generator import render_letter, render_word
+from core.train.runs import list_runs, read_metrics, read_status
 
-REPO = Path(__file__).resolve().parents[1]
 LONG = {"reader": ["--epochs", "200"], "classifier": ["--epochs", "200", "--patience", "200"]}
 
 
@@ -46,7 +47,7 @@ def wait_for_file(path: Path, proc: subprocess.Popen, timeout: float = 90) -> No
 
 def kill_when_best_exists(kind: str) -> Path:
     """Start a long tiny run, SIGKILL it as soon as best.pt exists; returns the run folder."""
-    run = runs_root() / f"killed-{kind}"
+    run = runs_dir() / f"killed-{kind}"
     proc = start_training(kind, run, *LONG[kind])
     try:
         wait_for_file(run / "best.pt", proc)
@@ -128,10 +129,10 @@ def test_finished_runs_show_again_after_a_server_restart():
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     for kind in ("reader", "classifier"):
         done = subprocess.run([sys.executable, "-m", "core", "train", kind, "--preset", "tiny", "--run-dir",
-                               str(runs_root() / f"done-{kind}")], cwd=REPO, env=env, capture_output=True,
+                               str(runs_dir() / f"done-{kind}")], cwd=REPO, env=env, capture_output=True,
                               text=True, timeout=120)
         assert done.returncode == 0, done.stderr
-    metrics = {kind: read_metrics(runs_root() / f"done-{kind}") for kind in ("reader", "classifier")}
+    metrics = {kind: read_metrics(runs_dir() / f"done-{kind}") for kind in ("reader", "classifier")}
 
     page = AppTest.from_file(str(REPO / "pages" / "runs.py"), default_timeout=60)
     page.session_state["runs_table"] = {"selection": {"rows": [0, 1], "columns": []}}

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from core.features import FEATURE_NAMES, allocate, features18
-from core.generator import render_letter
+from core.ink.features import FEATURE_NAMES, allocate, features18
+from core.synth.generator import render_letter
 
 F = {name: i for i, name in enumerate(FEATURE_NAMES)}
 

@@ -1,10 +1,12 @@
-import numpy as np
-import pytest
 from dataclasses import replace
 
-from core import glyphs
+import numpy as np
+import pytest
+
+from core.data.alphabets import AZ
 from core.errors import InputError
-from core.generator import AUGMENT_PARAMS, Augment, render_word
+from core.synth import glyphs
+from core.synth.generator import AUGMENT_PARAMS, Augment, render_word
 
 SEED_COUNTS = {"c": 12, "o": 14, "l": 8, "i": 11, "t": 12, "n": 20, "m": 38, "a": 22, "e": 17, "u": 20}
 
@@ -33,7 +35,7 @@ def test_same_seed_same_ink_and_different_seed_different_ink():
     assert not all(np.array_equal(x, y) for x, y in zip(a.ink, c.ink)) or len(a.ink) != len(c.ink)
 
 
-@pytest.mark.parametrize("ch", glyphs.NATURAL_LETTERS)
+@pytest.mark.parametrize("ch", AZ)
 def test_every_natural_allograph_renders(ch):
     for k in range(glyphs.n_allographs(ch)):
         strokes = glyphs.natural_glyph(ch, k)

@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.errors import InputError
-from core.ink import (as_ink, encode_delta, encode_seed, ink_from_frames, normalise, resample, resample_stroke)
+from core.ink.ink import as_ink, encode_delta, encode_seed, ink_from_frames, normalise, resample, resample_stroke
 
 
 def test_normalise_puts_left_edge_at_zero_centre_at_zero_and_height_one():

@@ -2,10 +2,11 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.errors import InputError
-from core.inkio import ink_from_canvas, limit_points, load_ink_file, write_ink_json
+from core.ink.io import ink_from_canvas, limit_points, load_ink_file, write_ink_json
 
 
 def path_obj(path, **kw):

@@ -1,10 +1,19 @@
 """Edit distance, CER and edit alignments: known pairs and metric properties."""
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.errors import InputError
-from core.metrics import (GAP, align_edits, cer, char_confusion, corpus_cer, edit_distance, summarise,
-                          word_accuracy)
+from core.train.metrics import (
+    GAP,
+    align_edits,
+    cer,
+    char_confusion,
+    corpus_cer,
+    edit_distance,
+    summarise,
+    word_accuracy,
+)
 
 words = st.text(alphabet="abcn", max_size=8)
 

@@ -1,12 +1,11 @@
 """AppTest: the Data page, reached through the router; each tab runs and its widgets change what is drawn."""
 import base64
 import json
-from pathlib import Path
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-REPO = Path(__file__).resolve().parents[1]
+from core.paths import REPO_ROOT as REPO
 
 
 def data_page(tab: str | None = None) -> AppTest:
@@ -46,12 +45,13 @@ def cell_labels(fig) -> list[str]:
 
 
 def test_alphabet_shows_every_allograph_then_the_seed_glyphs():
-    from core import glyphs
+    from core.data.alphabets import AZ
+    from core.synth import glyphs
 
     at = data_page()
     assert not at.exception and [t.value for t in at.title] == ["Data"]
     natural = chart(at, "47 glyph templates, natural style")
-    n_forms = sum(glyphs.n_allographs(ch) for ch in glyphs.NATURAL_LETTERS)
+    n_forms = sum(glyphs.n_allographs(ch) for ch in AZ)
     assert n_forms == 47 and len(cell_labels(natural)) == n_forms
     at.radio(key="data_glyph_style").set_value("seed").run()
     seed = chart(at, "10 glyph templates, seed style")
@@ -59,7 +59,7 @@ def test_alphabet_shows_every_allograph_then_the_seed_glyphs():
 
 
 def test_word_renderer_follows_the_word_the_seed_and_every_slider():
-    from core.generator import AUGMENT_PARAMS
+    from core.synth.generator import AUGMENT_PARAMS
 
     at = data_page("Word renderer")
     assert not at.exception
@@ -115,9 +115,7 @@ def test_real_handwriting_beside_synthetic(unipen_root):
 
 
 def test_real_handwriting_without_unipen_says_where_to_put_it(tmp_path, monkeypatch):
-    import core.unipen
-
-    monkeypatch.setattr(core.unipen, "DEFAULT_UNIPEN", tmp_path / "unipen")
+    monkeypatch.setenv("HWLAB_DATA_DIR", str(tmp_path))  # no unipen/ folder there
     at = data_page("Real handwriting")
     assert not at.exception
     assert len(at.info) == 1 and "UNIPEN data was not found" in at.info[0].value

@@ -6,9 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.paths import REPO_ROOT as REPO
 from dashboard.navigation import available_pages
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def home() -> AppTest:
@@ -36,7 +35,7 @@ def test_router_opens_home_with_every_page_linked():
 
 
 def test_home_shows_each_shipped_models_headline_figures():
-    from core.shipped import shipped_models
+    from core.train.shipped import shipped_models
 
     models = shipped_models()
     if not models:
@@ -53,9 +52,7 @@ def test_home_shows_each_shipped_models_headline_figures():
 
 
 def test_home_without_shipped_models_says_so(tmp_path, monkeypatch):
-    import core.shipped
-
-    monkeypatch.setattr(core.shipped, "CHECKPOINTS_DIR", tmp_path / "none")
+    monkeypatch.setenv("HWLAB_CHECKPOINTS_DIR", str(tmp_path / "none"))
     at = home().run()
     assert not at.exception
     assert any("No shipped models" in i.value for i in at.info)

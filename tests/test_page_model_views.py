@@ -1,20 +1,19 @@
 """AppTest: the Draw, Alignment and Evaluate pages on tiny runs (reader and classifier)."""
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-REPO = Path(__file__).resolve().parents[1]
+from core.paths import REPO_ROOT as REPO
 
 
 @pytest.fixture(scope="module")
 def tiny_runs(tmp_path_factory):
     """A tiny reader and a tiny classifier run in a private runs folder."""
-    from core.classifier import preset as clf_preset
-    from core.reader import preset as reader_preset
-    from core.runs import RunFolder
-    from core.train_classifier import train_classifier
-    from core.train_reader import train_reader
+    from core.models.classifier import preset as clf_preset
+    from core.models.reader import preset as reader_preset
+    from core.train.classifier import train_classifier
+    from core.train.reader import train_reader
+    from core.train.runs import RunFolder
 
     root = tmp_path_factory.mktemp("runs")
     train_reader(reader_preset("tiny"), RunFolder(root / "tiny-reader"))

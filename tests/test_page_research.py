@@ -1,11 +1,9 @@
 """AppTest: the Research page lists every question and starts nothing on its own."""
-from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from core.research import QUESTIONS, sweep_specs
-
-REPO = Path(__file__).resolve().parents[1]
+from core.paths import REPO_ROOT as REPO
+from core.train.research import QUESTIONS, sweep_specs
 
 
 def test_research_page_shows_every_question():

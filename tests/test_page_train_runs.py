@@ -1,12 +1,10 @@
 """AppTest: a tiny run started from the Train page finishes and shows on the Runs page."""
 import time
-from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from core.runs import list_runs, read_status, run_path
-
-REPO = Path(__file__).resolve().parents[1]
+from core.paths import REPO_ROOT as REPO
+from core.train.runs import list_runs, read_status, run_path
 
 
 def wait_finished(run_id, timeout=240):
@@ -49,10 +47,11 @@ def test_changed_options_reach_the_trainer():
 def test_more_runs_than_cores_are_refused_with_a_message():
     import os
 
-    from core.runs import RunFolder, runs_root
+    from core.paths import runs_dir
+    from core.train.runs import RunFolder
 
     for i in range(os.cpu_count() or 1):  # runs that look active: their pid (this test) is alive
-        RunFolder(runs_root() / f"busy-{i}").set_status("running", 1, "busy")
+        RunFolder(runs_dir() / f"busy-{i}").set_status("running", 1, "busy")
     at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60).run()
     at.button(key="train_start").click().run()
     assert not at.exception
@@ -68,7 +67,7 @@ def test_classifier_options_come_from_its_presets():
 
 
 def test_a_sweep_from_the_train_page_runs_and_the_runs_page_groups_it(tmp_path, monkeypatch):
-    from core.sweep import read_sweep
+    from core.train.sweep import read_sweep
 
     monkeypatch.setenv("HWLAB_SWEEPS_DIR", str(tmp_path / "sweeps"))
     at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60).run()
@@ -99,3 +98,38 @@ def test_a_bad_sweep_grid_is_a_clear_error_and_starts_nothing():
     at.text_input(key="sweep_vals1_reader_hidden").set_value("").run()
     assert at.error and not at.exception
     assert list_runs() == []
+
+
+def _finished_run(run_id: str, lr: float = 0.01) -> None:
+    from core.files.atomic import append_csv_row, write_json
+    from core.paths import runs_dir
+    from core.train.runs import RunFolder
+
+    folder = runs_dir() / run_id
+    RunFolder(folder).set_status("finished", 2, "finished 2 epochs", total_epochs=2, kind="reader")
+    write_json(folder / "config.json", {"kind": "reader", "lr": lr, "schedule": "cosine", "epochs": 2})
+    for epoch, scheduled in ((1, lr / 2), (2, 0.0)):  # a cosine schedule ends at (almost) 0
+        append_csv_row(folder / "metrics.csv", {"epoch": epoch, "train_loss": 3.0 - epoch, "invocab_cer": 0.5,
+                                                "invocab_word_acc": 0.1, "heldout_cer": 0.6, "heldout_word_acc": 0.0,
+                                                "lr": scheduled, "seconds": epoch})
+
+
+def test_the_runs_table_shows_the_configured_learning_rate():
+    _finished_run("20260101-000000-reader-cosine", lr=0.01)
+    runs = AppTest.from_file(str(REPO / "pages" / "runs.py"), default_timeout=60).run()
+    assert not runs.exception
+    table = runs.dataframe(key="runs_table").value.set_index("run")
+    assert table.loc["20260101-000000-reader-cosine", "lr"] == 0.01
+
+
+def test_the_reader_loss_chart_says_per_word_as_the_trainer_averages():
+    import json
+
+    _finished_run("20260101-000000-reader-done")
+    at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60)
+    at.session_state["train_run"] = "20260101-000000-reader-done"
+    at.run()
+    assert not at.exception
+    loss = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if "train_loss_chart" in c.proto.id]
+    assert len(loss) == 1
+    assert "per word for the reader" in loss[0]["layout"]["yaxis"]["title"]["text"]

@@ -5,15 +5,14 @@ page that still renders its title and its pickers, so the user can choose
 another file. Uploads go through `at.file_uploader(...).set_value(...)`.
 """
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
-
 from test_uploads import npy_set, pickled_checkpoint, torch_bytes
 
-REPO = Path(__file__).resolve().parents[1]
+from core.paths import REPO_ROOT as REPO
+
 READER = (REPO / "checkpoints" / "reader-seed" / "model.pt").read_bytes()
 CLASSIFIER = (REPO / "checkpoints" / "classifier-az" / "model.pt").read_bytes()
 UPLOAD = "Upload a checkpoint (.pt)…"
@@ -49,8 +48,8 @@ def ink_bytes(strokes, label=None) -> bytes:
 
 
 def word_ink(word="tonic", style="seed") -> bytes:
-    from core.generator import render_word
-    from core.inkio import ink_to_json
+    from core.ink.io import ink_to_json
+    from core.synth.generator import render_word
 
     return json.dumps(ink_to_json(render_word(word, style, 3).ink, word)).encode()
 
@@ -105,9 +104,9 @@ def test_ink_that_is_not_ink_is_refused(draw, data, part):
 
 
 def test_ink_over_the_size_limit_is_refused(draw, monkeypatch):
-    import core.uploads
+    import core.data.uploads
 
-    monkeypatch.setitem(core.uploads.LIMITS_MB, "ink", 1)
+    monkeypatch.setitem(core.data.uploads.LIMITS_MB, "ink", 1)
     draw_upload(draw, "huge.json", ink_bytes([[[i, i % 7] for i in range(200_000)]]))
     assert_refused(draw, "huge.json is", "the limit for ink files is 1 MB", title="Draw")
 
@@ -170,7 +169,7 @@ def test_an_uploaded_reader_reads_uploaded_ink():
     assert not at.exception and not at.error
     draw_upload(at, "tonic.json", word_ink("tonic"))
     assert not at.error and [m.label for m in at.metric][:3] == ["Greedy", "Beam", "Lexicon"]
-    from core.datasets import SEED_VOCAB
+    from core.data.seed_words import SEED_VOCAB
 
     assert at.metric[2].value in SEED_VOCAB  # the uploaded reader's own lexicon decodes it
 
@@ -201,9 +200,9 @@ def test_alignment_refuses_a_classifier_and_aligns_with_an_uploaded_reader():
 
 def tiny_classifier() -> bytes:
     """An untrained tiny classifier checkpoint on synthetic letters (evaluates in seconds)."""
-    from core.chardata import AZ
-    from core.checkpoints import make_checkpoint
-    from core.classifier import CNNBiLSTM, preset
+    from core.data.letters import AZ
+    from core.models.checkpoint import make_checkpoint
+    from core.models.classifier import CNNBiLSTM, preset
 
     cfg = preset("tiny")
     model = CNNBiLSTM(cfg)
@@ -248,10 +247,10 @@ def upload_npy(at, files) -> AppTest:
 
 
 def test_a_valid_npy_upload_is_stored_shown_and_trained_with_npy_dir(_uploads_dir, monkeypatch):
-    import core.runs
+    import core.train.runs
 
     started = {}
-    monkeypatch.setattr(core.runs, "launch_training",
+    monkeypatch.setattr(core.train.runs, "launch_training",
                         lambda kind, args, name=None: started.update(kind=kind, args=args) or "fake-run")
     at = train_npy()
     upload_npy(at, npy_set())
@@ -261,7 +260,7 @@ def test_a_valid_npy_upload_is_stored_shown_and_trained_with_npy_dir(_uploads_di
     assert str(folder) in ok and "train 12, val 4, test 4" in ok and "(8, 3)" in ok and "2 classes: a b" in ok
     import shutil
 
-    shutil.rmtree(folder)  # pruned (core.uploads.prune_uploads) while the page still shows it: stored again
+    shutil.rmtree(folder)  # pruned (core.data.uploads.prune_uploads) while the page still shows it: stored again
     at.run()
     assert not at.exception and (folder / "X_train.npy").is_file()
     at.button(key="train_start").click().run()
@@ -312,29 +311,30 @@ def test_a_folder_of_npy_files_is_checked_too(tmp_path):
 def test_a_run_name_with_slashes_and_dots_stays_inside_the_runs_folder(monkeypatch):
     import os
 
-    import core.runs
-    from core.runs import runs_root
+    import core.train.runs
+    from core.paths import runs_dir
 
     class FakeProcess:  # no trainer: only the run folder and its id matter here
         pid = os.getpid()
 
-    monkeypatch.setattr(core.runs.subprocess, "Popen", lambda *a, **k: FakeProcess())
+    monkeypatch.setattr(core.train.runs.subprocess, "Popen", lambda *a, **k: FakeProcess())
     at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60).run()
     at.text_input(key="train_name").set_value("../../../tmp/evil/..").run()
     at.button(key="train_start").click().run()
     assert not at.exception and not at.error
     run_id = at.session_state["train_run"]
     assert "/" not in run_id and ".." not in run_id and not run_id.startswith(".")
-    assert [p.name for p in runs_root().iterdir()] == [run_id]
+    assert [p.name for p in runs_dir().iterdir()] == [run_id]
 
 
 def test_the_runs_page_lists_neither_symlinks_nor_hidden_folders(tmp_path):
-    from core.runs import RunFolder, runs_root
+    from core.paths import runs_dir
+    from core.train.runs import RunFolder
 
     RunFolder(tmp_path / "outside").set_status("finished", 1, "")
-    RunFolder(runs_root() / "20260101-000000-reader").set_status("finished", 1, "")
-    (runs_root() / "escape").symlink_to(tmp_path / "outside")
-    RunFolder(runs_root() / ".hidden").set_status("finished", 1, "")
+    RunFolder(runs_dir() / "20260101-000000-reader").set_status("finished", 1, "")
+    (runs_dir() / "escape").symlink_to(tmp_path / "outside")
+    RunFolder(runs_dir() / ".hidden").set_status("finished", 1, "")
     at = AppTest.from_file(str(REPO / "pages" / "runs.py"), default_timeout=60).run()
     assert not at.exception
     assert list(at.dataframe[0].value["run"]) == ["20260101-000000-reader"]

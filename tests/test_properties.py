@@ -1,5 +1,5 @@
-"""Property tests of the file readers users feed by hand: Ink JSON / canvas JSON (core.inkio) and UNIPEN
-(core.unipen). Whatever the file holds, the reader gives finite ink or raises InputError: never another
+"""Property tests of the file readers users feed by hand: Ink JSON / canvas JSON (core.ink.io) and UNIPEN
+(core.ink.unipen). Whatever the file holds, the reader gives finite ink or raises InputError: never another
 exception, which the command line would show as a traceback and a page as a crash."""
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from core.errors import InputError
-from core.generator import render_word
-from core.inkio import ink_from_json, load_ink_file, write_ink_json
-from core.unipen import read_unipen_file
+from core.ink.io import ink_from_json, load_ink_file, write_ink_json
+from core.ink.unipen import read_unipen_file
+from core.paths import REPO_ROOT as REPO
+from core.synth.generator import render_word
 
-REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "canvas_drawing.json"
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -1,4 +1,4 @@
-"""The word reader's config, presets, model and inference path (core/reader.py)."""
+"""The word reader's config, presets, model and inference path (core/models/reader.py)."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,13 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from core.checkpoints import load_checkpoint, make_checkpoint, save_checkpoint
-from core.datasets import SEED_ALPHABET
+from core.data.alphabets import BLANK, reader_alphabet
+from core.data.seed_words import SEED_ALPHABET
 from core.errors import InputError
-from core.generator import Augment, render_word
-from core.ink import encode
-from core.reader import (BLANK, PRESETS, ReaderConfig, build_reader, decode, encode_ink, load_reader,
-                         n_parameters, pad_frames, preset, read_frames, read_ink, read_text, reader_alphabet)
+from core.ink.ink import encode
+from core.models.checkpoint import load_checkpoint, make_checkpoint, save_checkpoint
+from core.models.inference import decode, encode_ink, load_reader, pad_frames, read_frames, read_ink, read_text
+from core.models.reader import PRESETS, ReaderConfig, build_reader, n_parameters, preset
+from core.synth.generator import Augment, render_word
 
 ALPHABET = reader_alphabet(SEED_ALPHABET)
 
@@ -213,3 +214,19 @@ def test_read_text_and_decode_dispatch():
         decode(lp, ALPHABET, "viterbi")
     with pytest.raises(InputError, match="beam width"):
         decode(lp, ALPHABET, "beam", beam_width=0)
+
+
+def test_read_text_reports_the_confidence_of_the_text_it_returns():
+    # It used to report the greedy text's confidence beside the lexicon's or the beam's word.
+    from core.ctc.align import confidence
+
+    torch.manual_seed(3)
+    cfg = preset("tiny")
+    model = build_reader(cfg, ALPHABET)  # untrained: its greedy reading is not a word of the lexicon
+    ink = render_word("mat", "seed", 2).ink
+    for decoder, lexicon in (("lexicon", ["mat", "tan", "moon"]), ("beam", None), ("greedy", None)):
+        out = read_text(model, cfg, ALPHABET, ink, decoder, lexicon)
+        assert out["confidence"] == pytest.approx(confidence(out["log_probs"], out["text"], ALPHABET))
+    lex = read_text(model, cfg, ALPHABET, ink, "lexicon", ["mat", "tan", "moon"])
+    greedy = read_text(model, cfg, ALPHABET, ink, "greedy")
+    assert lex["text"] != greedy["text"] and lex["confidence"] != pytest.approx(greedy["confidence"])

@@ -3,9 +3,10 @@ import numpy as np
 import pytest
 
 from core.errors import InputError
-from core.reader import load_reader, preset
-from core.research import QUESTIONS, emission_timing, sweep_specs, timing_summary
-from core.train_reader import train_reader
+from core.models.inference import load_reader
+from core.models.reader import preset
+from core.train.reader import train_reader
+from core.train.research import QUESTIONS, emission_timing, sweep_specs, timing_summary
 
 
 def test_each_question_plans_its_grid_times_its_seeds():
@@ -39,9 +40,45 @@ def test_emission_timing_needs_one_frame_per_pen_point():
 
 
 def test_the_small_timing_table_compares_four_readers(tmp_path):
-    from core.research import timing_table
+    from core.train.research import timing_table
 
     rows = timing_table(tmp_path, small=True, epochs=1)
     assert [r["model"] for r in rows] == ["bi", "bi, cuts", "uni", "uni, cuts"]
     assert all(r["n"] > 0 and 0 <= r["within_letter"] <= 1 for r in rows)
     assert (tmp_path / "timing-small.csv").exists() and (tmp_path / "sweep.csv").exists()
+
+
+def test_every_background_job_obeys_one_run_per_core(tmp_path, monkeypatch):
+    """Runs, sweeps and the Research page's reruns go through one launcher, which counts every job's cores."""
+    import os
+    import subprocess
+
+    import pytest
+
+    import core.train.runs as runs
+    from core.errors import InputError
+    from core.paths import runs_dir
+    from core.train.research import launch_small
+    from core.train.sweep import launch_sweep
+
+    monkeypatch.setenv("HWLAB_RESEARCH_DIR", str(tmp_path / "research"))
+    started = []
+
+    class FakeProcess:  # stands for a job: its pid is this test's, which is alive
+        pid = os.getpid()
+
+    def fake_popen(cmd, **kwargs):
+        started.append(cmd)
+        return FakeProcess()
+
+    monkeypatch.setattr(subprocess, "Popen", fake_popen)
+    cores = os.cpu_count() or 1
+    runs.launch(["sweep", "reader"], tmp_path / "log.txt", cores, "a sweep")
+    assert runs.busy_cores() == cores and runs.free_cores() == 0
+    runs.RunFolder(runs_dir() / "inside-the-sweep").set_status("running", 1, "")  # the job's own run: not again
+    assert runs.busy_cores() == cores
+    for start in (lambda: launch_small("hidden"), lambda: launch_sweep("reader", "tiny", {"hidden": [8]}, [0]),
+                  lambda: runs.launch_training("reader", ["--preset", "tiny"])):
+        with pytest.raises(InputError, match="at most one run per"):
+            start()
+    assert len(started) == 1

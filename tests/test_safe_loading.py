@@ -11,17 +11,21 @@ from pathlib import Path
 
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from core.checkpoints import load_checkpoint, make_checkpoint
-from core.classifier import CNNBiLSTM, load_classifier, preset as classifier_preset
-from core.cli import main
+from core.cli.main import main
+from core.data.alphabets import reader_alphabet
 from core.errors import InputError
-from core.generator import render_letter, render_word
-from core.inkio import write_ink_json
-from core.reader import build_reader, load_reader, preset as reader_preset, reader_alphabet
-
-REPO = Path(__file__).resolve().parents[1]
+from core.ink.io import write_ink_json
+from core.models.checkpoint import load_checkpoint, make_checkpoint
+from core.models.classifier import CNNBiLSTM, load_classifier
+from core.models.classifier import preset as classifier_preset
+from core.models.inference import load_reader
+from core.models.reader import build_reader
+from core.models.reader import preset as reader_preset
+from core.paths import REPO_ROOT as REPO
+from core.synth.generator import render_letter, render_word
 
 
 class Payload:

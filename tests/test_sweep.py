@@ -1,15 +1,9 @@
 import csv
-import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from core.errors import InputError
-from core.sweep import parse_grid, plan, run_sweep
-
-REPO = Path(__file__).resolve().parents[1]
+from core.train.sweep import parse_grid, plan, run_sweep
 
 
 def test_grid_parsing_and_plan():
@@ -48,7 +42,7 @@ def test_ray_sweep_runs_through_a_local_ray_instance(tmp_path):
 
 
 def test_sweep_runs_in_the_runs_folder_are_tagged_with_their_sweep(tmp_path, monkeypatch):
-    from core.runs import list_runs
+    from core.train.runs import list_runs
 
     runs = tmp_path / "runs"
     specs = plan("reader", "tiny", {"hidden": [8, 12]}, [0], {"epochs": 1})
@@ -64,8 +58,8 @@ def test_sweep_runs_in_the_runs_folder_are_tagged_with_their_sweep(tmp_path, mon
 def test_a_sweep_launched_like_the_dashboard_does_finishes_in_the_background(tmp_path, monkeypatch):
     import time
 
-    from core.runs import list_runs
-    from core.sweep import launch_sweep, read_sweep
+    from core.train.runs import list_runs
+    from core.train.sweep import launch_sweep, read_sweep
 
     monkeypatch.setenv("HWLAB_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.setenv("HWLAB_SWEEPS_DIR", str(tmp_path / "sweeps"))

@@ -1,4 +1,4 @@
-"""Training and evaluation of the word reader (core/train_reader.py)."""
+"""Training and evaluation of the word reader (core/train/reader.py)."""
 from __future__ import annotations
 
 import csv
@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 import torch
 
-from core.checkpoints import load_checkpoint
-from core.datasets import SEED_VOCAB, split_vocab
+from core.data.seed_words import SEED_VOCAB, cut_share, split_vocab
 from core.errors import InputError
-from core.reader import load_reader, preset
-from core.runs import RunFolder
-from core.train_reader import (METRIC_COLUMNS, Adam, _batches, cut_share, evaluate_sets, lr_at, seed_protocol_data,
-                               train_reader, word_data)
+from core.models.checkpoint import load_checkpoint
+from core.models.inference import load_reader
+from core.models.reader import preset
+from core.train.evaluate import evaluate_sets
+from core.train.reader import METRIC_COLUMNS, Adam, _batches, lr_at, seed_protocol_data, train_reader, word_data
+from core.train.runs import RunFolder
 
 
 def _history(result):
@@ -195,3 +196,18 @@ def test_evaluate_sets_per_word_rows_and_summaries():
     assert ev["word_acc"] == pytest.approx(mean)
     lex = evaluate_sets(reader, data.eval_sets, "lexicon", list(SEED_VOCAB))
     assert all(p["pred"] in SEED_VOCAB for p in lex["predictions"])
+
+
+def test_a_cosine_schedule_trains_without_input_scaling():
+    # The schedule's step count was set only with input scaling on: seed + cosine died with a TypeError.
+    cfg = preset("seed", schedule="cosine", epochs=1, repeats=1, eval_repeats=1)
+    assert not cfg.input_scaling
+    result = train_reader(cfg)
+    assert result["state"] == "finished" and 0 < result["last"]["lr"] < cfg.lr
+
+
+def test_a_reader_checkpoint_keeps_its_input_statistics_once():
+    result = train_reader(preset("tiny", epochs=1))
+    ckpt = result["checkpoint"]
+    assert ckpt["norm"] == {} and {"in_mean", "in_std"} <= set(ckpt["state_dict"])
+    assert not np.allclose(ckpt["state_dict"]["in_std"].numpy(), 1.0)  # the training statistics, not the defaults

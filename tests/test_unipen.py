@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from core.errors import InputError
-from core.unipen import load_letters, load_words, read_unipen_file
+from core.ink.unipen import load_letters, load_words, read_unipen_file
 
 
 def test_category_1c_has_12494_letters_from_52_writers(unipen_root):

@@ -1,4 +1,4 @@
-"""The checks behind every upload (core/uploads.py and the readers it uses), without Streamlit.
+"""The checks behind every upload (core/data/uploads.py and the readers it uses), without Streamlit.
 
 Each bad input must raise InputError naming the file, with a hint where one
 helps, and must leave nothing behind; the command line shares these readers.
@@ -14,11 +14,12 @@ import numpy as np
 import pytest
 import torch
 
-from core import uploads
+from core.data import uploads
 from core.errors import InputError
-from core.unipen import read_unipen_bytes, read_unipen_file
+from core.ink.unipen import read_unipen_bytes, read_unipen_file
+from core.models.uploads import model_from_upload
+from core.paths import REPO_ROOT as REPO
 
-REPO = Path(__file__).resolve().parents[1]
 READER = REPO / "checkpoints" / "reader-seed" / "model.pt"
 CLASSIFIER = REPO / "checkpoints" / "classifier-az" / "model.pt"
 
@@ -51,8 +52,8 @@ def torch_bytes(obj) -> bytes:
 def test_the_server_limit_is_the_largest_core_limit_and_uploads_are_ignored_by_git():
     config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] == uploads.SERVER_LIMIT_MB == max(uploads.LIMITS_MB.values())
-    from core.inkio import MAX_FILE_BYTES as INK_BYTES
-    from core.unipen import MAX_FILE_BYTES as UNIPEN_BYTES
+    from core.ink.io import MAX_FILE_BYTES as INK_BYTES
+    from core.ink.unipen import MAX_FILE_BYTES as UNIPEN_BYTES
 
     assert uploads.LIMITS_MB["ink"] * uploads.MB == INK_BYTES
     assert uploads.LIMITS_MB["unipen"] * uploads.MB == UNIPEN_BYTES
@@ -100,21 +101,20 @@ def test_canvas_json_data_is_read_like_ink_json():
 
 
 def test_huge_ink_keeps_every_point_until_it_is_read_and_then_is_downsampled():
-    from core.reader import load_reader
-    from core.reading import read_drawing
+    from core.models.inference import load_reader, read
 
     t = np.linspace(0, 60 * np.pi, 30_000)
     strokes = [np.c_[t, np.sin(t)].tolist(), [[0, 2], [0.1, 2.1]]]
     ink, label = uploads.ink_from_upload("big.json", json.dumps({"strokes": strokes, "label": "ee"}).encode())
     assert label == "ee" and sum(len(s) for s in ink) == 30_002
-    reading = read_drawing(load_reader(READER), ink)
+    reading = read(load_reader(READER), ink)
     assert reading.downsampled and reading.n_points <= 20_000 and reading.log_probs.shape[0] > 0
 
 
 # ---------------------------------------------------------------- checkpoints
 
 def test_a_valid_upload_loads_through_load_checkpoint_and_keeps_no_weights_in_its_summary():
-    reader, ckpt = uploads.model_from_upload("r.pt", READER.read_bytes(), "reader")
+    reader, ckpt = model_from_upload("r.pt", READER.read_bytes(), "reader")
     assert reader.alphabet[0] == "" and "state_dict" not in ckpt and ckpt["kind"] == "reader"
     assert not reader.model.training
 
@@ -129,7 +129,7 @@ def test_a_valid_upload_loads_through_load_checkpoint_and_keeps_no_weights_in_it
 ])
 def test_corrupted_truncated_and_foreign_checkpoints_are_refused(data, match):
     with pytest.raises(InputError, match=match) as err:
-        uploads.model_from_upload("u.pt", data, "reader")
+        model_from_upload("u.pt", data, "reader")
     assert err.value.hint and "/tmp" not in err.value.message and "hwlab-upload" not in err.value.message
 
 
@@ -138,7 +138,7 @@ def test_a_zip_that_torch_did_not_write_is_foreign():
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("notes.txt", "hello")
     with pytest.raises(InputError, match="not a checkpoint of this tool"):
-        uploads.model_from_upload("a.pt", buf.getvalue(), "reader")
+        model_from_upload("a.pt", buf.getvalue(), "reader")
 
 
 def test_a_checkpoint_that_needs_pickle_is_refused_and_its_payload_never_runs(tmp_path):
@@ -147,23 +147,23 @@ def test_a_checkpoint_that_needs_pickle_is_refused_and_its_payload_never_runs(tm
     marker = tmp_path / "payload-ran"
     for data in (pickled_checkpoint(marker), pickle.dumps(Payload(marker))):
         with pytest.raises(InputError, match="needs pickle to load, which is refused"):
-            uploads.model_from_upload("evil.pt", data, "reader")
+            model_from_upload("evil.pt", data, "reader")
     assert not marker.exists()
 
 
 def test_a_classifier_where_a_reader_is_expected_and_the_reverse():
     with pytest.raises(InputError, match="c.pt is a classifier checkpoint, not a reader") as err:
-        uploads.model_from_upload("c.pt", CLASSIFIER.read_bytes(), "reader")
+        model_from_upload("c.pt", CLASSIFIER.read_bytes(), "reader")
     assert "choose a reader checkpoint" in err.value.hint
     with pytest.raises(InputError, match="r.pt is a reader checkpoint, not a classifier"):
-        uploads.model_from_upload("r.pt", READER.read_bytes(), "classifier")
+        model_from_upload("r.pt", READER.read_bytes(), "classifier")
 
 
 def test_a_checkpoint_with_the_right_keys_but_wrong_values_is_refused():
     base = {"format_version": 1, "kind": "reader", "alphabet": [""] + list("coltinmaeu"), "state_dict": {}}
     for config in ([1, 2], {"hidden": "many"}, {"wings": 2}):
         with pytest.raises(InputError, match="odd.pt"):
-            uploads.model_from_upload("odd.pt", torch_bytes({**base, "config": config}), "reader")
+            model_from_upload("odd.pt", torch_bytes({**base, "config": config}), "reader")
 
 
 # ---------------------------------------------------------------- seed 000 .npy sets
@@ -199,7 +199,7 @@ def test_old_sets_are_pruned_but_never_one_a_run_trains_on(tmp_path, monkeypatch
     import json
     import os
 
-    from core.runs import runs_root
+    from core.paths import runs_dir
 
     monkeypatch.setattr(uploads, "KEEP_SETS", 2)
     folders = []
@@ -209,7 +209,7 @@ def test_old_sets_are_pruned_but_never_one_a_run_trains_on(tmp_path, monkeypatch
         os.utime(folder, (1000 + k, 1000 + k))
         folders.append(folder)
     assert [f.is_dir() for f in folders] == [False, False, True, True]
-    run = runs_root() / "on-upload"  # a run names the oldest of the next sets
+    run = runs_dir() / "on-upload"  # a run names the oldest of the next sets
     run.mkdir(parents=True)
     stale = tmp_path / "up" / ".incoming-crashed"
     stale.mkdir()
@@ -322,9 +322,9 @@ def test_includes_cannot_multiply_without_bound(tmp_path):
 
 
 def test_unipen_files_over_20_mb_are_refused_in_uploads_and_on_the_command_line(tmp_path, monkeypatch):
-    import core.unipen
+    import core.ink.unipen
 
-    monkeypatch.setattr(core.unipen, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(core.ink.unipen, "MAX_FILE_BYTES", 100)
     with pytest.raises(InputError, match="big.dat is .* MB; the limit"):
         read_unipen_bytes(PEN.encode() * 10, "big.dat", tmp_path)
     (tmp_path / "data").mkdir()
@@ -345,7 +345,7 @@ def test_a_real_unipen_file_reads_like_its_folder(unipen_root):
 
 @pytest.mark.parametrize("bad", ["../x", "..", "a/b", "/etc", ".hidden", "a/../b", "a..b", "", "x\x00y", "é", " x"])
 def test_run_ids_that_could_leave_the_runs_folder_are_refused(bad):
-    from core.runs import delete_run, run_path, stop_run, zip_run
+    from core.train.runs import delete_run, run_path, stop_run, zip_run
 
     for use in (run_path, delete_run, zip_run, stop_run):
         with pytest.raises(InputError, match="invalid run id"):
@@ -353,10 +353,11 @@ def test_run_ids_that_could_leave_the_runs_folder_are_refused(bad):
 
 
 def test_delete_refuses_paths_outside_and_keeps_them(tmp_path):
-    from core.runs import delete_run, runs_root
+    from core.paths import runs_dir
+    from core.train.runs import delete_run
 
-    runs_root().mkdir(parents=True)
-    keep = runs_root().parent / "precious"
+    runs_dir().mkdir(parents=True)
+    keep = runs_dir().parent / "precious"
     keep.mkdir()
     with pytest.raises(InputError):
         delete_run("../precious")
@@ -364,29 +365,31 @@ def test_delete_refuses_paths_outside_and_keeps_them(tmp_path):
 
 
 def test_a_symlinked_run_folder_is_neither_listed_nor_reachable(tmp_path):
-    from core.runs import RunFolder, list_runs, run_path, runs_root
+    from core.paths import runs_dir
+    from core.train.runs import RunFolder, list_runs, run_path
 
     outside = tmp_path / "outside"
     RunFolder(outside).set_status("finished", 1, "")
-    RunFolder(runs_root() / "real").set_status("finished", 1, "")
-    (runs_root() / "link").symlink_to(outside)
-    (runs_root() / ".hidden").mkdir()
+    RunFolder(runs_dir() / "real").set_status("finished", 1, "")
+    (runs_dir() / "link").symlink_to(outside)
+    (runs_dir() / ".hidden").mkdir()
     assert [r["id"] for r in list_runs()] == ["real"]
     with pytest.raises(InputError, match="invalid run id"):
         run_path("link")
 
 
 def test_run_names_become_safe_ids_inside_the_runs_folder():
-    from core.runs import new_run_dir, runs_root
+    from core.paths import runs_dir
+    from core.train.runs import new_run_dir
 
     for name in ("../../evil", "/etc/passwd", ".hidden", "a/b/../c", "..."):
         path = new_run_dir("reader", name)
-        assert path.parent == runs_root().resolve() and ".." not in path.name and not path.name.startswith(".")
+        assert path.parent == runs_dir().resolve() and ".." not in path.name and not path.name.startswith(".")
 
 
 def test_the_command_line_refuses_a_pickle_checkpoint_with_one_line(tmp_path, capsys):
-    from core.cli import main
-    from core.inkio import write_ink_json
+    from core.cli.main import main
+    from core.ink.io import write_ink_json
 
     marker = tmp_path / "payload-ran"
     (tmp_path / "evil.pt").write_bytes(pickled_checkpoint(marker))

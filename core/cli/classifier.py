@@ -10,9 +10,17 @@ import json
 import sys
 from pathlib import Path
 
-from core.classifier import PRESETS, ClassifierConfig, load_classifier, preset
-from core.cli_reader import add_config_flags, overrides_from
+from core.cli.flags import add_config_flags, overrides_from
+from core.data.letters import char_splits
+from core.data.npy import export_npy
 from core.errors import InputError
+from core.files.atomic import write_json
+from core.ink.io import load_ink_file
+from core.models.checkpoint import load_checkpoint, save_checkpoint
+from core.models.classifier import PRESETS, ClassifierConfig, classify_ink, load_classifier, make_ensemble, preset
+from core.train.classifier import train_classifier
+from core.train.evaluate import evaluate_classifier
+from core.train.runs import RunFolder, install_stop_handler, new_run_dir
 
 _FROM_DATA = ("features", "classes", "members")  # no flags: set from the data (members: by `ensemble`)
 
@@ -55,9 +63,6 @@ def register(commands, train_models) -> None:
 
 
 def _train(args) -> int:
-    from core.runs import RunFolder, install_stop_handler, new_run_dir
-    from core.train_classifier import train_classifier
-
     cfg = preset(args.preset, **{k: v for k, v in overrides_from(args, ClassifierConfig).items() if k not in _FROM_DATA})
     run = RunFolder(Path(args.run_dir) if args.run_dir else new_run_dir("classifier", args.name))
     stop = install_stop_handler()
@@ -88,10 +93,6 @@ def _train(args) -> int:
 
 
 def _classify(args) -> int:
-    from core.checkpoints import load_checkpoint
-    from core.classifier import classify_ink
-    from core.inkio import load_ink_file
-
     if args.top < 1:
         raise InputError("--top must be at least 1")
     clf = load_classifier(load_checkpoint(args.checkpoint, kind="classifier"))
@@ -106,12 +107,6 @@ def _classify(args) -> int:
 
 
 def _ensemble(args) -> int:
-    from core.atomic import write_json
-    from core.chardata import char_splits
-    from core.checkpoints import load_checkpoint, save_checkpoint
-    from core.classifier import make_ensemble
-    from core.train_classifier import evaluate_classifier
-
     ckpts = [load_checkpoint(c, kind="classifier") for c in args.checkpoints]
     ens = make_ensemble(ckpts)
     cfg = ClassifierConfig.from_dict(ens["config"])
@@ -139,8 +134,6 @@ def _ensemble(args) -> int:
 
 
 def _export(args) -> int:
-    from core.chardata import char_splits, export_npy
-
     if not (args.source == "synthetic" or args.source == "unipen" or args.source.startswith("unipen:")):
         raise InputError(f"export-npy cannot read {args.source!r}", "use --source synthetic, unipen or unipen:PATH")
     if args.per_class < 1:
@@ -154,9 +147,6 @@ def _export(args) -> int:
 
 def evaluate_command(ckpt: dict, args) -> int:
     """`evaluate CHECKPOINT [--data SOURCE] [--seed N] [--json] [--out FILE]` for a classifier: its test split."""
-    from core.chardata import char_splits
-    from core.train_classifier import evaluate_classifier
-
     clf = load_classifier(ckpt)
     cfg = clf.config
     source = args.data or cfg.data
@@ -165,8 +155,6 @@ def evaluate_command(ckpt: dict, args) -> int:
     splits = char_splits(source, cfg.seed if args.seed is None else args.seed, cfg.per_class, cfg.n_points)
     result = evaluate_classifier(clf, splits.X["test"], splits.y["test"], splits.writers.get("test"))
     if args.out:
-        from core.atomic import write_json
-
         write_json(Path(args.out), {"data": source, **result})
     shown = {k: result[k] for k in ("n", "accuracy", "top5", "per_class", "per_writer") if k in result}
     if args.json:

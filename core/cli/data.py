@@ -1,8 +1,8 @@
 """`render`: write a synthetic word as Ink JSON."""
 from __future__ import annotations
 
-from core.generator import AUGMENT_PARAMS, Augment, default_augment, render_word
-from core.inkio import write_ink_json
+from core.ink.io import write_ink_json
+from core.synth.generator import AUGMENT_PARAMS, Augment, default_augment, render_word
 
 
 def register(commands, train_models) -> None:

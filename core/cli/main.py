@@ -1,6 +1,6 @@
 """Command line: `python -m core <command> ...`, the same code path as the dashboard.
 
-Each `core/cli_*.py` module adds its commands through `register(commands, train_models)`:
+Each module of `core/cli/` adds its commands through `register(commands, train_models)`:
 `commands` are the top-level subparsers, `train_models` the subparsers of
 `train` (reader, classifier). `evaluate` is defined here because it serves
 both models: it loads the checkpoint and hands it to the module of its kind.
@@ -9,13 +9,14 @@ Bad input ends with exit status 2 and one `error: ...` line on stderr.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
+from core.cli import classifier, data, reader, sweep
 from core.errors import InputError
+from core.models.checkpoint import load_checkpoint
 
-COMMAND_MODULES = ("core.cli_data", "core.cli_reader", "core.cli_classifier", "core.cli_sweep")
-EVALUATORS = {"reader": "core.cli_reader", "classifier": "core.cli_classifier"}
+COMMAND_MODULES = (data, reader, classifier, sweep)
+EVALUATORS = {"reader": reader.evaluate_command, "classifier": classifier.evaluate_command}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,17 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     ev.set_defaults(func=_evaluate)
 
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(commands, train_models)
+    for module in COMMAND_MODULES:
+        module.register(commands, train_models)
     return parser
 
 
 def _evaluate(args) -> int:
-    from core.checkpoints import load_checkpoint
-
     ckpt = load_checkpoint(args.checkpoint)
-    module = importlib.import_module(EVALUATORS[ckpt["kind"]])
-    return module.evaluate_command(ckpt, args)
+    return EVALUATORS[ckpt["kind"]](ckpt, args)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,40 +9,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import fields
 from pathlib import Path
 
+from core.cli.flags import add_config_flags, overrides_from
+from core.data.az_words import default_lexicon
 from core.errors import InputError
-from core.generator import AUGMENT_PARAMS
-from core.reader import DECODERS, PRESETS, ReaderConfig, load_reader, preset
-
-_TYPES = {"int": int, "float": float, "str": str, "int | None": int, "float | None": float, "str | None": str}
-_SKIP = ("augment",)  # dict-valued fields get their own flags
-
-
-def add_config_flags(parser: argparse.ArgumentParser, config_cls=ReaderConfig, skip=()) -> None:
-    """One flag per field of a config dataclass (default None: keep the preset's value).
-
-    `--some-field` for `some_field`; booleans get `--x/--no-x`. Help texts
-    come from each field's metadata. Shared by the classifier's command.
-    """
-    group = parser.add_argument_group("settings (default: the preset's)")
-    for f in fields(config_cls):
-        if f.name in skip or f.name in _SKIP:
-            continue
-        flag = "--" + f.name.replace("_", "-")
-        text = f.metadata.get("help", "")
-        if str(f.type) in ("bool", "<class 'bool'>"):
-            group.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=text)
-        else:
-            kind = _TYPES.get(str(f.type), f.type if isinstance(f.type, type) else str)
-            group.add_argument(flag, dest=f.name, type=kind, default=None, metavar=f.name.upper(), help=text)
-
-
-def overrides_from(args, config_cls=ReaderConfig) -> dict:
-    """The config fields given on the command line, as a dict."""
-    return {f.name: getattr(args, f.name) for f in fields(config_cls)
-            if f.name not in _SKIP and getattr(args, f.name, None) is not None}
+from core.files.atomic import write_json
+from core.ink.io import load_ink_file
+from core.models.checkpoint import load_checkpoint
+from core.models.inference import DECODERS, load_reader
+from core.models.reader import PRESETS, ReaderConfig, preset
+from core.synth.generator import AUGMENT_PARAMS
+from core.train.evaluate import evaluate_sets
+from core.train.reader import train_reader, word_data
+from core.train.runs import RunFolder, install_stop_handler, new_run_dir
 
 
 def add_reader_flags(parser: argparse.ArgumentParser) -> None:
@@ -98,9 +78,6 @@ def register(commands, train_models) -> None:
 
 
 def _train(args) -> int:
-    from core.runs import RunFolder, install_stop_handler, new_run_dir
-    from core.train_reader import train_reader
-
     cfg = config_from_args(args)
     run = RunFolder(Path(args.run_dir) if args.run_dir else new_run_dir("reader", args.name))
     stop = install_stop_handler()
@@ -141,28 +118,13 @@ def read_lexicon(path: str | None, default: list[str]) -> list[str]:
     return words
 
 
-def model_lexicon(ckpt: dict) -> list[str]:
-    """The word list a reader decodes with by default: its protocol's vocabulary, or the English list."""
-    data = ckpt.get("data") or {}
-    if data.get("source") == "seed":
-        from core.datasets import SEED_VOCAB
-
-        return list(SEED_VOCAB)
-    from core.wordsets import lexicon_for
-
-    return lexicon_for(data.get("eval_vocabulary", []))
-
-
 def _decode(args) -> int:
-    from core.checkpoints import load_checkpoint
-    from core.inkio import load_ink_file
-
     ckpt = load_checkpoint(args.checkpoint, kind="reader")
     reader = load_reader(ckpt)
     ink, _ = load_ink_file(args.ink)
     if sum(len(s) for s in ink) < 2:
         raise InputError(f"{args.ink} holds fewer than two points", "draw a word with at least one stroke")
-    lexicon = read_lexicon(args.lexicon, model_lexicon(ckpt)) if args.decoder == "lexicon" else None
+    lexicon = read_lexicon(args.lexicon, default_lexicon(ckpt)) if args.decoder == "lexicon" else None
     out = reader.read_text(ink, args.decoder, lexicon, args.beam_width)
     out.pop("log_probs")
     print(json.dumps(out) if args.json else out["text"])
@@ -175,8 +137,6 @@ def evaluate_command(ckpt: dict, args) -> int:
     The held-out split is the one the reader was trained with; `--seed`
     changes only the evaluation renderings (fresh ink, same words).
     """
-    from core.train_reader import evaluate_sets, word_data
-
     reader = load_reader(ckpt)
     over = {}
     if args.data is not None:
@@ -193,8 +153,6 @@ def evaluate_command(ckpt: dict, args) -> int:
     result["data"] = cfg.data
     result["eval_seed"] = data.description.get("eval_seed")
     if args.out:
-        from core.atomic import write_json
-
         write_json(Path(args.out), result)
     shown = {k: v for k, v in result.items() if k != "predictions"}
     if args.json:

@@ -1,7 +1,9 @@
 """`sweep`: a grid of options times seeds, each an ordinary run, summarised in sweep.csv."""
 from __future__ import annotations
 
-from core.sweep import parse_grid, plan, run_sweep
+from core.errors import InputError
+from core.train.research import run_question, timing_table
+from core.train.sweep import parse_grid, plan, run_sweep
 
 
 def register(commands, train_models) -> None:
@@ -23,8 +25,6 @@ def register(commands, train_models) -> None:
 
 
 def _sweep(args) -> int:
-    from core.errors import InputError
-
     try:
         seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     except ValueError as exc:
@@ -50,10 +50,8 @@ def register_research(commands) -> None:
 
 
 def _research(args) -> int:
-    from core.research import run_question, timing_table
-
     if args.question == "timing":
-        rows = timing_table(args.out, args.small, args.epochs)
+        rows = timing_table(args.out, args.small, args.epochs, args.workers)
         for r in rows:
             print(r)
         return 0

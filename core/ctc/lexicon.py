@@ -1,13 +1,6 @@
-"""CTC decoders and forced alignment, each a small pure function on one (T, K) matrix.
-
-`log_probs` is a (T, K) array of per-frame log-probabilities (a
-log-softmax output); `alphabet` is a sequence of strings indexed by class,
-and `alphabet[blank]` is the blank (usually ""). Nothing here assumes the
-blank's index: it is always the `blank` argument.
-"""
+"""Lexicon decoding: the best words of a word list by exact CTC likelihood (branch and bound over a trie)."""
 from __future__ import annotations
 
-import heapq
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -15,106 +8,15 @@ from typing import Sequence
 
 import numpy as np
 
+from core.ctc.matrix import NEG_INF, char_index, check_log_probs
 from core.errors import InputError
 
-NEG_INF = -math.inf
 _FINITE_FLOOR = -1e300
 _TINY = 1e-300
 
 # Log-probabilities below this are treated as this (probability e^-10000,
 # i.e. impossible), so that cumulative sums over frames stay finite.
 _LOG_FLOOR = -1e4
-
-
-def _matrix(log_probs, alphabet: Sequence[str], blank: int) -> np.ndarray:
-    """The (T, K) log-probabilities as float64, checked against the alphabet and blank."""
-    lp = np.asarray(log_probs, dtype=np.float64)
-    if lp.ndim != 2:
-        raise InputError(f"log-probabilities must be a (T, K) matrix, got shape {lp.shape}")
-    if lp.shape[1] != len(alphabet):
-        raise InputError(f"log-probabilities have {lp.shape[1]} classes but the alphabet has {len(alphabet)}",
-                         hint="the alphabet must list every class, blank included, in output order")
-    if not 0 <= blank < len(alphabet):
-        raise InputError(f"blank index {blank} is outside the {len(alphabet)} classes")
-    return lp
-
-
-def _char_index(alphabet: Sequence[str], blank: int) -> dict[str, int]:
-    """Character -> class for the single-character, non-blank entries of the alphabet."""
-    return {c: k for k, c in enumerate(alphabet) if k != blank and len(c) == 1}
-
-
-def _lae(a: float, b: float) -> float:
-    """log(exp(a) + exp(b)) on Python floats (faster than numpy on scalars)."""
-    if a < b:
-        a, b = b, a
-    if b == NEG_INF:
-        return a
-    return a + math.log1p(math.exp(b - a))
-
-
-# ----------------------------------------------------------------------------
-# Greedy and prefix beam search
-
-
-def best_path(log_probs, blank: int = 0) -> list[int]:
-    """Class labels of the best path: argmax per frame, repeats collapsed, blanks dropped."""
-    best = np.asarray(log_probs).argmax(axis=1)
-    keep = np.ones(len(best), dtype=bool)
-    keep[1:] = best[1:] != best[:-1]
-    return [int(k) for k in best[keep] if k != blank]
-
-
-def greedy_decode(log_probs, alphabet: Sequence[str], blank: int = 0) -> str:
-    """Best path decoding (Graves et al. 2006, section 3.2): argmax, collapse repeats, drop blanks."""
-    lp = _matrix(log_probs, alphabet, blank)
-    return "".join(alphabet[k] for k in best_path(lp, blank))
-
-
-def beam_decode(log_probs, alphabet: Sequence[str], beam_width: int = 10, blank: int = 0,
-                prune: float = 1e-3) -> list[tuple[str, float]]:
-    """Prefix beam search without a language model (Hannun et al. 2014, arXiv:1408.2873), best first.
-
-    Each prefix carries the log-probability of its paths so far that end in
-    a blank and in a non-blank; after every frame the `beam_width` most
-    probable prefixes survive. At each frame only characters with
-    probability >= `prune` are tried as extensions (0 tries all), which
-    keeps the search fast on peaky CTC outputs; the frame's best character
-    is always tried. Returns up to `beam_width` (text, log-probability)
-    pairs; the log-probability sums the paths the beam kept, so it is a
-    lower bound of the text's CTC likelihood.
-    """
-    lp = _matrix(log_probs, alphabet, blank)
-    if beam_width < 1:
-        raise InputError(f"beam width must be at least 1, got {beam_width}")
-    log_prune = math.log(prune) if prune > 0 else NEG_INF
-    K = lp.shape[1]
-    beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, NEG_INF)}
-    for row in lp.tolist():
-        best = max((k for k in range(K) if k != blank), key=row.__getitem__, default=None)
-        cands = [k for k in range(K) if k != blank and (row[k] >= log_prune or k == best)]
-        p_blank = row[blank]
-        nxt: dict[tuple[int, ...], list[float]] = {}
-        for prefix, (pb, pnb) in beams.items():
-            total = _lae(pb, pnb)
-            cur = nxt.setdefault(prefix, [NEG_INF, NEG_INF])
-            cur[0] = _lae(cur[0], total + p_blank)
-            last = prefix[-1] if prefix else -1
-            if last >= 0:
-                # The last character again without a blank collapses into the same prefix.
-                cur[1] = _lae(cur[1], pnb + row[last])
-            for k in cands:
-                ext = nxt.setdefault(prefix + (k,), [NEG_INF, NEG_INF])
-                # A repeated character starts a new one only after a blank.
-                ext[1] = _lae(ext[1], (pb if k == last else total) + row[k])
-        ranked = heapq.nlargest(beam_width, nxt.items(), key=lambda kv: _lae(kv[1][0], kv[1][1]))
-        beams = {p: (v[0], v[1]) for p, v in ranked}
-    out = [("".join(alphabet[k] for k in p), _lae(pb, pnb)) for p, (pb, pnb) in beams.items()]
-    return sorted((o for o in out if o[1] > NEG_INF), key=lambda x: -x[1])
-
-
-# ----------------------------------------------------------------------------
-# Lexicon decoding
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,7 +50,7 @@ class Lexicon:
 
 @lru_cache(maxsize=8)
 def _build_lexicon(words: tuple[str, ...], alphabet: tuple[str, ...], blank: int) -> Lexicon:
-    index = _char_index(alphabet, blank)
+    index = char_index(alphabet, blank)
     kept, skipped = [], []
     for w in dict.fromkeys(words):
         (kept if w and all(c in index for c in w) else skipped).append(w)
@@ -326,7 +228,7 @@ def lexicon_decode(log_probs, alphabet: Sequence[str], lexicon: Lexicon | Sequen
     very unsure one (an untrained network) may need the whole trie, about
     0.1-0.3 s.
     """
-    lp = _matrix(log_probs, alphabet, blank)
+    lp = check_log_probs(log_probs, alphabet, blank)
     if top < 1:
         raise InputError(f"top must be at least 1, got {top}")
     if not margin >= 0:
@@ -412,107 +314,6 @@ def lexicon_decode(log_probs, alphabet: Sequence[str], lexicon: Lexicon | Sequen
     return [(lex.word[found_node[i]], float(found_score[i])) for i in order if found_score[i] >= best - margin]
 
 
-# ----------------------------------------------------------------------------
-# Forced alignment and confidence
-
-
-@dataclass(frozen=True)
-class Segment:
-    """One character of a forced alignment.
-
-    It is emitted on frames `start` (inclusive) to `end` (exclusive);
-    `score` is the mean log-probability of its class over those frames
-    (exp(score) is their geometric-mean probability).
-    """
-
-    label: str
-    start: int
-    end: int
-    score: float
-
-    @property
-    def length(self) -> int:
-        return self.end - self.start
-
-
-def _labels(target: str | Sequence[int], alphabet: Sequence[str], blank: int) -> list[int]:
-    if isinstance(target, str):
-        index = _char_index(alphabet, blank)
-        bad = sorted({c for c in target if c not in index})
-        if bad:
-            raise InputError(f"the text uses characters outside the alphabet: {''.join(bad)!r}")
-        return [index[c] for c in target]
-    labels = [int(k) for k in target]
-    if any(k == blank or not 0 <= k < len(alphabet) for k in labels):
-        raise InputError("target labels must be non-blank class indices")
-    return labels
-
-
-def viterbi_path(log_probs, labels: Sequence[int], blank: int = 0) -> tuple[np.ndarray, float]:
-    """The most probable CTC path emitting `labels`: its extended state per frame and its log-probability.
-
-    Viterbi over the extended sequence (blank, l1, blank, ..., lL, blank)
-    with the CTC transitions (stay, advance, or skip a blank between two
-    different labels), vectorised over states. State 2i+1 is label i.
-    Raises InputError when the labels need more frames than there are.
-    """
-    lp = np.asarray(log_probs, dtype=np.float64)
-    T = lp.shape[0]
-    ext = np.full(2 * len(labels) + 1, blank, dtype=np.int64)
-    ext[1::2] = labels
-    S = len(ext)
-    skip = np.zeros(S, dtype=bool)
-    skip[2:] = (ext[2:] != blank) & (ext[2:] != ext[:-2])
-    need = len(labels) + sum(a == b for a, b in zip(labels, labels[1:]))
-    if T < need:
-        raise InputError(f"{len(labels)} characters need at least {need} frames, got {T}",
-                         hint="a repeated letter needs a blank frame between its copies")
-    if T == 0:
-        return np.zeros(0, dtype=np.int64), 0.0
-    emit = lp[:, ext]
-    score = np.full((T, S + 2), NEG_INF)
-    back = np.zeros((T, S), dtype=np.int8)            # 0 stay, 1 from s-1, 2 from s-2
-    score[0, 2:4] = emit[0, :2]
-    cand = np.empty((3, S))
-    for t in range(1, T):
-        prev = score[t - 1]
-        cand[0] = prev[2:]
-        cand[1] = prev[1:-1]
-        cand[2] = np.where(skip, prev[:-2], NEG_INF)
-        arg = cand.argmax(axis=0)
-        back[t] = arg
-        score[t, 2:] = cand[arg, np.arange(S)] + emit[t]
-    final = score[T - 1, 2:]
-    s = S - 1 if S == 1 or final[S - 1] >= final[S - 2] else S - 2
-    total = float(final[s])
-    if total == NEG_INF:
-        raise InputError("no path emits these labels: a frame they need has probability 0")
-    path = np.empty(T, dtype=np.int64)
-    for t in range(T - 1, -1, -1):
-        path[t] = s
-        s -= back[t, s]
-    return path, total
-
-
-def forced_align(log_probs, target: str, alphabet: Sequence[str], blank: int = 0) -> list[Segment]:
-    """One Segment per character of `target`, from the Viterbi path over the CTC lattice.
-
-    Repeated letters are separated by at least one blank frame (the CTC
-    rule). Frames on blank states belong to no segment. Source: the CTC
-    forced alignment of torchaudio's tutorial (Segment(label, start, end,
-    score)), here by Viterbi on the log-probabilities. Raises InputError
-    when a character is outside the alphabet or the target needs more
-    frames than there are.
-    """
-    lp = _matrix(log_probs, alphabet, blank)
-    labels = _labels(target, alphabet, blank)
-    path, _ = viterbi_path(lp, labels, blank)
-    segments = []
-    for i, k in enumerate(labels):
-        frames = np.flatnonzero(path == 2 * i + 1)
-        segments.append(Segment(alphabet[k], int(frames[0]), int(frames[-1]) + 1, float(lp[frames, k].mean())))
-    return segments
-
 
 def sequence_log_likelihood(log_probs, labels: Sequence[int], blank: int = 0) -> float:
     """log p(labels | x) of one (T, K) matrix: the exact CTC forward probability, -inf if it cannot fit.
@@ -535,28 +336,3 @@ def sequence_log_likelihood(log_probs, labels: Sequence[int], blank: int = 0) ->
                                                    np.array([k]), blank)
         previous = k
     return float(_logaddexp(label[:, -1], blank_state[:, -1])[0])
-
-
-def confidence(log_probs, text: str | None = None, alphabet: Sequence[str] | None = None,
-               blank: int = 0) -> float:
-    """Per-character CTC posterior of a decoded text: p(text | x) ** (1 / max(1, len(text))).
-
-    1 means the network is certain of the text; the root spreads the
-    probability over characters so words of different lengths compare.
-    `text` defaults to the greedy decoding (no alphabet needed then); a
-    given `text` is mapped through `alphabet`. Returns 0 when the text
-    cannot be emitted in the frames. Source: the labelling probability
-    p(l | x) of Graves et al. 2006, eq. 8.
-    """
-    lp = np.asarray(log_probs, dtype=np.float64)
-    if lp.ndim != 2 or lp.shape[0] == 0:
-        raise InputError(f"log-probabilities must be a non-empty (T, K) matrix, got shape {lp.shape}")
-    if text is None:
-        labels = best_path(lp, blank)
-    else:
-        if alphabet is None:
-            raise InputError("confidence of a given text needs the alphabet")
-        _matrix(lp, alphabet, blank)
-        labels = _labels(text, alphabet, blank)
-    log_p = sequence_log_likelihood(lp, labels, blank)
-    return math.exp(log_p / max(1, len(labels))) if log_p > NEG_INF else 0.0

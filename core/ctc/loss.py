@@ -21,9 +21,8 @@ The blank index is always an argument (default 0). The batched entry point
 `ctc_loss_batch` is vectorised over the batch and over the extended-label
 axis and loops over time only; the backward recursion is the forward
 recursion run on the time- and label-reversed sequences, so both passes
-share one loop over stacked arrays. `NumpyCTCLoss` (and the functional
-`numpy_ctc_loss`) plug the result into torch autograd with the same
-arguments and reductions as `torch.nn.functional.ctc_loss`.
+share one loop over stacked arrays. `core.ctc.autograd` plugs the result
+into torch autograd; `core.ctc.posteriors` gives the per-sequence views.
 """
 from __future__ import annotations
 
@@ -31,7 +30,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-import torch
+import torch  # inputs may be tensors, as torch's ctc_loss takes them
 
 from core.errors import InputError
 
@@ -54,13 +53,7 @@ def extend_target(target: Sequence[int], blank: int = 0) -> np.ndarray:
     return ext
 
 
-def min_frames(target: Sequence[int]) -> int:
-    """The fewest frames that can emit `target`: one per label plus a blank between equal neighbours."""
-    target = np.asarray(target).reshape(-1)
-    return int(len(target) + np.count_nonzero(target[1:] == target[:-1]))
-
-
-def _pad_targets(targets, target_lengths, batch: int) -> tuple[np.ndarray, np.ndarray]:
+def pad_targets(targets, target_lengths, batch: int) -> tuple[np.ndarray, np.ndarray]:
     """Targets in any of torch's layouts (or a list of sequences) as a padded (B, Lmax) array and lengths."""
     if isinstance(targets, torch.Tensor):
         targets = targets.detach().cpu().numpy()
@@ -97,7 +90,7 @@ def _pad_targets(targets, target_lengths, batch: int) -> tuple[np.ndarray, np.nd
     return padded, lengths
 
 
-def _check(lp: np.ndarray, targets: np.ndarray, input_lengths: np.ndarray, target_lengths: np.ndarray,
+def check_batch(lp: np.ndarray, targets: np.ndarray, input_lengths: np.ndarray, target_lengths: np.ndarray,
            blank: int) -> None:
     T, B, K = lp.shape
     if not 0 <= blank < K:
@@ -120,7 +113,7 @@ def _check(lp: np.ndarray, targets: np.ndarray, input_lengths: np.ndarray, targe
 
 
 @dataclass
-class _Lattice:
+class Lattice:
     """Forward and backward variables of a batch, all (T, S, B) in log space.
 
     States come before the batch so that every shifted operand of the
@@ -189,7 +182,7 @@ def _recursion_fast(lp_ext: np.ndarray, skip: np.ndarray, steps: int) -> np.ndar
     about a third fewer array operations than `_recursion`. A state below
     e^-708 of its column's largest underflows; that loses at most T * S *
     e^-708 of probability, so results are exact to double precision
-    whenever the loss is below `_FAST_MAX_LOSS` nats, and `_lattice` redoes
+    whenever the loss is below `_FAST_MAX_LOSS` nats, and `build_lattice` redoes
     the other samples with `_recursion`.
     """
     T, S, N = lp_ext.shape
@@ -222,8 +215,8 @@ def _recursion_fast(lp_ext: np.ndarray, skip: np.ndarray, steps: int) -> np.ndar
 _FAST_MAX_LOSS = 600.0
 
 
-def _lattice(lp: np.ndarray, targets: np.ndarray, input_lengths: np.ndarray, target_lengths: np.ndarray,
-             blank: int) -> _Lattice:
+def build_lattice(lp: np.ndarray, targets: np.ndarray, input_lengths: np.ndarray, target_lengths: np.ndarray,
+             blank: int) -> Lattice:
     """Forward-backward over a (T, B, K) float64 batch with padded targets."""
     T, B, K = lp.shape
     S = 2 * targets.shape[1] + 1
@@ -236,7 +229,7 @@ def _lattice(lp: np.ndarray, targets: np.ndarray, input_lengths: np.ndarray, tar
     if T == 0:
         # No frames: only the empty target is possible, with probability 1.
         empty = np.zeros((0, S, B))
-        return _Lattice(empty, empty, empty, np.where(target_lengths == 0, 0.0, np.inf), ext, state_ok,
+        return Lattice(empty, empty, empty, np.where(target_lengths == 0, 0.0, np.inf), ext, state_ok,
                         np.zeros((0, B), bool))
 
     lp_ext = lp[:, bidx[None, :], ext.T]                            # (T, S, B)
@@ -274,7 +267,7 @@ def _lattice(lp: np.ndarray, targets: np.ndarray, input_lengths: np.ndarray, tar
     beta = np.ascontiguousarray(both[:, :, B:]).reshape(-1)[flat].reshape(T, S, B)
     beta[:, ~state_ok.T] = -np.inf
 
-    return _Lattice(lp_ext, alpha, beta, nll, ext, state_ok, frame_ok)
+    return Lattice(lp_ext, alpha, beta, nll, ext, state_ok, frame_ok)
 
 
 def _final_nll(alpha: np.ndarray, last: np.ndarray, s_len: np.ndarray, input_lengths: np.ndarray,
@@ -289,7 +282,7 @@ def _final_nll(alpha: np.ndarray, last: np.ndarray, s_len: np.ndarray, input_len
     return np.where(input_lengths == 0, np.where(target_lengths == 0, 0.0, np.inf), nll)
 
 
-def _log_state_posteriors(lat: _Lattice) -> np.ndarray:
+def log_state_posteriors(lat: Lattice) -> np.ndarray:
     """log P(state s at frame t | target, x) as (T, S, B); -inf on padding, NaN for infeasible targets."""
     lp_safe = np.where(np.isfinite(lat.lp_ext), lat.lp_ext, 0.0)
     with np.errstate(invalid="ignore"):
@@ -298,9 +291,9 @@ def _log_state_posteriors(lat: _Lattice) -> np.ndarray:
     return log_post
 
 
-def _class_posteriors(lat: _Lattice, K: int) -> np.ndarray:
+def class_posteriors(lat: Lattice, K: int) -> np.ndarray:
     """gamma (T, B, K): state posteriors summed over the states that carry each class."""
-    post = np.exp(_log_state_posteriors(lat))                       # (T, S, B)
+    post = np.exp(log_state_posteriors(lat))                       # (T, S, B)
     B, S = lat.ext.shape
     onehot = np.zeros((B, S, K))
     onehot[np.arange(B)[:, None], np.arange(S)[None, :], lat.ext] = lat.state_ok
@@ -319,7 +312,7 @@ def _as_tbk(log_probs, batch_first: bool) -> np.ndarray:
     return lp.transpose(1, 0, 2) if batch_first else lp
 
 
-def _as_lengths(lengths, name: str) -> np.ndarray:
+def as_lengths(lengths, name: str) -> np.ndarray:
     if isinstance(lengths, torch.Tensor):
         lengths = lengths.detach().cpu().numpy()
     arr = np.asarray(lengths)
@@ -350,11 +343,11 @@ def ctc_loss_batch(log_probs, targets, input_lengths, target_lengths=None, *, bl
     """
     lp = _as_tbk(log_probs, batch_first)
     T, B, K = lp.shape
-    il = _as_lengths(input_lengths, "input_lengths")
-    padded, tl = _pad_targets(targets, None if target_lengths is None else _as_lengths(target_lengths,
+    il = as_lengths(input_lengths, "input_lengths")
+    padded, tl = pad_targets(targets, None if target_lengths is None else as_lengths(target_lengths,
                                                                                         "target_lengths"), B)
-    _check(lp, padded, il, tl, blank)
-    lat = _lattice(lp, padded, il, tl, blank)
+    check_batch(lp, padded, il, tl, blank)
+    lat = build_lattice(lp, padded, il, tl, blank)
     loss = lat.nll.copy()
     # NaN (a diverged network) is not infeasibility: it stays NaN, as in torch.
     infeasible = loss == np.inf
@@ -362,111 +355,8 @@ def ctc_loss_batch(log_probs, targets, input_lengths, target_lengths=None, *, bl
         loss[infeasible] = 0.0
     if not with_grad:
         return loss, None
-    grad = np.exp(lp) - _class_posteriors(lat, K)
+    grad = np.exp(lp) - class_posteriors(lat, K)
     grad[~lat.frame_ok] = 0.0
     if zero_infinity:
         grad[:, infeasible] = 0.0
     return loss, (grad.transpose(1, 0, 2) if batch_first else grad)
-
-
-# ----------------------------------------------------------------------------
-# One sequence: the quantities the alignment views plot
-
-
-def _single(log_probs, target, blank: int) -> tuple[_Lattice, np.ndarray]:
-    lp = np.asarray(log_probs, dtype=np.float64)
-    if lp.ndim != 2:
-        raise InputError(f"log-probabilities of one sequence must be (T, K), got shape {lp.shape}")
-    tgt = np.asarray(target, dtype=np.int64).reshape(1, -1)
-    il, tl = np.array([lp.shape[0]]), np.array([tgt.shape[1]])
-    _check(lp[:, None, :], tgt, il, tl, blank)
-    return _lattice(lp[:, None, :], tgt, il, tl, blank), lp
-
-
-def ctc_alpha(log_probs: np.ndarray, target: Sequence[int], blank: int = 0) -> np.ndarray:
-    """Log forward variables alpha (T, 2L+1) of one (T, K) sequence (Graves et al. 2006, eq. 5-7)."""
-    return _single(log_probs, target, blank)[0].alpha[:, :, 0].copy()
-
-
-def ctc_beta(log_probs: np.ndarray, target: Sequence[int], blank: int = 0) -> np.ndarray:
-    """Log backward variables beta (T, 2L+1), including frame t's emission (Graves et al. 2006, eq. 10-11)."""
-    return _single(log_probs, target, blank)[0].beta[:, :, 0].copy()
-
-
-def ctc_loss(log_probs: np.ndarray, target: Sequence[int], blank: int = 0) -> float:
-    """-log p(target | x) for one (T, K) sequence of log-probabilities; inf if infeasible (Graves 2006, eq. 8)."""
-    return float(_single(log_probs, target, blank)[0].nll[0])
-
-
-def ctc_state_posteriors(log_probs: np.ndarray, target: Sequence[int], blank: int = 0) -> np.ndarray:
-    """P(extended state s at frame t | target, x) as (T, 2L+1); each frame sums to 1 (NaN if infeasible)."""
-    lat, _ = _single(log_probs, target, blank)
-    return np.exp(_log_state_posteriors(lat)[:, :, 0])
-
-
-def ctc_posteriors(log_probs: np.ndarray, target: Sequence[int], blank: int = 0) -> np.ndarray:
-    """gamma (T, K): P(class k emitted at frame t | target, x); each frame sums to 1 (Graves 2006, eq. 14)."""
-    lat, lp = _single(log_probs, target, blank)
-    return _class_posteriors(lat, lp.shape[1])[:, 0]
-
-
-def ctc_grad_logits(log_probs: np.ndarray, target: Sequence[int], blank: int = 0) -> np.ndarray:
-    """dL/dlogits (T, K) = softmax - gamma, for log_probs = log_softmax(logits) (Graves 2006, eq. 16)."""
-    lat, lp = _single(log_probs, target, blank)
-    return np.exp(lp) - _class_posteriors(lat, lp.shape[1])[:, 0]
-
-
-# ----------------------------------------------------------------------------
-# Torch autograd bridge
-
-
-class NumpyCTCLoss(torch.autograd.Function):
-    """CTC loss computed in numpy, usable wherever `torch.nn.functional.ctc_loss` is.
-
-    forward(log_probs (T, B, K), targets, input_lengths, target_lengths,
-    blank, reduction, zero_infinity). The gradient handed back for
-    `log_probs` is the closed form softmax - gamma (scaled by the
-    reduction), exactly what torch's own ctc_loss returns: it assumes
-    `log_probs` come from log_softmax, whose backward maps it to the same
-    gradient on the logits.
-    """
-
-    @staticmethod
-    def forward(ctx, log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
-                zero_infinity=False):
-        if reduction not in REDUCTIONS:
-            raise InputError(f"unknown reduction {reduction!r}", hint=f"use one of {', '.join(REDUCTIONS)}")
-        need_grad = ctx.needs_input_grad[0]
-        loss, grad = ctc_loss_batch(log_probs, targets, input_lengths, target_lengths, blank=blank,
-                                    zero_infinity=zero_infinity, with_grad=need_grad)
-        tl = _as_lengths(target_lengths, "target_lengths") if target_lengths is not None else None
-        if tl is None:
-            tl = _pad_targets(targets, None, log_probs.shape[1])[1]
-        if reduction == "mean":
-            scale = 1.0 / (np.maximum(tl, 1) * len(loss))
-        else:
-            scale = np.ones(len(loss))
-        out = (loss * scale).sum() if reduction != "none" else loss
-        if need_grad:
-            ctx.save_for_backward(torch.from_numpy(grad * scale[None, :, None]).to(log_probs.dtype))
-        ctx.reduction = reduction
-        return torch.as_tensor(out, dtype=log_probs.dtype, device=log_probs.device)
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        (grad,) = ctx.saved_tensors
-        if ctx.reduction == "none":
-            grad = grad * grad_out.to(grad.dtype)[None, :, None]
-        else:
-            grad = grad * grad_out.to(grad.dtype)
-        return grad.to(grad_out.device), None, None, None, None, None, None
-
-
-def numpy_ctc_loss(log_probs: torch.Tensor, targets, input_lengths, target_lengths, blank: int = 0,
-                   reduction: str = "mean", zero_infinity: bool = False) -> torch.Tensor:
-    """Drop-in for `torch.nn.functional.ctc_loss` (same arguments, (T, B, K) input) computed in numpy.
-
-    `mean` divides each loss by its target length (at least 1) and averages
-    over the batch; `sum` adds; `none` returns the (B,) losses.
-    """
-    return NumpyCTCLoss.apply(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity)

@@ -1,7 +1,7 @@
-"""Character data for the classifier: synthetic and UNIPEN letters, and seed 000's `.npy` format.
+"""Character data for the classifier: synthetic and UNIPEN letters, or seed 000's `.npy` folders.
 
 Every set is train/val/test features `(N, T, F)` float32 (for letters made
-here, `core.features.features18`: `(N, 64, 18)`) with string labels.
+here, `core.ink.features.features18`: `(N, 64, 18)`) with string labels.
 
 * Synthetic: the generator's 26 natural-style letters, augmented; a fixed
   number per class and split, seeded.
@@ -10,34 +10,27 @@ here, `core.features.features18`: `(N, 64, 18)`) with string labels.
   two splits, and the test writers do not depend on the training seed, so
   no training or validation split ever sees them. The training split can
   grow with augmented copies of its letters and with synthetic letters.
-* Seed 000's format: `X_{train,val,test}.npy` and `y_{...}.npy`, always
-  loaded with `allow_pickle=False`; labels are unicode strings or integers.
+* Seed 000's format (`core.data.npy`).
 
-Feature sets that take seconds to build are cached as `.npz` files under
-`CACHE_DIR` (env `HWLAB_CACHE`), keyed by every parameter that shapes them.
+Feature sets that take seconds to build are cached (`core.data.cache`).
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
+from core.data.alphabets import AZ
+from core.data.cache import cached_arrays, content_digest
+from core.data.npy import import_npy
+from core.data.splits import SPLIT_SEED, SPLITS, VAL_FRAC, CharSplits, writer_split
 from core.errors import InputError
-from core.features import features18
-from core.ink import Ink
+from core.ink.features import features18
+from core.ink.ink import Ink
+from core.ink.unipen import load_letters, unipen_root
+from core.paths import unipen_fixture
+from core.synth.generator import Augment, render_letter
 
-SPLITS = ("train", "val", "test")
-AZ = "abcdefghijklmnopqrstuvwxyz"
-CACHE_DIR = Path(os.environ.get("HWLAB_CACHE", Path.home() / ".cache" / "hwlab"))
-CACHE_VERSION = 3  # bump when a split or augmentation rule here changes
-_CODE = ("features.py", "ink.py", "generator.py", "glyphs.py", "unipen.py")  # their edits invalidate the cache
-SPLIT_SEED = 0  # the UNIPEN writer split: fixed, so the test writers never change
-VAL_FRAC = TEST_FRAC = 0.15
 # Augmentation of real letters: ranges of uniform draws (degrees; shear; relative width), sigmas in
 # heights (point jitter; each stroke's own offset, as where a writer puts an i's dot or a t's bar),
 # the amplitude of a smooth elastic warp (in heights), modest so an 'n' stays an 'n'; and the
@@ -47,82 +40,15 @@ REAL_AUGMENT = {"rotation": 8.0, "slant": 0.25, "aspect": 0.15, "jitter": 0.01, 
                 "reverse": 0.05, "reorder": 0.2}
 
 
-@dataclass
-class CharSplits:
-    """Train/val/test features and string labels, plus what they are.
-
-    `groups` optionally maps each training sample to its original letter
-    (augmented copies share the index of their original); the trainer draws
-    one version of every letter per epoch. `writers` optionally names the
-    writer of every validation and test sample (UNIPEN), for per-writer results.
-    """
-
-    X: dict[str, np.ndarray]
-    y: dict[str, np.ndarray]
-    description: dict = field(default_factory=dict)
-    groups: np.ndarray | None = None
-    writers: dict[str, np.ndarray] = field(default_factory=dict)
-
-    @property
-    def classes(self) -> list[str]:
-        """Every label of every split (as seed 000's label encoder), integers in numeric order."""
-        return sort_labels(set(np.concatenate([self.y[s] for s in SPLITS]).tolist()))
-
-    def sizes(self) -> dict[str, int]:
-        return {s: int(len(self.y[s])) for s in SPLITS}
-
-
-def sort_labels(labels) -> list[str]:
-    """Labels in order; labels that are all integers sort numerically ("2" before "10")."""
-    labels = [str(c) for c in labels]
-    if labels and all(c.lstrip("-").isdigit() for c in labels):
-        return sorted(labels, key=int)
-    return sorted(labels)
-
-
-# ---------------------------------------------------------------- caching
-
-def _code_stamp() -> str:
-    """A digest of the modules that shape the features, so editing one of them rebuilds the cache."""
-    here = Path(__file__).resolve().parent
-    return hashlib.sha1(b"".join((here / name).read_bytes() for name in _CODE)).hexdigest()[:12]
-
-
-def _cached(key: dict, build: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """Arrays built once per `key` and kept as an .npz file (written atomically)."""
-    full = {**key, "v": CACHE_VERSION, "code": _code_stamp()}
-    digest = hashlib.sha1(json.dumps(full, sort_keys=True).encode()).hexdigest()[:16]
-    path = CACHE_DIR / f"chars-{key.get('kind', 'set')}-{digest}.npz"
-    if path.exists():
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                return {k: z[k] for k in z.files}
-        except (OSError, ValueError, EOFError):
-            pass  # a damaged cache file is rebuilt
-    arrays = build()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only home only costs the rebuild next time
-    return arrays
-
-
 # ---------------------------------------------------------------- synthetic letters
 
 def synthetic_augment():
     """The generator's augmentation for single synthetic letters (wider than for words)."""
-    from core.generator import Augment
-
     return Augment(jitter=0.01, slant=0.3, scale=0.1, aspect=0.2, rotation=8.0, density=1.0, allograph=0.6)
 
 
 def synthetic_letters(per_class: int, seed: int, n_points: int = 64, letters: str = AZ) -> tuple[np.ndarray, np.ndarray]:
     """`per_class` augmented natural-style renderings of every letter: features and labels."""
-    from core.generator import render_letter
-
     def build():
         rng = np.random.default_rng(seed)
         aug = synthetic_augment()
@@ -132,7 +58,7 @@ def synthetic_letters(per_class: int, seed: int, n_points: int = 64, letters: st
 
     key = {"kind": "synthetic", "per_class": per_class, "seed": seed, "n_points": n_points, "letters": letters,
            "augment": synthetic_augment().to_dict()}
-    arrays = _cached(key, build) if per_class * len(letters) >= 500 else build()
+    arrays = cached_arrays(key, build) if per_class * len(letters) >= 500 else build()
     return arrays["X"], arrays["y"]
 
 
@@ -149,49 +75,20 @@ def synthetic_splits(per_class: int = 200, seed: int = 0, n_points: int = 64) ->
 
 # ---------------------------------------------------------------- UNIPEN letters
 
-def writer_split(writers, seed: int = SPLIT_SEED, val_frac: float = VAL_FRAC,
-                 test_frac: float = TEST_FRAC) -> dict[str, list[str]]:
-    """Writers ("contributor/writer") into train/val/test, stratified by contributor.
-
-    Per contributor with n writers: round(test_frac * n) test writers (at
-    least one when n >= 3), then round(val_frac * n) validation writers,
-    the rest train. Deterministic for a seed; no writer is in two splits.
-    """
-    by_contributor: dict[str, list[str]] = {}
-    for w in sorted(set(writers)):
-        by_contributor.setdefault(w.split("/")[0], []).append(w)
-    rng = np.random.default_rng(seed)
-    out: dict[str, list[str]] = {s: [] for s in SPLITS}
-    for contributor in sorted(by_contributor):
-        pool = by_contributor[contributor]
-        order = [pool[i] for i in rng.permutation(len(pool))]
-        n = len(pool)
-        n_test = max(1 if n >= 3 else 0, int(round(test_frac * n)))
-        n_val = min(int(round(val_frac * n)), n - n_test - 1)
-        out["test"] += order[:n_test]
-        out["val"] += order[n_test:n_test + max(n_val, 0)]
-        out["train"] += order[n_test + max(n_val, 0):]
-    return {s: sorted(v) for s, v in out.items()}
-
-
 def _unipen_letters(root: Path) -> list:
-    from core.unipen import load_letters
-
     return [s for s in load_letters(root) if s.label in AZ]
 
 
 def _unipen_key(root: Path) -> dict:
-    """Cache key of a UNIPEN folder: its path and the size and time of its files."""
+    """Cache key of a UNIPEN folder: the content of its letter files and of the files they may include."""
     files = sorted(p for p in (root / "data" / "1c").rglob("*") if p.is_file())
-    stamp = hashlib.sha1("".join(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files).encode())
-    return {"root": str(root.resolve()), "files": stamp.hexdigest()[:12]}
+    files += sorted(p for p in (root / "include").rglob("*") if p.is_file())
+    return {"content": content_digest(files)}
 
 
 def unipen_letters(root: str | Path | None = None, n_points: int = 64) -> dict[str, np.ndarray]:
     """Features, labels and writers of every a-z letter of UNIPEN category 1c (cached)."""
-    from core.unipen import DEFAULT_UNIPEN
-
-    root = Path(root or DEFAULT_UNIPEN)
+    root = Path(root or unipen_fixture())
     if not (root / "data" / "1c").is_dir():
         raise InputError(f"no UNIPEN category 1c letters at {root / 'data' / '1c'}",
                          "pass unipen:PATH pointing at a folder with data/ and include/")
@@ -201,7 +98,7 @@ def unipen_letters(root: str | Path | None = None, n_points: int = 64) -> dict[s
         return {"X": np.stack([features18(s.ink, n_points) for s in samples]),
                 "y": np.array([s.label for s in samples]), "writer": np.array([s.writer for s in samples])}
 
-    return _cached({"kind": "unipen", **_unipen_key(root), "n_points": n_points}, build)
+    return cached_arrays({"kind": "unipen", **_unipen_key(root), "n_points": n_points}, build)
 
 
 def augment_ink(ink: Ink, rng: np.random.Generator, ranges: dict | None = None, strength: float = 1.0) -> Ink:
@@ -248,7 +145,7 @@ def augmented_unipen(root: Path, writers: list[str], copies: int, seed: int, n_p
 
     key = {"kind": "unipen-aug", **_unipen_key(root), "writers": sorted(writers), "copies": copies, "seed": seed,
            "n_points": n_points, "ranges": REAL_AUGMENT, "strength": strength}
-    return _cached(key, build)
+    return cached_arrays(key, build)
 
 
 def unipen_splits(root: str | Path | None = None, n_points: int = 64, copies: int = 0, synthetic: int = 0,
@@ -261,9 +158,7 @@ def unipen_splits(root: str | Path | None = None, n_points: int = 64, copies: in
     A smaller `val_frac` moves validation writers into training; the test
     writers stay the same (they are drawn first).
     """
-    from core.unipen import DEFAULT_UNIPEN
-
-    root = Path(root or DEFAULT_UNIPEN)
+    root = Path(root or unipen_fixture())
     letters = unipen_letters(root, n_points)
     if not 0.0 <= val_frac <= 0.5:
         raise InputError(f"val_frac must be in [0, 0.5], got {val_frac}")
@@ -291,75 +186,6 @@ def unipen_splits(root: str | Path | None = None, n_points: int = 64, copies: in
     return CharSplits(X, y, description, group_of, {"val": who["val"], "test": who["test"]})
 
 
-# ---------------------------------------------------------------- seed 000's .npy format
-
-def export_npy(splits: CharSplits, out: str | Path) -> Path:
-    """Write X_{train,val,test}.npy (float32) and y_{...}.npy (unicode strings: no pickle needed)."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out} exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
-    for s in SPLITS:
-        np.save(out / f"X_{s}.npy", np.asarray(splits.X[s], dtype=np.float32), allow_pickle=False)
-        np.save(out / f"y_{s}.npy", np.asarray(splits.y[s]).astype(str), allow_pickle=False)
-    return out
-
-
-def _load_npy(path: Path) -> np.ndarray:
-    if not path.is_file():
-        raise InputError(f"{path} is missing",
-                         "a seed-format folder holds X_train, X_val, X_test, y_train, y_val and y_test .npy files")
-    try:
-        return np.load(path, allow_pickle=False)
-    except ValueError as exc:
-        if "pickle" in str(exc):
-            raise InputError(f"{path.name} holds Python objects and needs pickle to load, which is refused",
-                             f"re-save it with plain labels, e.g. np.save('{path.name}', y.astype(str)) "
-                             "or y.astype(int)") from exc
-        raise InputError(f"{path} is not a valid .npy file ({exc})") from exc
-    except (OSError, EOFError) as exc:
-        raise InputError(f"{path} is not a valid .npy file (truncated or corrupted)") from exc
-
-
-def _check_split(split: str, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if X.ndim != 3 or min(X.shape) == 0:
-        raise InputError(f"X_{split}.npy has shape {X.shape}; expected (N, T, F) with N, T, F > 0",
-                         "one row per sample, one time step per point, one column per feature")
-    if X.dtype.kind not in "fiu":
-        raise InputError(f"X_{split}.npy has dtype {X.dtype}; expected floating-point features",
-                         f"re-save it with np.save('X_{split}.npy', X.astype(np.float32))")
-    if not np.isfinite(X).all():
-        bad = int((~np.isfinite(X)).any(axis=(1, 2)).sum())
-        raise InputError(f"X_{split}.npy contains NaN or infinite values (in {bad} of {len(X)} samples)",
-                         "drop or repair those samples")
-    if y.ndim != 1:
-        raise InputError(f"y_{split}.npy has shape {y.shape}; expected one label per sample, shape ({len(X)},)")
-    if len(y) != len(X):
-        raise InputError(f"y_{split}.npy has {len(y)} labels but X_{split}.npy has {len(X)} samples: "
-                         "the lengths must match")
-    if y.dtype.kind not in "Uiu":
-        raise InputError(f"y_{split}.npy has dtype {y.dtype}; expected strings or integers",
-                         f"re-save it with np.save('y_{split}.npy', y.astype(str))")
-    return X.astype(np.float32), y.astype(str)
-
-
-def import_npy(folder: str | Path) -> CharSplits:
-    """Read any seed 000 folder; the feature count, length and classes come from the files."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(f"{folder} is not a folder", "npy:DIR names a folder of X_/y_ .npy files")
-    X, y = {}, {}
-    for s in SPLITS:
-        X[s], y[s] = _check_split(s, _load_npy(folder / f"X_{s}.npy"), _load_npy(folder / f"y_{s}.npy"))
-    shapes = {s: X[s].shape[1:] for s in SPLITS}
-    if len(set(shapes.values())) > 1:
-        raise InputError("the splits' samples differ in shape (T, F): "
-                         + ", ".join(f"{s} {shapes[s]}" for s in SPLITS), "every split needs the same T and F")
-    if X["train"].shape[1] < 2:
-        raise InputError(f"the samples have {X['train'].shape[1]} time step(s); the model needs at least 2")
-    return CharSplits(X, y, {"source": f"npy:{folder}", "sizes": {s: int(len(y[s])) for s in SPLITS}})
-
-
 # ---------------------------------------------------------------- one entry point
 
 def char_splits(source: str, seed: int = 0, per_class: int = 200, n_points: int = 64, copies: int = 0,
@@ -373,8 +199,6 @@ def char_splits(source: str, seed: int = 0, per_class: int = 200, n_points: int 
     if source == "synthetic":
         return synthetic_splits(per_class, seed, n_points)
     if source == "unipen" or source.startswith("unipen:"):
-        from core.unipen import unipen_root
-
         return unipen_splits(unipen_root(source), n_points, copies, synthetic, seed, val_frac, strength)
     if source.startswith("npy:") and len(source) > 4:
         return import_npy(source[4:])

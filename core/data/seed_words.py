@@ -1,4 +1,4 @@
-"""Word data for the reader: seed 001's protocol, kept exactly comparable.
+"""Seed 001's word protocol, kept exactly comparable (`--data seed`).
 
 Alphabet c o l i t n m a e u (CTC blank is class 0, letters 1..10), a
 47-word vocabulary, and a held-out split drawn with
@@ -15,9 +15,12 @@ from typing import Sequence
 
 import numpy as np
 
-from core.generator import Augment, Rendering, render_word
+from core.data.alphabets import SEED_ALPHABET, reader_alphabet
+from core.data.word_data import WordData
+from core.errors import InputError
+from core.ink.ink import Ink
+from core.synth.generator import Augment, Rendering, render_word
 
-SEED_ALPHABET = "coltinmaeu"
 SEED_VOCAB: tuple[str, ...] = tuple("""
 ant ill tan lot mit nan tic tin out ate eat tea ice lit non nun men mat net moo
 moon loom noon name nice cone tone lane amen main mine lent tent team lime time mile tail lion into icon
@@ -81,9 +84,43 @@ def epoch_words(train_words: Sequence[str], repeats: int, rng: np.random.Generat
     return [words[i] for i in order]
 
 
-def random_letter_strings(n: int, rng: np.random.Generator, letters: str = "abcdefghijklmnopqrstuvwxyz",
-                          min_len: int = 2, max_len: int = 8) -> list[str]:
-    """Random strings over `letters`, so an a-z reader is not tied to a vocabulary."""
-    lengths = rng.integers(min_len, max_len + 1, size=n)
-    chars = np.array(list(letters))
-    return ["".join(chars[rng.integers(len(letters), size=k)]) for k in lengths]
+def cut_share(cfg, epoch: int) -> float:
+    """The share of epoch `epoch`'s words cut at letter boundaries.
+
+    During the first `cut_warmup` epochs it falls linearly from 1.0 (only
+    pieces: the reader first learns letters and pairs of letters) to
+    `cut_fraction`.
+    """
+    if cfg.cut_warmup > 0 and epoch <= cfg.cut_warmup:
+        return 1.0 - (1.0 - cfg.cut_fraction) * (epoch - 1) / cfg.cut_warmup
+    return cfg.cut_fraction
+
+
+def seed_protocol_data(cfg) -> WordData:
+    """Seed 001's protocol: train on in-vocabulary words and their letter-boundary pieces
+    (never a piece that spells a held-out word); evaluate on fixed renderings of in-vocabulary
+    and held-out words, in the seed style."""
+    train_words, heldout = split_vocab(cfg.seed, cfg.holdout_frac)
+    if not train_words:
+        raise InputError("the held-out fraction leaves no training words", "lower holdout_frac")
+    train_aug = Augment.from_dict(cfg.augment)
+    # The protocol's test renderings are always seed 001's: only training may vary.
+    eval_seed = cfg.seed if cfg.eval_seed is None else cfg.eval_seed
+    evals = protocol_eval_set(train_words, heldout, eval_seed, cfg.eval_repeats, "seed", Augment.seed_style())
+
+    # A piece of an in-vocabulary word can spell a held-out word ("tone" in "atone"): such
+    # pieces are never trained on alone, so held-out words stay unseen as words.
+    held = set(heldout)
+    allowed = sorted({p for w in train_words for p in letter_cuts(w, cfg.min_cut)} - held - set(train_words))
+
+    def sample_epoch(rng: np.random.Generator, epoch: int) -> list[tuple[Ink, str]]:
+        words = epoch_words(train_words, cfg.repeats, rng, cut_share(cfg, epoch), cfg.min_cut)
+        words = [allowed[rng.integers(len(allowed))] if w in held else w for w in words]
+        return [(render_word(w, cfg.style, rng, train_aug).ink, w) for w in words]
+
+    sets = {split: [(s.rendering.ink, s.word) for s in evals if s.split == split]
+            for split in ("invocab", "heldout")}
+    description = {"source": "seed", "train_words": train_words, "heldout_words": heldout,
+                   "style": cfg.style, "eval_repeats": cfg.eval_repeats, "eval_seed": eval_seed,
+                   "cut_fraction": cfg.cut_fraction, "cut_warmup": cfg.cut_warmup}
+    return WordData(reader_alphabet(SEED_ALPHABET), sample_epoch, sets, description, list(SEED_VOCAB))

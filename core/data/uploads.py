@@ -18,16 +18,20 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
+from core.data.npy import import_npy
 from core.errors import InputError
-from core.ink import Ink, n_points
+from core.files.atomic import read_json
+from core.ink.ink import Ink, n_points
+from core.ink.io import ink_from_bytes
+from core.ink.unipen import read_unipen_bytes
+from core.paths import runs_dir, unipen_fixture, uploads_dir
 
 MB = 2**20
 LIMITS_MB = {"ink": 20, "unipen": 20, "checkpoint": 64, "npy": 64}
 SERVER_LIMIT_MB = max(LIMITS_MB.values())  # must equal [server] maxUploadSize
 WHAT = {"ink": "ink files", "unipen": "UNIPEN files", "checkpoint": "checkpoints", "npy": ".npy files"}
-UPLOADS_DIR = Path(__file__).resolve().parents[1] / "checkpoints" / "uploads"
 NPY_FILES = ("X_train.npy", "X_val.npy", "X_test.npy", "y_train.npy", "y_val.npy", "y_test.npy")
 NPY_HINT = ("each X_ file holds float features (N, T, F) and its y_ file N labels (strings or integers), "
             "saved with np.save")
@@ -40,11 +44,6 @@ UNIPEN_HINT = ('a UNIPEN file has .PEN_DOWN, then "X Y" lines, then .PEN_UP, and
 def _hinted(exc: InputError, hint: str, message: str | None = None) -> InputError:
     """The same error with a hint (its own, if it has one) and optionally another message."""
     return InputError(message or exc.message, exc.hint or hint)
-
-
-def uploads_root() -> Path:
-    """Where uploaded data sets are kept; HWLAB_UPLOADS_DIR overrides it (tests use a temporary one)."""
-    return Path(os.environ.get("HWLAB_UPLOADS_DIR", UPLOADS_DIR))
 
 
 def sha256_hex(data: bytes) -> str:
@@ -67,43 +66,13 @@ def ink_from_upload(name: str, data: bytes) -> tuple[Ink, str | None]:
     """Ink JSON or canvas json_data bytes -> (ink, label), every point kept.
 
     Drawings of more than 20,000 points are downsampled where they are read
-    (`core.reading.read_drawing`), which says so, exactly as for the canvas.
+    (`core.models.inference.read`), which says so, exactly as for the canvas.
     """
-    from core.inkio import ink_from_bytes
-
     ink, label = ink_from_bytes(check_size(name, data, "ink"), name, max_points=None)
     if n_points(ink) < 2:
         raise InputError(f"{name} holds fewer than two points: the ink is empty or a single point",
                          "upload ink with at least one stroke of two points, or draw on the canvas")
     return ink, label
-
-
-def checkpoint_from_upload(name: str, data: bytes, kind: str) -> dict:
-    """Load uploaded checkpoint bytes through `load_checkpoint` (torch.load, weights_only=True)."""
-    from core.checkpoints import load_checkpoint
-
-    check_size(name, data, "checkpoint")
-    with tempfile.TemporaryDirectory(prefix="hwlab-upload-") as folder:
-        path = Path(folder) / "upload.pt"
-        path.write_bytes(data)
-        return load_checkpoint(path, kind, name=name)
-
-
-def model_from_upload(name: str, data: bytes, kind: str) -> tuple[Any, dict]:
-    """(LoadedReader or LoadedClassifier, the checkpoint without its weights) of an uploaded checkpoint."""
-    ckpt = checkpoint_from_upload(name, data, kind)
-    try:
-        if kind == "reader":
-            from core.reader import load_reader
-
-            model = load_reader(ckpt)
-        else:
-            from core.classifier import load_classifier
-
-            model = load_classifier(ckpt)
-    except InputError as exc:
-        raise InputError(f"{name}: {exc.message}", exc.hint) from exc
-    return model, {k: v for k, v in ckpt.items() if k != "state_dict"}
 
 
 def _npy_by_name(files: Sequence[tuple[str, bytes]]) -> dict[str, bytes]:
@@ -139,17 +108,15 @@ def _digest(by_name: dict[str, bytes]) -> str:
 
 
 def store_npy_upload(files: Sequence[tuple[str, bytes]], root: Path | None = None):
-    """Validate six uploaded seed 000 files (`core.chardata.import_npy`) and keep them for training.
+    """Validate six uploaded seed 000 files (`core.data.npy.import_npy`) and keep them for training.
 
-    A valid set lands in `root/<sha256 prefix>/` (default `uploads_root()`):
+    A valid set lands in `root/<sha256 prefix>/` (default `uploads_dir()`):
     written to a hidden temporary folder, checked, then renamed into place,
     so a half-written or invalid set is never seen there. Returns (folder,
     CharSplits); train with `--data npy:<folder>`.
     """
-    from core.chardata import import_npy
-
     by_name = _npy_by_name(files)
-    root = Path(root or uploads_root())
+    root = Path(root or uploads_dir())
     final = root / _digest(by_name)[:16]
     if final.is_dir():
         try:
@@ -183,10 +150,8 @@ def store_npy_upload(files: Sequence[tuple[str, bytes]], root: Path | None = Non
 
 def _named_by_runs() -> set[Path]:
     """The upload folders that a run's config names as its data (`npy:<folder>`)."""
-    from core.runs import read_json, runs_root
-
     named = set()
-    for config in runs_root().glob("*/config.json"):
+    for config in runs_dir().glob("*/config.json"):
         data = str((read_json(config) or {}).get("data", ""))
         if data.startswith("npy:"):
             named.add(Path(data[4:]).resolve())
@@ -196,7 +161,7 @@ def _named_by_runs() -> set[Path]:
 def prune_uploads(root: Path | None = None, keep: set[Path] = frozenset(), limit: int | None = None) -> list[Path]:
     """Delete the oldest stored .npy sets beyond `limit`, never one in `keep` or named by a run, and
     half-written sets a crash left; returns what was deleted."""
-    root, limit = Path(root or uploads_root()), KEEP_SETS if limit is None else limit
+    root, limit = Path(root or uploads_dir()), KEEP_SETS if limit is None else limit
     if not root.is_dir():
         return []
     protected = {Path(k).resolve() for k in keep} | _named_by_runs()
@@ -224,8 +189,6 @@ def npy_folder(text: str) -> Path:
 
 def npy_from_folder(text: str):
     """A seed 000 folder typed by a user -> (absolute folder, CharSplits), checked by `import_npy`."""
-    from core.chardata import import_npy
-
     folder = npy_folder(text)
     try:
         return folder, import_npy(folder)
@@ -240,10 +203,8 @@ def describe_npy(splits) -> dict:
 
 
 def unipen_from_upload(name: str, data: bytes) -> list:
-    """The samples (core.unipen.Sample) of an uploaded UNIPEN file; `.INCLUDE` reads only the shared include folder."""
-    from core import unipen
-
+    """The samples (core.ink.unipen.Sample) of an uploaded UNIPEN file; `.INCLUDE` reads only the shared include folder."""
     try:
-        return unipen.read_unipen_bytes(check_size(name, data, "unipen"), name, unipen.DEFAULT_UNIPEN)
+        return read_unipen_bytes(check_size(name, data, "unipen"), name, unipen_fixture())
     except InputError as exc:
         raise _hinted(exc, UNIPEN_HINT) from exc

@@ -1,4 +1,4 @@
-"""Atomic file writes: a reader never sees a half-written run file.
+"""Files: atomic writes (a reader never sees a half-written run file) and tolerant JSON reads.
 
 Each write goes to a temporary file in the same folder, is flushed to disk
 and then moved over the target with `os.replace`, which is atomic on POSIX.
@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 
-def _replace_with(path: Path, write: Callable[[io.BufferedWriter], None]) -> None:
+def replace_with(path: Path, write: Callable[[io.BufferedWriter], None]) -> None:
+    """Write `path` through `write(file)` on a temporary file that then replaces it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -34,7 +35,7 @@ def _replace_with(path: Path, write: Callable[[io.BufferedWriter], None]) -> Non
 
 
 def write_bytes(path: Path, data: bytes) -> None:
-    _replace_with(path, lambda fh: fh.write(data))
+    replace_with(path, lambda fh: fh.write(data))
 
 
 def write_text(path: Path, text: str) -> None:
@@ -58,8 +59,9 @@ def append_csv_row(path: Path, row: Mapping[str, Any], columns: Sequence[str] | 
     write_text(path, old + buf.getvalue())
 
 
-def save_torch(path: Path, obj: Any) -> None:
-    """torch.save through a temporary file, so a killed process never leaves a torn checkpoint."""
-    import torch
-
-    _replace_with(path, lambda fh: torch.save(obj, fh))
+def read_json(path: Path) -> dict | None:
+    """A JSON file's object, or None when it is missing or unreadable (a run folder being written)."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

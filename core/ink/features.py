@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.ink import Ink, normalise, resample_stroke_n
+from core.ink.ink import Ink, normalise, resample_stroke_n
+
+FEATURES_VERSION = 1  # bump when features18, or the normalising and resampling it uses, changes its output
 
 FEATURE_NAMES = ("x", "y", "dx", "dy", "pen_up", "step", "dir_cos", "dir_sin", "curv_cos", "curv_sin",
                  "vic_aspect", "vic_slope_cos", "vic_slope_sin", "vic_curliness", "vic_linearity", "hat",
@@ -108,8 +110,3 @@ def features18(ink: Ink, n_points: int = 64, min_per_stroke: int = 2) -> np.ndar
     f[:, 16] = np.where(last > first, (idx - first) / np.maximum(last - first, 1), 0.0)
     f[:, 17] = idx / max(T - 1, 1)
     return f.astype(np.float32)
-
-
-def features18_batch(inks: list[Ink], n_points: int = 64) -> np.ndarray:
-    """(N, n_points, 18) features of many characters."""
-    return np.stack([features18(ink, n_points) for ink in inks]) if inks else np.zeros((0, n_points, 18), np.float32)

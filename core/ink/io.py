@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from core.errors import InputError
-from core.ink import Ink, as_ink, n_points, resample_stroke_n
+from core.files.atomic import write_text
+from core.ink.ink import Ink, as_ink, n_points, resample_stroke_n
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_POINTS = 20_000
@@ -198,6 +199,4 @@ def ink_to_json(ink: Ink, label: str | None = None) -> dict:
 
 
 def write_ink_json(path: str | Path, ink: Ink, label: str | None = None) -> None:
-    from core.atomic import write_text
-
     write_text(Path(path), json.dumps(ink_to_json(ink, label)) + "\n")

@@ -19,13 +19,14 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import InputError
-from core.ink import Ink
+from core.ink.ink import Ink
+from core.paths import unipen_fixture
 
-DEFAULT_UNIPEN = Path(__file__).resolve().parents[2] / "shared" / "data" / "unipen"
+UNIPEN_READER_VERSION = 1  # bump when a change here reads other samples from the same files
 HEADER_FIELDS = ("WRITER_ID", "X_POINTS_PER_INCH", "Y_POINTS_PER_INCH", "X_POINTS_PER_MM", "Y_POINTS_PER_MM",
                  "POINTS_PER_SECOND", "DATA_SOURCE", "STYLE")
 CATEGORIES = {"1c": "CHARACTER", "6": "WORD"}
-MAX_FILE_BYTES = 20 * 1024 * 1024  # per file, as for ink files (core.inkio)
+MAX_FILE_BYTES = 20 * 1024 * 1024  # per file, as for ink files (core.ink.io)
 MAX_INCLUDES = 1000  # per file read, includes of includes counted: real files have a few
 _SEGMENT = re.compile(r'^\.SEGMENT\s+(\S+)\s+(\S+)(?:\s+(\S+))?\s+"(.*)"\s*$')
 
@@ -151,9 +152,9 @@ def _read_cached(path: Path, root: Path, mtime: float) -> tuple:
     return tuple(st.strokes), tuple(st.stroke_header), tuple(st.segments)
 
 
-def read_unipen_file(path: str | Path, root: str | Path = DEFAULT_UNIPEN, level: str | None = None) -> list[Sample]:
+def read_unipen_file(path: str | Path, root: str | Path | None = None, level: str | None = None) -> list[Sample]:
     """Every segment of one data file (optionally only one level, e.g. CHARACTER)."""
-    path, root = Path(path).resolve(), Path(root).resolve()
+    path, root = Path(path).resolve(), Path(root or unipen_fixture()).resolve()
     try:
         mtime = path.stat().st_mtime
     except OSError as exc:
@@ -178,7 +179,7 @@ def _samples(strokes, headers, segments, contributor: str, fallback: str, source
     return out
 
 
-def read_unipen_bytes(data: bytes, name: str, root: str | Path = DEFAULT_UNIPEN) -> list[Sample]:
+def read_unipen_bytes(data: bytes, name: str, root: str | Path | None = None) -> list[Sample]:
     """The samples of one UNIPEN file's contents (an upload); messages name it `name`.
 
     `.INCLUDE` statements are read only from `root`/include. A file with pen
@@ -187,7 +188,7 @@ def read_unipen_bytes(data: bytes, name: str, root: str | Path = DEFAULT_UNIPEN)
     if len(data) > MAX_FILE_BYTES:
         raise InputError(f"UNIPEN file {name} is {len(data) / 2**20:.1f} MB; the limit is "
                          f"{MAX_FILE_BYTES / 2**20:.0f} MB", "split it into several files")
-    st = _State(root=Path(root).resolve())
+    st = _State(root=Path(root or unipen_fixture()).resolve())
     _parse_text(data.decode("latin-1"), name, st)
     if st.current is not None:
         raise InputError(f"{name}: the file ends with the pen down (missing .PEN_UP)")
@@ -212,14 +213,14 @@ def _load(root: Path, category: str) -> list[Sample]:
     return samples
 
 
-def load_letters(root: str | Path = DEFAULT_UNIPEN) -> list[Sample]:
+def load_letters(root: str | Path | None = None) -> list[Sample]:
     """Category 1c: isolated lowercase letters."""
-    return [s for s in _load(Path(root), "1c") if s.ink]
+    return [s for s in _load(Path(root or unipen_fixture()), "1c") if s.ink]
 
 
-def load_words(root: str | Path = DEFAULT_UNIPEN, lowercase_only: bool = False) -> list[Sample]:
+def load_words(root: str | Path | None = None, lowercase_only: bool = False) -> list[Sample]:
     """Category 6: isolated words (optionally only those labelled with lowercase a-z)."""
-    words = [s for s in _load(Path(root), "6") if s.ink]
+    words = [s for s in _load(Path(root or unipen_fixture()), "6") if s.ink]
     if lowercase_only:
         words = [s for s in words if re.fullmatch(r"[a-z]+", s.label)]
     return words
@@ -228,4 +229,4 @@ def load_words(root: str | Path = DEFAULT_UNIPEN, lowercase_only: bool = False) 
 def unipen_root(source: str) -> Path:
     """`unipen` or `unipen:PATH` -> the data folder."""
     _, _, path = source.partition(":")
-    return Path(path) if path else DEFAULT_UNIPEN
+    return Path(path) if path else unipen_fixture()

@@ -16,8 +16,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from core.atomic import save_torch
+import torch
+
 from core.errors import InputError
+from core.files.atomic import replace_with
 
 FORMAT_VERSION = 1
 KINDS = ("reader", "classifier")
@@ -43,6 +45,11 @@ def make_checkpoint(kind: str, config: dict, alphabet: list[str], state_dict: di
         "data": data if data is not None else {},
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def save_torch(path: Path, obj: Any) -> None:
+    """torch.save through a temporary file, so a killed process never leaves a torn checkpoint."""
+    replace_with(Path(path), lambda fh: torch.save(obj, fh))
 
 
 def save_checkpoint(path: Path, checkpoint: dict) -> None:
@@ -108,8 +115,6 @@ def load_checkpoint(path: str | Path, kind: str | None = None, *, name: str | No
     `name` is how messages call the file (an upload's name instead of its
     temporary path).
     """
-    import torch
-
     p = resolve_checkpoint(path)
     shown = name or str(p)
     try:

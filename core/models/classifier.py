@@ -20,10 +20,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.configfields import check_field_types
-from core.configfields import opt as _opt
 from core.errors import InputError
-from core.ink import Ink
+from core.ink.features import features18
+from core.ink.ink import Ink
+from core.models.checkpoint import make_checkpoint
+from core.models.config import check_field_types
+from core.models.config import opt as _opt
 
 READOUTS = ("last", "mean", "max", "ends")
 SCHEDULES = ("step", "onecycle")
@@ -195,8 +197,6 @@ ARCHITECTURE = ("hidden", "batchnorm", "readout", "n_points", "features", "class
 
 def make_ensemble(ckpts: list[dict]) -> dict:
     """One classifier checkpoint that averages the given ones (same architecture and classes)."""
-    from core.checkpoints import make_checkpoint
-
     if len(ckpts) < 2:
         raise InputError("an ensemble needs at least two classifier checkpoints")
     loaded = [load_classifier(c) for c in ckpts]
@@ -260,8 +260,6 @@ class LoadedClassifier:
 
 def classify_ink(clf: LoadedClassifier, ink: Ink, top: int = 5) -> list[tuple[str, float]]:
     """The `top` most probable labels of one drawn character, with their probabilities."""
-    from core.features import features18
-
     if clf.checkpoint.get("encoding", "features18") != "features18" or clf.config.features != 18:
         raise InputError("this classifier was trained on other features than features18, so it cannot read ink",
                          "use a classifier trained on synthetic or unipen letters")
@@ -275,7 +273,7 @@ def classify_ink(clf: LoadedClassifier, ink: Ink, top: int = 5) -> list[tuple[st
 
 
 def load_classifier(ckpt: dict) -> LoadedClassifier:
-    """Rebuild the model of a classifier checkpoint dict (see core.checkpoints.load_checkpoint)."""
+    """Rebuild the model of a classifier checkpoint dict (see core.models.checkpoint.load_checkpoint)."""
     if ckpt.get("kind") != "classifier":
         raise InputError(f"this is a {ckpt.get('kind')} checkpoint, not a classifier")
     try:

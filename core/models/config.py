@@ -1,10 +1,12 @@
 """What the reader's and the classifier's config dataclasses share: fields with help texts, and type checks."""
 from __future__ import annotations
 
-from dataclasses import field
+from dataclasses import field, fields
 from typing import Any
 
 import numpy as np
+
+from core.errors import InputError
 
 
 def opt(default: Any, help: str):
@@ -28,10 +30,6 @@ FIELD_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "int | None
 def check_field_types(config, what: str) -> None:
     """Raise InputError when a field of the dataclass `config` holds a value of the wrong type
     (None is allowed only where the annotation says `| None`)."""
-    from dataclasses import fields
-
-    from core.errors import InputError
-
     for f in fields(config):
         kind, value = FIELD_TYPES.get(str(f.type)), getattr(config, f.name)
         if kind is None or (value is None and "None" in str(f.type)):

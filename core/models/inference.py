@@ -1,33 +1,182 @@
-"""Reading one drawing: what the Draw and Alignment pages show, computed once.
+"""The one read path: ink -> frames -> log-probabilities -> decoders -> a reading.
 
-`read_drawing` runs the reader on an ink and decodes it three ways
-(greedy, prefix beam, lexicon), with a confidence, the model's view of the
-ink and its per-frame probabilities. `explain_alignment` adds, for a
-target word, the CTC posteriors of the target and the forced-alignment
-segments mapped back onto the ink's points.
+Every caller that reads ink with a word reader goes through here: the
+command line's `decode` and `evaluate`, the trainer's per-epoch
+evaluation, and the Draw and Alignment pages.
+
+* `load_reader` rebuilds a reader from its checkpoint (`LoadedReader`);
+* `encode_ink` turns ink into the frames of the reader's encoding and
+  `read_frames` runs the model on many of them at once;
+* `decode` turns one (T, K) matrix into a text and its alternatives with
+  one decoder (greedy, prefix beam or lexicon);
+* `read` does all of that for one drawing and returns a `Reading`: the
+  text of the most informed decoder asked for, every decoder's answer,
+  and the confidence of the text it returns.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple, Sequence
 
 import numpy as np
+import torch
 
-from core import decoders
+from core.ctc.align import confidence
+from core.ctc.beam import beam_decode
+from core.ctc.greedy import greedy_decode
+from core.ctc.lexicon import Lexicon, build_lexicon, lexicon_decode
+from core.data.alphabets import BLANK
 from core.errors import InputError
-from core.ink import Ink, encode, ink_from_frames, n_points, normalise
-from core.inkio import limit_points
+from core.ink.ink import Ink, encode, ink_from_frames, n_points, normalise
+from core.ink.io import limit_points
+from core.models.checkpoint import load_checkpoint
+from core.models.reader import N_INPUTS, ReaderConfig, WordReader, build_reader
 
+DECODERS = ("greedy", "beam", "lexicon")  # in the order of how much they know: the last one asked for answers
 MIN_POINTS = 2
 
 
+# ---------------------------------------------------------------- the model
+
+def pad_frames(frames: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Zero-pad (T_i, 3) arrays into a (B, T_max, 3) tensor and their lengths."""
+    lengths = torch.tensor([len(f) for f in frames], dtype=torch.long)
+    x = torch.zeros(len(frames), int(lengths.max()), N_INPUTS)
+    for i, f in enumerate(frames):
+        x[i, :len(f)] = torch.from_numpy(np.ascontiguousarray(f, dtype=np.float32))
+    return x, lengths
+
+
+def encode_ink(config: ReaderConfig, ink: Ink) -> np.ndarray:
+    """Ink -> the (T, 3) float32 frames the reader reads, in its encoding."""
+    frames = encode(ink, config.encoding, config.spacing)
+    if len(frames) == 0:
+        raise InputError("the ink has no points", "draw or load at least one stroke")
+    return frames
+
+
+def read_frames(model: WordReader, frames: Sequence[np.ndarray], batch_size: int = 512) -> list[np.ndarray]:
+    """(T_i, classes) log-probabilities for each encoded word: batched, without gradients.
+
+    Words are sorted by length before batching so that padding (wasted
+    work) stays small; the results come back in the input order.
+    """
+    if len(frames) == 0:
+        return []
+    was_training = model.training
+    model.eval()
+    order = sorted(range(len(frames)), key=lambda i: len(frames[i]))
+    out: list[np.ndarray] = [np.empty(0)] * len(frames)
+    try:
+        with torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                idx = order[start:start + batch_size]
+                x, lengths = pad_frames([frames[i] for i in idx])
+                lp = model(x, lengths).numpy()
+                for row, (i, n) in enumerate(zip(idx, model.output_lengths(lengths).tolist())):
+                    out[i] = lp[row, :n]
+    finally:
+        model.train(was_training)
+    return out
+
+
+def read_ink(model: WordReader, config: ReaderConfig, ink: Ink) -> np.ndarray:
+    """One drawing -> (T, classes) log-probabilities (class 0 is the blank)."""
+    return read_frames(model, [encode_ink(config, ink)])[0]
+
+
+class LoadedReader(NamedTuple):
+    """A reader rebuilt from a checkpoint, in eval mode; unpacks as (model, config, alphabet).
+
+    Never train a loaded reader further: caches (the dashboard's) share it.
+    """
+
+    model: WordReader
+    config: ReaderConfig
+    alphabet: list[str]
+
+    def log_probs(self, ink: Ink) -> np.ndarray:
+        return read_ink(self.model, self.config, ink)
+
+    def log_probs_batch(self, inks: Sequence[Ink]) -> list[np.ndarray]:
+        return read_frames(self.model, [encode_ink(self.config, ink) for ink in inks])
+
+    def read_text(self, ink: Ink, decoder: str = "greedy", lexicon: Sequence[str] | None = None,
+                  beam_width: int = 10) -> dict:
+        return read_text(self.model, self.config, self.alphabet, ink, decoder, lexicon, beam_width)
+
+
+def load_reader(ckpt: dict | str | Path) -> LoadedReader:
+    """Rebuild (model, config, alphabet) from a reader checkpoint dict, file or folder."""
+    if not isinstance(ckpt, dict):
+        ckpt = load_checkpoint(ckpt, "reader")
+    if ckpt.get("kind") != "reader":
+        raise InputError(f"this is a {ckpt.get('kind')} checkpoint, not a reader",
+                         "choose a reader checkpoint")
+    config = ReaderConfig.from_dict(dict(ckpt["config"]))
+    alphabet = list(ckpt["alphabet"])
+    if not alphabet or alphabet[0] != BLANK:
+        raise InputError("the checkpoint's alphabet does not start with the CTC blank",
+                         "the file is not a reader of this tool")
+    model = build_reader(config, alphabet)
+    try:
+        model.load_state_dict(ckpt["state_dict"])
+    except (RuntimeError, TypeError, KeyError) as exc:
+        raise InputError("the checkpoint's weights do not fit its config",
+                         "the file is damaged or was edited; train it again") from exc
+    model.eval()
+    return LoadedReader(model, config, alphabet)
+
+
+# ---------------------------------------------------------------- decoding
+
+def decode(log_probs: np.ndarray, alphabet: Sequence[str], decoder: str = "greedy",
+           lexicon: Lexicon | Sequence[str] | None = None, beam_width: int = 10, top: int = 5
+           ) -> tuple[str, list[tuple[str, float]]]:
+    """(text, alternatives) of one (T, K) matrix; alternatives are (text, log-probability), best first.
+
+    greedy has no alternatives; beam returns its beam; lexicon the `top`
+    words of `lexicon` by exact CTC likelihood (see core.ctc.lexicon).
+    """
+    if decoder == "greedy":
+        return greedy_decode(log_probs, alphabet), []
+    if decoder == "beam":
+        if beam_width < 1:
+            raise InputError(f"beam width must be at least 1, got {beam_width}")
+        alts = beam_decode(log_probs, alphabet, beam_width)
+        return (alts[0][0] if alts else ""), alts[:top]
+    if decoder == "lexicon":
+        if not lexicon:
+            raise InputError("lexicon decoding needs a lexicon", "give a word list, one word per line")
+        trie = lexicon if isinstance(lexicon, Lexicon) else build_lexicon(lexicon, alphabet)
+        alts = lexicon_decode(log_probs, alphabet, trie, top=top)
+        return (alts[0][0] if alts else ""), alts
+    raise InputError(f"unknown decoder {decoder!r}", f"choose one of {', '.join(DECODERS)}")
+
+
+def decode_all(log_probs: Sequence[np.ndarray], alphabet: Sequence[str], decoder: str = "greedy",
+               lexicon: Sequence[str] | None = None, beam_width: int = 10) -> list[str]:
+    """The text of every (T, K) matrix with one decoder (the lexicon's trie is built once)."""
+    if decoder == "lexicon" and lexicon:
+        lexicon = build_lexicon(lexicon, alphabet)
+    return [decode(lp, alphabet, decoder, lexicon, beam_width, top=1)[0] for lp in log_probs]
+
+
+# ---------------------------------------------------------------- one drawing
+
 @dataclass
 class Reading:
+    """One drawing read by one reader: the text, every decoder's answer, and what the model saw."""
+
+    text: str                             # the answer of `decoder`
+    decoder: str                          # the most informed decoder that ran
+    confidence: float                     # per-character CTC probability of `text`
     log_probs: np.ndarray                 # (T, K)
     alphabet: list[str]
     greedy: str
-    beam: list[tuple[str, float]]
-    lexicon: list[tuple[str, float]]
-    confidence: float
+    beam: list[tuple[str, float]]         # empty unless beam decoding ran
+    lexicon: list[tuple[str, float]]      # empty unless lexicon decoding ran
     model_ink: Ink                        # the ink as the model sees it (after its encoding)
     n_points: int
     downsampled: bool = False
@@ -35,7 +184,24 @@ class Reading:
 
     @property
     def best_text(self) -> str:
-        return self.lexicon[0][0] if self.lexicon else (self.beam[0][0] if self.beam else self.greedy)
+        return self.text
+
+    @property
+    def alternatives(self) -> list[tuple[str, float]]:
+        return {"greedy": [], "beam": self.beam, "lexicon": self.lexicon}[self.decoder]
+
+    def as_dict(self) -> dict:
+        """{text, decoder, alternatives [{text, log_prob}], confidence, frames, log_probs} (plain values but
+        the (T, K) `log_probs`, which the command line drops)."""
+        return {"text": self.text, "decoder": self.decoder,
+                "alternatives": [{"text": t, "log_prob": float(s)} for t, s in self.alternatives],
+                "confidence": self.confidence, "frames": int(self.log_probs.shape[0]), "log_probs": self.log_probs}
+
+
+def read_text(model: WordReader, config: ReaderConfig, alphabet: Sequence[str], ink: Ink, decoder: str = "greedy",
+              lexicon: Sequence[str] | None = None, beam_width: int = 10) -> dict:
+    """`read` with one decoder, as a plain dict (`Reading.as_dict`): what `python -m core decode` prints."""
+    return read(LoadedReader(model, config, list(alphabet)), ink, lexicon, beam_width, decoders=(decoder,)).as_dict()
 
 
 def check_drawing(ink: Ink) -> Ink:
@@ -51,65 +217,28 @@ def model_view(ink: Ink, encoding: str, spacing: float) -> Ink:
     return ink_from_frames(frames) if encoding == "delta" else normalise(ink)
 
 
-def read_drawing(reader, ink: Ink, lexicon: list[str] | None = None, beam_width: int = 10,
-                 top: int = 5) -> Reading:
-    """Run `reader` (a core.reader.LoadedReader) on `ink` and decode it."""
+def read(reader: LoadedReader, ink: Ink, lexicon: Lexicon | Sequence[str] | None = None, beam_width: int = 10,
+         top: int = 5, decoders: Sequence[str] = DECODERS) -> Reading:
+    """Read one drawing with each of `decoders`; the text is the answer of the most informed of them.
+
+    Lexicon decoding runs only when a lexicon is given, unless it is the
+    only decoder asked for (then a missing lexicon is an InputError).
+    """
+    unknown = [d for d in decoders if d not in DECODERS]
+    if unknown or not decoders:
+        raise InputError(f"unknown decoder {unknown[0]!r}" if unknown else "no decoder chosen",
+                         f"choose from {', '.join(DECODERS)}")
+    if lexicon is None and list(decoders) != ["lexicon"]:
+        decoders = [d for d in decoders if d != "lexicon"]
     before = n_points(ink)
     ink = check_drawing(ink)
     lp = reader.log_probs(ink)
     alphabet = list(reader.alphabet)
-    greedy = decoders.greedy_decode(lp, alphabet)
-    beam = decoders.beam_decode(lp, alphabet, beam_width)[:top]
-    lex = decoders.lexicon_decode(lp, alphabet, decoders.build_lexicon(lexicon, alphabet), top=top) if lexicon else []
-    best = lex[0][0] if lex else (beam[0][0] if beam else greedy)
-    cfg = reader.config
-    return Reading(lp, alphabet, greedy, beam, lex, decoders.confidence(lp, best, alphabet),
-                   model_view(ink, cfg.encoding, cfg.spacing), n_points(ink), n_points(ink) < before,
-                   lp.argmax(axis=1))
-
-
-@dataclass
-class Alignment:
-    target: str
-    posteriors: np.ndarray                # (T, K) CTC posteriors of the target
-    segments: list                        # decoders.Segment per character (frames)
-    point_segments: list[tuple[int, int, str]]  # (first point, end point, label) on the model's ink
-    log_likelihood: float
-
-
-def frame_points(ink: Ink, encoding: str, spacing: float) -> Ink:
-    """The points behind each frame, in frame order: raw points (seed) or resampled ones (delta)."""
-    from core.ink import prepare
-
-    return ink if encoding == "seed" else prepare(ink, spacing)
-
-
-def frame_stride(reader) -> int:
-    """Input points per output frame: a strided conv front end reads `conv_stride` points per frame."""
-    return int(getattr(reader.config, "conv_stride", 1) or 1) if getattr(reader.config, "conv_channels", 0) else 1
-
-
-def explain_alignment(reader, ink: Ink, target: str) -> Alignment:
-    """Where the reader emits each letter of `target`, by CTC posteriors and forced alignment."""
-    from core.ctc import ctc_posteriors
-
-    ink = check_drawing(ink)
-    alphabet = list(reader.alphabet)
-    bad = sorted({c for c in target if c not in alphabet[1:]})
-    if not target or bad:
-        raise InputError(f"this reader cannot read {'an empty word' if not target else ' '.join(bad)}",
-                         f"use letters from '{''.join(alphabet[1:])}'")
-    lp = reader.log_probs(ink)
-    labels = [alphabet.index(c) for c in target]
-    try:
-        segments = decoders.forced_align(lp, target, alphabet)
-    except ValueError as exc:
-        raise InputError(str(exc), "the word is too long for this drawing") from exc
-    post = ctc_posteriors(lp, labels)
-    from core.ctc import ctc_loss
-
-    ll = -float(ctc_loss(lp, labels))
-    pts = frame_points(ink, reader.config.encoding, reader.config.spacing)
-    total, stride = n_points(pts), frame_stride(reader)
-    point_segments = [(min(s.start * stride, total), min(s.end * stride, total), s.label) for s in segments]
-    return Alignment(target, post, segments, point_segments, ll)
+    answers = {d: decode(lp, alphabet, d, lexicon, beam_width, top) for d in DECODERS if d in decoders}
+    chosen = [d for d in DECODERS if d in answers][-1]
+    text = answers[chosen][0]
+    greedy = answers["greedy"][0] if "greedy" in answers else greedy_decode(lp, alphabet)
+    return Reading(text, chosen, confidence(lp, text, alphabet), lp, alphabet, greedy,
+                   answers.get("beam", ("", []))[1], answers.get("lexicon", ("", []))[1],
+                   model_view(ink, reader.config.encoding, reader.config.spacing), n_points(ink),
+                   n_points(ink) < before, lp.argmax(axis=1))

@@ -10,30 +10,27 @@ depend on the words it was batched with.
 
 `ReaderConfig` holds every setting and its default, once: the command line
 generates its flags from it, the dashboard its sliders, and the checkpoint
-stores it as a plain dict from which `load_reader` rebuilds the model.
-`read_frames` is the one inference path; `read_ink` (one drawing),
-decoding, evaluation and the dashboard all go through it.
+stores it as a plain dict from which `core.models.inference.load_reader`
+rebuilds the model. The input statistics are buffers of the model, so they
+are stored once, in the checkpoint's state dict.
 """
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
-from typing import Any, NamedTuple, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from core import decoders
-from core.configfields import check_field_types
-from core.configfields import opt as _opt
 from core.errors import InputError
-from core.generator import Augment
-from core.ink import ENCODINGS, Ink, encode
+from core.ink.ink import ENCODINGS
+from core.models.config import check_field_types
+from core.models.config import opt as _opt
+from core.synth.generator import Augment
 
-BLANK = ""  # the CTC blank's label, always class 0 of a reader's alphabet
 SCHEDULES = ("constant", "onecycle", "cosine")
 CTC_IMPLEMENTATIONS = ("torch", "numpy")
 STYLES = ("seed", "natural")
@@ -51,7 +48,7 @@ class ReaderConfig:
     The defaults are seed 001's setting; presets change a few fields with
     `dataclasses.replace`. Each field's help text is in its metadata.
     `augment` holds the training renderings' augmentation as a plain dict
-    of `core.generator.Augment` fields.
+    of `core.synth.generator.Augment` fields.
     """
 
     # data
@@ -64,7 +61,7 @@ class ReaderConfig:
     cut_warmup: int = _opt(0, "epochs over which that share falls from 1.0 (only pieces) to cut_fraction")
     min_cut: int = _opt(1, "shortest letter-boundary piece, in letters")
     augment: dict = field(default_factory=_seed_augment,
-                          metadata={"help": "augmentation of the training renderings (core.generator.Augment)"})
+                          metadata={"help": "augmentation of the training renderings (core.synth.generator.Augment)"})
     eval_repeats: int = _opt(8, "fixed renderings of every word in each evaluation")
     eval_seed: int | None = _opt(None, "seed of the evaluation renderings (default: seed)")
     # input
@@ -85,7 +82,7 @@ class ReaderConfig:
     schedule: str = _opt("constant", "learning-rate schedule per step: constant, onecycle or cosine")
     epochs: int = _opt(25, "training epochs (one evaluation after each)")
     grad_clip: float = _opt(5.0, "global gradient-norm clip (0: none)")
-    ctc: str = _opt("torch", "CTC loss: torch (F.ctc_loss) or numpy (core.ctc)")
+    ctc: str = _opt("torch", "CTC loss: torch (F.ctc_loss) or numpy (core.ctc.loss)")
     seed: int = _opt(0, "seed of the held-out split, the initial weights and the renderings")
     # One thread: these matrices are too small to split, and two runs side by side (one per
     # core, as the dashboard and sweeps start them) with two threads each slow down many-fold.
@@ -246,11 +243,6 @@ class WordReader(nn.Module):
         return self.out(self.drop(h)).log_softmax(-1)
 
 
-def reader_alphabet(letters: str) -> list[str]:
-    """A reader's classes: the blank first, then one per letter."""
-    return [BLANK] + list(letters)
-
-
 def build_reader(config: ReaderConfig, alphabet: Sequence[str]) -> WordReader:
     """A freshly initialised model for `config` over `alphabet` (blank included)."""
     return WordReader(config, len(alphabet))
@@ -259,140 +251,3 @@ def build_reader(config: ReaderConfig, alphabet: Sequence[str]) -> WordReader:
 def n_parameters(model: nn.Module) -> int:
     """Trainable parameters (the input statistics are buffers, not counted)."""
     return sum(p.numel() for p in model.parameters())
-
-
-def pad_frames(frames: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Zero-pad (T_i, 3) arrays into a (B, T_max, 3) tensor and their lengths."""
-    lengths = torch.tensor([len(f) for f in frames], dtype=torch.long)
-    x = torch.zeros(len(frames), int(lengths.max()), N_INPUTS)
-    for i, f in enumerate(frames):
-        x[i, :len(f)] = torch.from_numpy(np.ascontiguousarray(f, dtype=np.float32))
-    return x, lengths
-
-
-def encode_ink(config: ReaderConfig, ink: Ink) -> np.ndarray:
-    """Ink -> the (T, 3) float32 frames the reader reads, in its encoding."""
-    frames = encode(ink, config.encoding, config.spacing)
-    if len(frames) == 0:
-        raise InputError("the ink has no points", "draw or load at least one stroke")
-    return frames
-
-
-def read_frames(model: WordReader, frames: Sequence[np.ndarray], batch_size: int = 512) -> list[np.ndarray]:
-    """(T_i, classes) log-probabilities for each encoded word: batched, without gradients.
-
-    Words are sorted by length before batching so that padding (wasted
-    work) stays small; the results come back in the input order.
-    """
-    if len(frames) == 0:
-        return []
-    was_training = model.training
-    model.eval()
-    order = sorted(range(len(frames)), key=lambda i: len(frames[i]))
-    out: list[np.ndarray] = [np.empty(0)] * len(frames)
-    try:
-        with torch.inference_mode():
-            for start in range(0, len(order), batch_size):
-                idx = order[start:start + batch_size]
-                x, lengths = pad_frames([frames[i] for i in idx])
-                lp = model(x, lengths).numpy()
-                for row, (i, n) in enumerate(zip(idx, model.output_lengths(lengths).tolist())):
-                    out[i] = lp[row, :n]
-    finally:
-        model.train(was_training)
-    return out
-
-
-def read_inks(model: WordReader, config: ReaderConfig, inks: Sequence[Ink]) -> list[np.ndarray]:
-    """Log-probabilities for many drawings."""
-    return read_frames(model, [encode_ink(config, ink) for ink in inks])
-
-
-def read_ink(model: WordReader, config: ReaderConfig, ink: Ink) -> np.ndarray:
-    """One drawing -> (T, classes) log-probabilities (class 0 is the blank)."""
-    return read_frames(model, [encode_ink(config, ink)])[0]
-
-
-DECODERS = ("greedy", "beam", "lexicon")
-
-
-def decode(log_probs: np.ndarray, alphabet: Sequence[str], decoder: str = "greedy",
-           lexicon: Sequence[str] | None = None, beam_width: int = 10, top: int = 5
-           ) -> tuple[str, list[tuple[str, float]]]:
-    """(text, alternatives) of one (T, K) matrix; alternatives are (text, log-probability), best first.
-
-    greedy has no alternatives; beam returns its beam; lexicon the `top`
-    words of `lexicon` by exact CTC likelihood (see core.decoders).
-    """
-    if decoder == "greedy":
-        return decoders.greedy_decode(log_probs, alphabet), []
-    if decoder == "beam":
-        if beam_width < 1:
-            raise InputError(f"beam width must be at least 1, got {beam_width}")
-        alts = decoders.beam_decode(log_probs, alphabet, beam_width)
-        return (alts[0][0] if alts else ""), alts[:top]
-    if decoder == "lexicon":
-        if not lexicon:
-            raise InputError("lexicon decoding needs a lexicon", "give a word list, one word per line")
-        alts = decoders.lexicon_decode(log_probs, alphabet, lexicon, top=top)
-        return (alts[0][0] if alts else ""), alts
-    raise InputError(f"unknown decoder {decoder!r}", f"choose one of {', '.join(DECODERS)}")
-
-
-def read_text(model: WordReader, config: ReaderConfig, alphabet: Sequence[str], ink: Ink,
-              decoder: str = "greedy", lexicon: Sequence[str] | None = None, beam_width: int = 10) -> dict:
-    """Ink -> {text, decoder, alternatives [{text, log_prob}], confidence, frames, log_probs}.
-
-    `log_probs` (the (T, K) matrix) is returned for alignment views; the
-    command line drops it.
-    """
-    lp = read_ink(model, config, ink)
-    text, alts = decode(lp, alphabet, decoder, lexicon, beam_width)
-    return {"text": text, "decoder": decoder,
-            "alternatives": [{"text": t, "log_prob": float(score)} for t, score in alts],
-            "confidence": decoders.confidence(lp), "frames": int(lp.shape[0]), "log_probs": lp}
-
-
-class LoadedReader(NamedTuple):
-    """A reader rebuilt from a checkpoint, in eval mode; unpacks as (model, config, alphabet).
-
-    Never train a loaded reader further: caches (the dashboard's) share it.
-    """
-
-    model: WordReader
-    config: ReaderConfig
-    alphabet: list[str]
-
-    def log_probs(self, ink: Ink) -> np.ndarray:
-        return read_ink(self.model, self.config, ink)
-
-    def log_probs_batch(self, inks: Sequence[Ink]) -> list[np.ndarray]:
-        return read_inks(self.model, self.config, inks)
-
-    def read_text(self, ink: Ink, decoder: str = "greedy", lexicon: Sequence[str] | None = None,
-                  beam_width: int = 10) -> dict:
-        return read_text(self.model, self.config, self.alphabet, ink, decoder, lexicon, beam_width)
-
-
-def load_reader(ckpt: dict | str | Path) -> LoadedReader:
-    """Rebuild (model, config, alphabet) from a reader checkpoint dict, file or folder."""
-    from core.checkpoints import load_checkpoint
-
-    if not isinstance(ckpt, dict):
-        ckpt = load_checkpoint(ckpt, "reader")
-    if ckpt.get("kind") != "reader":
-        raise InputError(f"this is a {ckpt.get('kind')} checkpoint, not a reader",
-                         "choose a reader checkpoint")
-    config = ReaderConfig.from_dict(dict(ckpt["config"]))
-    alphabet = list(ckpt["alphabet"])
-    if not alphabet or alphabet[0] != BLANK:
-        raise InputError("the checkpoint's alphabet does not start with the CTC blank",
-                         "the file is not a reader of this tool")
-    model = build_reader(config, alphabet)
-    try:
-        model.load_state_dict(ckpt["state_dict"])
-    except (RuntimeError, TypeError, KeyError) as exc:
-        raise InputError("the checkpoint's weights do not fit its config",
-                         "the file is damaged or was edited; train it again") from exc
-    model.eval()
-    return LoadedReader(model, config, alphabet)

@@ -18,9 +18,11 @@ from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 
-from core import glyphs
 from core.errors import InputError
-from core.ink import Ink, resample_stroke_n
+from core.ink.ink import Ink, resample_stroke_n
+from core.synth import glyphs
+
+GENERATOR_VERSION = 1  # bump when a glyph or a rendering rule changes what the same seed draws
 
 # name: (min, max, default for the natural style, step, help)
 AUGMENT_PARAMS: dict[str, tuple[float, float, float, float, str]] = {

@@ -146,8 +146,6 @@ NATURAL_GLYPHS: dict[str, list[list[list]]] = {
 }
 
 STYLES = ("seed", "natural")
-SEED_LETTERS = "coltinmaeu"
-NATURAL_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 @lru_cache(maxsize=None)
@@ -167,4 +165,5 @@ def n_allographs(ch: str) -> int:
 
 
 def alphabet(style: str) -> str:
-    return SEED_LETTERS if style == "seed" else NATURAL_LETTERS
+    """The letters a style has glyphs for, in template order (seed: seed 001's ten; natural: a-z)."""
+    return "".join(SEED_GLYPHS if style == "seed" else NATURAL_GLYPHS)

@@ -8,12 +8,21 @@ against the frames in which the generator drew it?
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-RESEARCH_DIR = Path(__file__).resolve().parents[1] / "checkpoints" / "research"
+from core.ctc.align import forced_align
+from core.data.seed_words import SEED_VOCAB
+from core.errors import InputError
+from core.files.atomic import write_json
+from core.models.inference import load_reader
+from core.paths import research_dir
+from core.synth.generator import Augment, render_word
+from core.train.runs import free_cores, launch
+from core.train.sweep import plan, run_sweep, write_table
 
 
 @dataclass(frozen=True)
@@ -42,8 +51,6 @@ QUESTIONS = {
 
 def sweep_specs(q: Question, small: bool = False, epochs: int | None = None) -> list[dict]:
     """Every run of a question's sweep (its small version: fewer seeds, and `epochs` if given)."""
-    from core.sweep import plan
-
     specs = []
     for preset, grid in q.preset_grid.items():
         fixed = {"epochs": epochs} if epochs else {}
@@ -56,12 +63,9 @@ def sweep_specs(q: Question, small: bool = False, epochs: int | None = None) -> 
 
 def run_question(name: str, out: Path | None = None, small: bool = False, epochs: int | None = None,
                  workers: int | None = None, progress=None) -> list[dict]:
-    from core.errors import InputError
-    from core.sweep import run_sweep
-
     if name not in QUESTIONS:
         raise InputError(f"unknown question {name!r}", f"choose one of {', '.join(QUESTIONS)}")
-    out = Path(out or RESEARCH_DIR / (name + ("-small" if small else "")))
+    out = Path(out or research_dir() / (name + ("-small" if small else "")))
     return run_sweep(sweep_specs(QUESTIONS[name], small, epochs), out, workers=workers, progress=progress)
 
 
@@ -71,10 +75,6 @@ def emission_timing(reader, words: list[str], seed: int = 0, repeats: int = 4) -
     Needs a reader with the seed encoding, where frame t is pen point t.
     Rows: word, letter, position, drawn_start, drawn_end, emit_start, emit_end, frames.
     """
-    from core.decoders import forced_align
-    from core.errors import InputError
-    from core.generator import Augment, render_word
-
     if reader.config.encoding != "seed":
         raise InputError("emission timing needs a reader with the seed encoding (one frame per pen point)")
     rng = np.random.default_rng(seed + 5_000_011)
@@ -110,39 +110,28 @@ def timing_summary(rows: list[dict]) -> dict:
 
 
 def launch_small(name: str) -> Path:
-    """Start the small version of a question's sweep (or of the timing question) in the background;
-    returns its folder, where `log.txt` follows it."""
-    import os
-    import subprocess
-    import sys
-
-    from core.errors import InputError
-
+    """Start the small version of a question's sweep (or of the timing question) in the background,
+    on the cores that are free (the one launcher's rule); returns its folder, where `log.txt` follows it."""
     if name not in QUESTIONS and name != "timing":
         raise InputError(f"unknown question {name!r}", f"choose one of {', '.join([*QUESTIONS, 'timing'])}")
-    out = RESEARCH_DIR / f"{name}-small"
+    n_runs = len(sweep_specs(QUESTIONS[name], small=True)) if name in QUESTIONS else 4
+    workers = max(1, min(free_cores(), n_runs, os.cpu_count() or 1))
+    out = research_dir() / f"{name}-small"
     out.mkdir(parents=True, exist_ok=True)
-    repo = Path(__file__).resolve().parents[1]
-    with open(out / "log.txt", "wb") as log:
-        subprocess.Popen([sys.executable, "-m", "core", "research", name, "--small", "--epochs", "6"], cwd=repo,
-                         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-                         env={**os.environ, "PYTHONPATH": str(repo)})
+    launch(["research", name, "--small", "--epochs", "6", "--workers", str(workers)], out / "log.txt", workers,
+           f"research {name}")
     return out
 
 
-def timing_table(out: str | Path | None = None, small: bool = False, epochs: int | None = None) -> list[dict]:
+def timing_table(out: str | Path | None = None, small: bool = False, epochs: int | None = None,
+                 workers: int | None = None) -> list[dict]:
     """Question 5 for four readers (uni/bi x with/without letter cuts): trains each on the seed
     protocol with seed 001's own recipe and encoding (preset `seed`, seed 0: one frame per pen
     point, so frames and drawn points line up) unless already trained, then measures emission timing."""
-    from core.atomic import write_json
-    from core.datasets import SEED_VOCAB
-    from core.reader import load_reader
-    from core.sweep import plan, run_sweep, write_table
-
-    out = Path(out or RESEARCH_DIR / ("timing-small" if small else "timing-runs"))
+    out = Path(out or research_dir() / ("timing-small" if small else "timing-runs"))
     grid = {"bidirectional": [True, False], "cut_fraction": [0.0, 0.7]}
     specs = plan("reader", "seed", grid, [0], {"cut_warmup": 0, **({"epochs": epochs} if epochs else {})})
-    run_sweep(specs, out)
+    run_sweep(specs, out, workers=workers)
     rows = []
     for s in specs:
         reader = load_reader(out / "runs" / s["name"] / "best.pt")
@@ -150,6 +139,6 @@ def timing_table(out: str | Path | None = None, small: bool = False, epochs: int
         label = ("bi" if s["values"]["bidirectional"] else "uni") + (", cuts" if s["values"]["cut_fraction"] else "")
         rows.append({"model": label, **s["values"], **summary})
     name = "timing-small" if small else "timing"
-    write_table(rows, (out if small else RESEARCH_DIR) / f"{name}.csv")
-    write_json((out if small else RESEARCH_DIR) / f"{name}.json", rows)
+    write_table(rows, (out if small else research_dir()) / f"{name}.csv")
+    write_json((out if small else research_dir()) / f"{name}.json", rows)
     return rows

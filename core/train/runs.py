@@ -9,7 +9,6 @@ only reads them. States: running, finished, stopped, diverged, failed, and
 from __future__ import annotations
 
 import io
-import json
 import os
 import shutil
 import signal
@@ -21,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from core.atomic import append_csv_row, save_torch, write_json
 from core.errors import InputError
+from core.files.atomic import append_csv_row, read_json, write_json
+from core.models.checkpoint import save_torch
+from core.paths import REPO_ROOT, jobs_dir, runs_dir
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-RUNS_DIR = REPO_ROOT / "checkpoints" / "runs"
 FINAL_STATES = ("finished", "stopped", "diverged", "failed", "interrupted")
 
 
@@ -76,18 +75,6 @@ def install_stop_handler() -> Callable[[], bool]:
     return lambda: requested["stop"]
 
 
-def read_json(path: Path) -> dict | None:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def runs_root() -> Path:
-    """The runs folder; HWLAB_RUNS_DIR overrides it (tests use a temporary one)."""
-    return Path(os.environ.get("HWLAB_RUNS_DIR", RUNS_DIR))
-
-
 _SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
 
 
@@ -101,7 +88,7 @@ def check_run_id(run_id: str) -> str:
 
 
 def run_path(run_id: str, root: Path | None = None) -> Path:
-    root = (root or runs_root()).resolve()
+    root = (root or runs_dir()).resolve()
     path = (root / check_run_id(run_id)).resolve()
     if path.parent != root:
         raise InputError(f"invalid run id {run_id!r}")
@@ -118,7 +105,7 @@ def new_run_id(kind: str, name: str | None = None) -> str:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     base = f"{stamp}-{kind}" + (f"-{slug(name)}" if name and slug(name) else "")
     candidate, k = base, 1
-    while (runs_root() / candidate).exists():
+    while (runs_dir() / candidate).exists():
         k += 1
         candidate = f"{base}-{k}"
     return candidate
@@ -160,36 +147,86 @@ def read_status(path: Path) -> dict:
 
 
 def active_runs(root: Path | None = None) -> list[str]:
-    root = root or runs_root()
+    root = root or runs_dir()
     if not root.is_dir():
         return []
     return [p.name for p in sorted(root.iterdir()) if p.is_dir()
             and read_status(p).get("state") in ("running", "starting")]
 
 
+# ---------------------------------------------------------------- background processes
+
+def _parent_pid(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def live_jobs() -> list[dict]:
+    """The background processes (runs, sweeps, research reruns) still alive, with the cores each claimed;
+    records of finished ones are removed."""
+    folder = jobs_dir()
+    jobs = []
+    for f in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        job = read_json(f) or {}
+        if pid_alive(job.get("pid")):
+            jobs.append(job)
+        else:
+            f.unlink(missing_ok=True)
+    return jobs
+
+
+def busy_cores() -> int:
+    """Cores in use: those every live job claimed, plus one per active run no job started
+    (a run started by hand in a terminal)."""
+    jobs = live_jobs()
+    job_pids = {j["pid"] for j in jobs}
+    busy = sum(int(j.get("cores", 1)) for j in jobs)
+    for run_id in active_runs():
+        pid = read_status(runs_dir() / run_id).get("pid")
+        if pid not in job_pids and _parent_pid(pid) not in job_pids:
+            busy += 1
+    return busy
+
+
 def free_cores() -> int:
-    """CPU cores without an active run (the dashboard starts at most one run per core)."""
-    return (os.cpu_count() or 1) - len(active_runs())
+    """CPU cores without an active run or job (the dashboard starts at most one run per core)."""
+    return (os.cpu_count() or 1) - busy_cores()
+
+
+def launch(args: list[str], log: Path, cores: int = 1, what: str = "run", checked: bool = False
+           ) -> subprocess.Popen:
+    """Start `python -m core ARGS` in the background, its output in `log`; it claims `cores` cores.
+
+    The one launcher of runs, sweeps and research reruns: it refuses when
+    fewer than `cores` cores are free (at most one run per CPU core). The
+    process gets its own session, so closing the page or the browser does
+    not stop it. `checked`: the caller checked the free cores itself (before
+    making the folder whose status would count as busy).
+    """
+    if not checked and free_cores() < cores:
+        raise InputError(f"{os.cpu_count() or 1} core(s), {busy_cores()} already busy: at most one run per CPU core",
+                         "wait for a run to finish or stop it on the Train page")
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "core", *args], cwd=REPO_ROOT, stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                                env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    write_json(jobs_dir() / f"{proc.pid}.json",
+               {"pid": proc.pid, "cores": cores, "what": what, "log": str(log), "started": time.time()})
+    return proc
 
 
 def launch_training(kind: str, args: list[str], name: str | None = None) -> str:
-    """Start `python -m core train <kind> ... --run-dir <new run>` in the background; returns the run id.
-
-    The process gets its own session, so closing the page or the browser
-    does not stop it. At most one run per CPU core is active at once.
-    """
+    """Start `python -m core train <kind> ... --run-dir <new run>` in the background; returns the run id."""
     if kind not in ("reader", "classifier"):
         raise InputError(f"unknown model kind {kind!r}")
-    if free_cores() < 1:
+    if free_cores() < 1:  # checked before the run folder exists, so a refused launch leaves nothing behind
         raise InputError(f"{os.cpu_count() or 1} runs are already active: at most one run per CPU core",
                          "wait for one to finish or stop it on the Train page")
     path = new_run_dir(kind, name)
     RunFolder(path).set_status("starting", 0, "launching the trainer", kind=kind)
-    cmd = [sys.executable, "-m", "core", "train", kind, *args, "--run-dir", str(path)]
-    log = open(path / "log.txt", "wb")
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            start_new_session=True, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
-    log.close()
+    proc = launch(["train", kind, *args, "--run-dir", str(path)], path / "log.txt", 1, f"train {kind}", checked=True)
     status = read_json(path / "status.json") or {}
     if status.get("state") == "starting":
         write_json(path / "status.json", {**status, "pid": proc.pid})
@@ -208,7 +245,7 @@ def stop_run(run_id: str) -> bool:
 
 def read_metrics(path: Path):
     """metrics.csv as a DataFrame (empty if absent); a half-written last line is dropped."""
-    import pandas as pd
+    import pandas as pd  # heavy (about 0.4 s): the trainers import this module, only readers of runs need pandas
 
     f = Path(path) / "metrics.csv"
     if not f.exists():
@@ -236,7 +273,7 @@ def progress(path: Path) -> dict:
 
 def list_runs(root: Path | None = None) -> list[dict]:
     """Every run, newest first: id, kind, state, epochs, config and last figures."""
-    root = root or runs_root()
+    root = root or runs_dir()
     if not root.is_dir():
         return []
     rows = []

@@ -4,18 +4,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from core.checkpoints import CHECKPOINT_NAMES
-
-CHECKPOINTS_DIR = Path(__file__).resolve().parents[1] / "checkpoints"
+from core.files.atomic import read_json
+from core.models.checkpoint import CHECKPOINT_NAMES
+from core.paths import checkpoints_dir, runs_dir
 
 
 def shipped_models() -> list[dict]:
     """Every folder of checkpoints/ (runs/ aside) holding a model: name, path, card."""
     out = []
-    if not CHECKPOINTS_DIR.is_dir():
+    root = checkpoints_dir()
+    if not root.is_dir():
         return out
-    for d in sorted(CHECKPOINTS_DIR.iterdir()):
-        if not d.is_dir() or d.name in ("runs", "uploads") or not any((d / n).exists() for n in CHECKPOINT_NAMES):
+    for d in sorted(root.iterdir()):
+        if not d.is_dir() or d.name in ("runs", "uploads", "sweeps", "datasets") or not any((d / n).exists() for n in CHECKPOINT_NAMES):
             continue
         card = {}
         if (d / "card.json").exists():
@@ -33,10 +34,8 @@ def available_checkpoints(kind: str) -> list[tuple[str, Path]]:
     `kind` is "reader" or "classifier"; a shipped model's kind comes from its
     card, a run's from its config.json.
     """
-    from core.runs import read_json, runs_root
-
     out = [(f"shipped: {m['name']}", m["path"]) for m in shipped_models() if m["kind"] == kind]
-    root = runs_root()
+    root = runs_dir()
     if root.is_dir():
         for d in sorted(root.iterdir(), reverse=True):
             config = read_json(d / "config.json") or {}

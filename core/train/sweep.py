@@ -13,14 +13,21 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable
 
-from core.atomic import write_text
 from core.errors import InputError
+from core.files.atomic import read_json, write_json, write_text
+from core.models import classifier, reader
+from core.models.inference import load_reader
+from core.paths import runs_dir, sweeps_dir
+from core.train.classifier import train_classifier
+from core.train.reader import train_reader
+from core.train.runs import RunFolder, check_run_id, free_cores, launch, read_metrics, read_status, slug
 
 KINDS = ("reader", "classifier")
 
@@ -71,16 +78,10 @@ def plan(kind: str, preset: str, grid: dict[str, list], seeds: list[int], fixed:
 
 
 def _preset_fn(kind: str) -> Callable:
-    if kind == "reader":
-        from core.reader import preset
-    else:
-        from core.classifier import preset
-    return preset
+    return reader.preset if kind == "reader" else classifier.preset
 
 
 def _final_figures(kind: str, run_dir: Path) -> dict:
-    from core.runs import read_metrics
-
     df = read_metrics(run_dir)
     if not len(df):
         return {}
@@ -99,32 +100,21 @@ def run_one(spec: dict, out: str) -> dict:
 
     This is the function that travels to Ray workers: plain dict in, plain dict out.
     """
-    from core.runs import RunFolder, read_status
-
     run_dir = Path(spec.get("run_dir") or Path(out) / "runs" / spec["name"])
     status = read_status(run_dir) if run_dir.exists() else {}
     if status.get("state") == "finished" and (run_dir / "sweep_row.json").exists():
-        import json
-
-        return json.loads((run_dir / "sweep_row.json").read_text())
+        return read_json(run_dir / "sweep_row.json")
     t0 = time.perf_counter()
     cfg = _preset_fn(spec["kind"])(spec["preset"], **spec["overrides"])
     run = RunFolder(run_dir)
-    from core.atomic import write_json
-
     # Tags the run as part of its sweep, so the Runs page can group a sweep's runs.
     write_json(run_dir / "sweep.json", {"sweep": Path(out).name, "values": spec["values"], "seed": spec["seed"]})
-    if spec["kind"] == "reader":
-        from core.train_reader import train_reader as train
-    else:
-        from core.train_classifier import train_classifier as train
+    train = train_reader if spec["kind"] == "reader" else train_classifier
     result = train(cfg, run)
     row = {**spec["values"], "seed": spec["seed"], "run": spec["name"], "state": result["state"],
            **_final_figures(spec["kind"], run_dir), "seconds": round(time.perf_counter() - t0, 2)}
     if spec["kind"] == "reader" and result.get("checkpoint") is not None:
-        from core.reader import n_parameters, load_reader
-
-        row["parameters"] = n_parameters(load_reader(result["checkpoint"]).model)
+        row["parameters"] = reader.n_parameters(load_reader(result["checkpoint"]).model)
     if spec["kind"] == "classifier" and "test" in result:
         row["test_acc"] = result["test"]["accuracy"]
     write_json(run_dir / "sweep_row.json", row)
@@ -153,13 +143,11 @@ def run_sweep(specs: list[dict], out: str | Path, executor: str = "local", addre
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if runs_dir is not None:
-        from core.runs import check_run_id
-
         specs = [{**s, "run_dir": str(Path(runs_dir) / check_run_id(f"{out.name}-{s['name']}"))} for s in specs]
     rows: list[dict | None] = [None] * len(specs)
     if executor == "ray":
         try:
-            import ray
+            import ray  # optional: only the ray executor needs it, and it takes seconds to import
         except ImportError as exc:
             raise InputError("the ray executor needs Ray", "pip install ray, or use --executor local") from exc
         if not ray.is_initialized():
@@ -186,14 +174,6 @@ def run_sweep(specs: list[dict], out: str | Path, executor: str = "local", addre
     return final
 
 
-SWEEPS_DIR = Path(__file__).resolve().parents[1] / "checkpoints" / "sweeps"
-
-
-def sweeps_root() -> Path:
-    """Where dashboard sweeps keep sweep.csv; HWLAB_SWEEPS_DIR overrides it (tests)."""
-    return Path(os.environ.get("HWLAB_SWEEPS_DIR", SWEEPS_DIR))
-
-
 def launch_sweep(kind: str, preset: str, grid: dict[str, list], seeds: list[int], name: str | None = None,
                  fixed: dict | None = None, workers: int = 1) -> str:
     """Start `python -m core sweep ...` in the background, its runs in the runs folder; returns the sweep id.
@@ -201,12 +181,6 @@ def launch_sweep(kind: str, preset: str, grid: dict[str, list], seeds: list[int]
     The plan is checked first (an unknown option or a bad value is an InputError
     before anything starts); `workers` runs go side by side, one thread each.
     """
-    import json
-    import subprocess
-    import sys
-
-    from core.runs import REPO_ROOT, free_cores, runs_root, slug
-
     specs = plan(kind, preset, grid, seeds, fixed)
     if not grid or not specs:
         raise InputError("a sweep needs at least one option with values", "e.g. hidden = 8, 16, 32")
@@ -215,10 +189,10 @@ def launch_sweep(kind: str, preset: str, grid: dict[str, list], seeds: list[int]
         raise InputError("every CPU core already has a run: at most one run per core",
                          "wait for a run to finish or stop it")
     sweep_id = time.strftime("%Y%m%d-%H%M%S") + f"-sweep-{kind}" + (f"-{slug(name)}" if name and slug(name) else "")
-    out = sweeps_root() / sweep_id
+    out = sweeps_dir() / sweep_id
     out.mkdir(parents=True, exist_ok=False)
-    cmd = [sys.executable, "-m", "core", "sweep", kind, "--preset", preset, "--out", str(out),
-           "--runs-dir", str(runs_root()), "--workers", str(max(1, min(workers, free))),
+    cmd = ["sweep", kind, "--preset", preset, "--out", str(out),
+           "--runs-dir", str(runs_dir()), "--workers", str(max(1, min(workers, free))),
            "--seeds", ",".join(str(s) for s in seeds)]
     for key, values in grid.items():
         cmd += ["--grid", f"{key}=" + ",".join(str(v) for v in values)]
@@ -226,21 +200,15 @@ def launch_sweep(kind: str, preset: str, grid: dict[str, list], seeds: list[int]
         cmd += ["--set", f"{key}={value}"]
     write_text(out / "plan.json", json.dumps({"kind": kind, "preset": preset, "grid": grid, "seeds": seeds,
                                               "fixed": fixed or {}, "runs": len(specs)}, indent=1))
-    with open(out / "log.txt", "wb") as log:
-        subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                         start_new_session=True, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    launch(cmd, out / "log.txt", max(1, min(workers, free)), f"sweep {sweep_id}")
     return sweep_id
 
 
 def read_sweep(sweep_id: str):
     """A dashboard sweep's plan (dict) and its sweep.csv so far (DataFrame, empty before the first run ends)."""
-    import json
+    import pandas as pd  # heavy (about 0.4 s): every command imports this module, only the Runs page reads sweeps
 
-    import pandas as pd
-
-    from core.runs import check_run_id
-
-    folder = sweeps_root() / check_run_id(sweep_id)
+    folder = sweeps_dir() / check_run_id(sweep_id)
     try:
         plan_ = json.loads((folder / "plan.json").read_text())
     except (OSError, ValueError):

@@ -1,0 +1,1 @@
+"""The command line, `python -m core <command>`: one module per group of commands."""

@@ -1,0 +1,37 @@
+"""Command-line flags generated from a config dataclass: one per field, help from its metadata.
+
+A flag that is not given stays None, so the preset's value is kept: the
+defaults live in the config alone.
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import fields
+
+_TYPES = {"int": int, "float": float, "str": str, "int | None": int, "float | None": float, "str | None": str}
+_SKIP = ("augment",)  # dict-valued fields get their own flags
+
+
+def add_config_flags(parser: argparse.ArgumentParser, config_cls, skip=()) -> None:
+    """One flag per field of a config dataclass (default None: keep the preset's value).
+
+    `--some-field` for `some_field`; booleans get `--x/--no-x`. Help texts
+    come from each field's metadata.
+    """
+    group = parser.add_argument_group("settings (default: the preset's)")
+    for f in fields(config_cls):
+        if f.name in skip or f.name in _SKIP:
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        text = f.metadata.get("help", "")
+        if str(f.type) in ("bool", "<class 'bool'>"):
+            group.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=text)
+        else:
+            kind = _TYPES.get(str(f.type), f.type if isinstance(f.type, type) else str)
+            group.add_argument(flag, dest=f.name, type=kind, default=None, metavar=f.name.upper(), help=text)
+
+
+def overrides_from(args, config_cls) -> dict:
+    """The config fields given on the command line, as a dict."""
+    return {f.name: getattr(args, f.name) for f in fields(config_cls)
+            if f.name not in _SKIP and getattr(args, f.name, None) is not None}

@@ -1,0 +1,1 @@
+"""Connectionist temporal classification in numpy: the loss, its torch bridge, decoders and alignment."""

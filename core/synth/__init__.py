@@ -1,0 +1,1 @@
+"""Synthetic handwriting: stroke templates of letters and the renderer of augmented words."""

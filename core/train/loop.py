@@ -1,0 +1,128 @@
+"""The skeleton both training loops share: epochs, stop and progress, divergence, the best epoch, run files.
+
+A model's trainer hands `fit` two functions and keeps only what is its own:
+
+* `train_epoch(epoch, should_stop) -> (row, stopped)`: one epoch of updates;
+  `row` holds its training figures (loss, learning rate, ...); `stopped`
+  says `should_stop()` turned true between two batches. It raises
+  `Diverged(what)` when the loss stops being finite.
+* `evaluate(epoch) -> (row, key, record)`: the epoch's evaluation figures,
+  the key that ranks epochs (lower is better) and what `eval.json` should
+  hold for a new best epoch (None: the trainer writes it itself). It may
+  raise `Diverged` too.
+
+`fit` writes the run folder as it goes (config.json, status.json,
+metrics.csv, best.pt, eval.json, and last.pt at the end unless the weights
+hold inf or NaN), calls `progress(row)` after every epoch and returns what
+happened: state (finished | stopped | diverged), message, history, the
+last and best rows, the best checkpoint, its evaluation record and seconds.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from core.train.runs import RunFolder
+
+
+class Diverged(Exception):
+    """The loss or the weights stopped being finite; the message says which."""
+
+
+@dataclass
+class Hooks:
+    """The model's own parts of the loop (see the module docstring)."""
+
+    train_epoch: Callable[[int, Callable[[], bool]], tuple[dict, bool]]
+    evaluate: Callable[[int], tuple[dict, Any, dict | None]]
+    checkpoint: Callable[[dict], dict]      # metrics row -> checkpoint dict of the current weights
+    model: nn.Module
+
+
+def weights_finite(model: nn.Module) -> bool:
+    return all(bool(torch.isfinite(p).all()) for p in model.parameters())
+
+
+def fit(kind: str, config: dict, epochs: int, columns: list[str], hooks: Hooks, run: RunFolder | None = None,
+        progress: Callable[[dict], None] | None = None, stop_requested: Callable[[], bool] | None = None, *,
+        patience: int | None = None, later_wins_ties: bool = True, evaluate_stopped_epoch: bool = False,
+        describe: Callable[[dict], str] | None = None, divergence_hint: str = "", start_message: str = "starting",
+        on_epoch: Callable[[dict], None] | None = None) -> dict:
+    """Train for up to `epochs` epochs as `hooks` say, keeping the best epoch by its key.
+
+    `patience` stops early after that many epochs without a better key;
+    `later_wins_ties` keeps the later of two equal epochs (it trained on
+    more); `evaluate_stopped_epoch`: a stop, seen between batches only,
+    lets the epoch end with its evaluation (else a stop before an epoch ends
+    the run at once and an epoch cut short is dropped); `describe(row)` is the status
+    message after an epoch; `on_epoch(row)` may inspect the model after
+    each epoch, its time left out of `seconds`.
+    """
+    should_stop = stop_requested or (lambda: False)
+    t0, paused = time.perf_counter(), 0.0
+
+    def status(state: str, epoch: int, message: str) -> None:
+        if run is not None:
+            run.set_status(state, epoch, message, total_epochs=epochs, kind=kind)
+
+    if run is not None:
+        run.write_config({"kind": kind, **config})
+    status("running", 0, start_message)
+    state, message, history = "finished", f"finished {epochs} epochs", []
+    best = best_key = best_record = None
+    since = 0
+    for epoch in range(1, epochs + 1):
+        if not evaluate_stopped_epoch and should_stop():
+            state, message = "stopped", f"stopped before epoch {epoch}"
+            break
+        try:
+            train_row, stopped = hooks.train_epoch(epoch, should_stop)
+            if not weights_finite(hooks.model):
+                raise Diverged("the weights became NaN")
+            if stopped:
+                state, message = "stopped", f"stopped during epoch {epoch}"
+                if not evaluate_stopped_epoch:
+                    break
+            eval_row, key, record = hooks.evaluate(epoch)
+        except Diverged as exc:
+            state, message = "diverged", f"diverged at epoch {epoch}: {exc}"
+            break
+        row = {"epoch": epoch, **train_row, **eval_row, "seconds": round(time.perf_counter() - t0 - paused, 3)}
+        history.append(row)
+        if best_key is None or key < best_key or (later_wins_ties and key == best_key):
+            best_key, best, best_record, since = key, hooks.checkpoint(row), record, 0
+            if run is not None:
+                run.save_best(best)
+                if record is not None:
+                    run.write_eval(record)
+        else:
+            since += 1
+        if run is not None:
+            run.append_metrics(row, columns)
+        status("running", epoch, describe(row) if describe else f"epoch {epoch}/{epochs}")
+        if progress is not None:
+            progress({**row, "total_epochs": epochs})
+        if on_epoch is not None:
+            t_hook = time.perf_counter()
+            on_epoch(row)
+            paused += time.perf_counter() - t_hook
+        if state == "stopped":
+            break
+        if patience is not None and since >= patience:
+            message = (f"early stop at epoch {epoch}: no better result for {patience} epochs "
+                       f"(best at epoch {best['metrics']['epoch']})")
+            break
+
+    if state == "diverged":
+        message += divergence_hint
+    last = history[-1] if history else {}
+    if run is not None and weights_finite(hooks.model):  # a diverged model's last weights are not kept
+        run.save_last(hooks.checkpoint(last))
+    status(state, int(last.get("epoch", 0)), message)
+    return {"state": state, "message": message, "history": history, "last": last,
+            "best": best["metrics"] if best else {}, "checkpoint": best, "eval": best_record,
+            "seconds": time.perf_counter() - t0 - paused}
