@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.cli import classifier, data, reader, sweep
+from core.cli import classifier, data, reader, score, sweep
 from core.errors import InputError
 from core.models.checkpoint import load_checkpoint
 
@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev = commands.add_parser("evaluate", help="evaluate a checkpoint (reader or classifier)")
     ev.add_argument("checkpoint", help="a .pt file or a folder holding best.pt or model.pt")
     ev.add_argument("--data", default=None,
-                    help="seed | synthetic | unipen[:PATH] | npy:DIR (default: what the model was trained on)")
+                    help="seed | synthetic | unipen[:PATH] | npy:DIR (default: what the model was trained on), or "
+                         "ink:DIR: every labelled Ink JSON file of a folder, scored per writer")
     ev.add_argument("--decoder", choices=("greedy", "beam", "lexicon"), default="greedy")
     ev.add_argument("--beam-width", type=int, default=10)
     ev.add_argument("--lexicon", default=None, help="a text file with one word per line")
@@ -51,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _evaluate(args) -> int:
     ckpt = load_checkpoint(args.checkpoint)
+    if score.is_other_data(args.data):
+        return score.score_command(ckpt, args)
     return EVALUATORS[ckpt["kind"]](ckpt, args)
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -200,3 +202,43 @@ def ink_to_json(ink: Ink, label: str | None = None) -> dict:
 
 def write_ink_json(path: str | Path, ink: Ink, label: str | None = None) -> None:
     write_text(Path(path), json.dumps(ink_to_json(ink, label)) + "\n")
+
+
+@dataclass
+class LabelledInk:
+    """One labelled drawing of an Ink JSON folder, described as UNIPEN samples are (for scoring)."""
+
+    ink: Ink
+    label: str
+    writer: str
+    source: str
+    contributor: str = "ink"
+    category: str = "ink"
+
+
+def load_ink_folder(folder: str | Path) -> tuple[list[LabelledInk], dict[str, int]]:
+    """Every Ink JSON file below `folder` that carries a label, and the others counted by reason.
+
+    A file's writer is the folder it lies in (relative to `folder`), so a
+    folder per person gives per-writer figures.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise InputError(f"{root} is not a folder", "ink:DIR names a folder of Ink JSON files")
+    samples, skipped = [], Counter()
+    for f in sorted(root.rglob("*.json")):
+        try:
+            ink, label = load_ink_file(f)
+        except InputError:
+            skipped["unreadable file"] += 1
+            continue
+        if not label:
+            skipped["no label"] += 1
+            continue
+        writer = str(f.parent.relative_to(root)) if f.parent != root else root.name
+        samples.append(LabelledInk(ink, label, f"ink/{writer}", str(f)))
+    if not samples:
+        raise InputError(f"{root} holds no labelled Ink JSON files"
+                         + (f" ({', '.join(f'{n} {why}' for why, n in skipped.items())})" if skipped else ""),
+                         'each file needs {"strokes": ..., "label": "the text"}')
+    return samples, dict(skipped)

@@ -70,6 +70,13 @@ def word_accuracy(preds: Sequence[Sequence], targets: Sequence[Sequence]) -> flo
     return sum(p == t for p, t in zip(preds, targets)) / len(targets) if len(targets) else 0.0
 
 
+def word_error_rate(preds: Sequence[str], targets: Sequence[str]) -> float:
+    """Edits between the space-separated words of predictions and targets over the targets' words (at least 1)."""
+    _pairs(preds, targets)
+    edits = sum(edit_distance(p.split(), t.split()) for p, t in zip(preds, targets))
+    return edits / max(1, sum(len(t.split()) for t in targets))
+
+
 def summarise(preds: Sequence[Sequence], targets: Sequence[Sequence]) -> dict:
     """`n`, mean per-sample `cer`, `corpus_cer` and `word_acc` of a corpus (all 0.0 when it is empty)."""
     _pairs(preds, targets)

@@ -1,0 +1,111 @@
+"""Score a model on any labelled samples: a UNIPEN folder of other writers, or a folder of Ink JSON files.
+
+Unlike a model's own test split, these samples may hold what the model
+cannot read: characters outside its alphabet or classes, unreadable ink.
+Such samples are counted by reason in `skipped`, never silently dropped.
+Every figure is given overall and per category, contributor and writer,
+so a figure always says whose handwriting it stands for.
+
+Samples are anything with `ink`, `label`, `category`, `contributor` and
+`writer` (core.ink.unipen.Sample).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Sequence
+
+import numpy as np
+
+from core.data.alphabets import letters_of
+from core.errors import InputError
+from core.ink.features import features18
+from core.ink.ink import n_points
+from core.models.classifier import LoadedClassifier
+from core.models.inference import LoadedReader, decode_all, encode_ink, read_frames
+from core.train.metrics import summarise, word_error_rate
+
+GROUPS = ("category", "contributor", "writer")
+
+
+def _readable(samples, known: set[str], whole_label: bool) -> tuple[list, Counter]:
+    """The samples a model can be scored on, and the others counted by reason."""
+    keep, skipped = [], Counter()
+    for s in samples:
+        label = s.label
+        if not label:
+            skipped["no label"] += 1
+        elif (whole_label and label not in known) or (not whole_label and not set(label) <= known):
+            skipped["characters the model does not know"] += 1
+        elif n_points(s.ink) < 2:
+            skipped["fewer than two points"] += 1
+        else:
+            keep.append(s)
+    return keep, skipped
+
+
+def _grouped(samples, figures) -> dict:
+    """{group: {name: figures of that name's samples}} for category, contributor and writer, hardest first."""
+    out = {}
+    for group in GROUPS:
+        names = [str(getattr(s, group)) for s in samples]
+        table = {name: figures([i for i, n in enumerate(names) if n == name]) for name in dict.fromkeys(names)}
+        out[f"by_{group}"] = table
+    return out
+
+
+def _hardest_first(table: dict, key: str, higher_is_worse: bool) -> dict:
+    return dict(sorted(table.items(), key=lambda kv: (-kv[1][key] if higher_is_worse else kv[1][key], kv[0])))
+
+
+def score_reader(reader: LoadedReader, samples: Sequence, decoder: str = "greedy",
+                 lexicon: Sequence[str] | None = None, beam_width: int = 10) -> dict:
+    """`n`, `cer`, `corpus_cer`, `word_acc`, `wer`, the same `by_category`, `by_contributor` and `by_writer`
+    (hardest first), `skipped` (reason -> count) and `predictions` of a reader on labelled samples."""
+    keep, skipped = _readable(samples, set(letters_of(reader.alphabet)), whole_label=False)
+    frames, scored = [], []
+    for s in keep:
+        try:
+            frames.append(encode_ink(reader.config, s.ink))
+            scored.append(s)
+        except InputError:
+            skipped["unreadable ink"] += 1
+    if not scored:
+        raise InputError(f"none of the {len(samples)} samples can be scored by this reader: "
+                         + ", ".join(f"{n} {why}" for why, n in skipped.items()),
+                         f"it reads {''.join(letters_of(reader.alphabet))!r}")
+    preds = decode_all(read_frames(reader.model, frames), reader.alphabet, decoder, lexicon, beam_width)
+    targets = [s.label for s in scored]
+
+    def figures(idx: list[int]) -> dict:
+        p, t = [preds[i] for i in idx], [targets[i] for i in idx]
+        return {**summarise(p, t), "wer": word_error_rate(p, t)}
+
+    groups = {k: _hardest_first(v, "cer", True) for k, v in _grouped(scored, figures).items()}
+    return {**figures(list(range(len(scored)))), "decoder": decoder, **groups, "skipped": dict(skipped),
+            "predictions": [{"target": t, "pred": p, "category": s.category, "contributor": s.contributor,
+                             "writer": s.writer} for s, t, p in zip(scored, targets, preds)]}
+
+
+def score_classifier(clf: LoadedClassifier, samples: Sequence) -> dict:
+    """`n`, `accuracy`, `top5`, the same `by_category`, `by_contributor` and `by_writer` (hardest first) and
+    `skipped` of a classifier on labelled characters (labels outside its classes are skipped)."""
+    if clf.checkpoint.get("encoding", "features18") != "features18" or clf.config.features != 18:
+        raise InputError("this classifier was trained on other features than features18, so it cannot read ink",
+                         "score a classifier trained on synthetic or unipen letters")
+    keep, skipped = _readable(samples, set(clf.classes), whole_label=True)
+    if not keep:
+        raise InputError(f"none of the {len(samples)} samples can be scored by this classifier: "
+                         + ", ".join(f"{n} {why}" for why, n in skipped.items()),
+                         f"it knows {' '.join(clf.classes[:40])}")
+    X = np.stack([features18(s.ink, clf.config.n_points) for s in keep])
+    p = clf.probabilities(X)
+    index = {c: k for k, c in enumerate(clf.classes)}
+    true = np.array([index[s.label] for s in keep])
+    right = p.argmax(axis=1) == true
+    top5 = (np.argsort(-p, axis=1, kind="stable")[:, :5] == true[:, None]).any(axis=1)
+
+    def figures(idx: list[int]) -> dict:
+        return {"n": len(idx), "accuracy": float(right[idx].mean()), "top5": float(top5[idx].mean())}
+
+    groups = {k: _hardest_first(v, "accuracy", False) for k, v in _grouped(keep, figures).items()}
+    return {**figures(list(range(len(keep)))), **groups, "skipped": dict(skipped)}

@@ -1,0 +1,73 @@
+"""Scoring a model on labelled data it was not split on: what it can read, per group, and what it skips."""
+import json
+
+import numpy as np
+import pytest
+
+from core.cli.main import main
+from core.errors import InputError
+from core.ink.io import LabelledInk, load_ink_folder, write_ink_json
+from core.models.checkpoint import load_checkpoint
+from core.models.classifier import load_classifier
+from core.models.inference import load_reader
+from core.paths import checkpoints_dir
+from core.synth.generator import render_letter, render_word
+from core.train.metrics import cer, word_error_rate
+from core.train.score import score_classifier, score_reader
+
+READER = checkpoints_dir() / "reader-az"
+CLASSIFIER = checkpoints_dir() / "classifier-az"
+
+
+def test_word_error_rate_counts_word_edits():
+    assert word_error_rate(["the cat sat"], ["the cat sat"]) == 0
+    assert word_error_rate(["the bat sat", "a"], ["the cat sat", "a b"]) == pytest.approx(2 / 5)
+
+
+def _words(writer: str, words: list[str], seed: int = 0) -> list[LabelledInk]:
+    # The generator writes lowercase only: a capital's label on lowercase ink stands for a capital here.
+    return [LabelledInk(render_word(w.lower(), "natural", seed + i).ink, w, f"ink/{writer}", f"{writer}/{i}.json")
+            for i, w in enumerate(words)]
+
+
+def test_a_reader_is_scored_per_writer_and_skips_what_it_cannot_read():
+    reader = load_reader(READER)
+    samples = _words("neat", ["minimum", "letter", "house"]) + _words("caps", ["Hello", "ok"], 7)
+    samples.append(LabelledInk([np.zeros((1, 2))], "dot", "ink/caps", "caps/dot.json"))
+    r = score_reader(reader, samples)
+    assert r["n"] == 4 and r["skipped"] == {"characters the model does not know": 1, "fewer than two points": 1}
+    assert set(r["by_writer"]) == {"ink/neat", "ink/caps"} and r["by_writer"]["ink/caps"]["n"] == 1
+    cers = [w["cer"] for w in r["by_writer"].values()]
+    assert cers == sorted(cers, reverse=True)  # hardest first
+    assert sum(w["n"] for w in r["by_writer"].values()) == r["n"] == len(r["predictions"])
+    assert r["cer"] == pytest.approx(np.mean([cer(p["pred"], p["target"]) for p in r["predictions"]]))
+    assert {"n", "cer", "corpus_cer", "word_acc", "wer"} <= set(r["by_contributor"]["ink"])
+    with pytest.raises(InputError, match="none of the 1 samples"):
+        score_reader(reader, _words("caps", ["ABC"]))
+
+
+def test_a_classifier_is_scored_on_the_characters_of_its_classes():
+    clf = load_classifier(load_checkpoint(CLASSIFIER))
+    samples = [LabelledInk(render_letter(c, "natural", k).ink, c, "ink/w", f"{c}{k}") for k, c in enumerate("abcq")]
+    samples.append(LabelledInk(render_letter("a", "natural", 9).ink, "A", "ink/w", "A"))
+    r = score_classifier(clf, samples)
+    assert r["n"] == 4 and r["skipped"] == {"characters the model does not know": 1}
+    assert 0 <= r["accuracy"] <= r["top5"] <= 1 and r["by_writer"]["ink/w"]["n"] == 4
+
+
+def test_evaluate_scores_a_folder_of_ink_json_files(tmp_path, capsys):
+    for person, words in (("ann", ["minimum", "letter"]), ("bob", ["house", "Paris"])):
+        for i, w in enumerate(words):
+            write_ink_json(tmp_path / person / f"{i}.json", render_word(w.lower(), "natural", i).ink, w)
+    (tmp_path / "bob" / "broken.json").write_text("{")
+    write_ink_json(tmp_path / "bob" / "unlabelled.json", render_word("a", "natural", 0).ink)
+    samples, skipped = load_ink_folder(tmp_path)
+    assert len(samples) == 4 and skipped == {"unreadable file": 1, "no label": 1}
+    assert main(["evaluate", str(READER), "--data", f"ink:{tmp_path}", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["n"] == 3 and set(out["by_writer"]) == {"ink/ann", "ink/bob"}
+    assert out["skipped"] == {"unreadable file": 1, "no label": 1, "characters the model does not know": 1}
+    assert main(["evaluate", str(READER), "--data", f"ink:{tmp_path}", "--decoder", "lexicon"]) == 0
+    text = capsys.readouterr().out
+    assert "by writer, hardest first (2)" in text and "not scored: 1 unreadable file" in text
+    assert main(["evaluate", str(READER), "--data", f"ink:{tmp_path / 'nobody'}"]) == 2
