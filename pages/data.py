@@ -10,8 +10,9 @@ from core.data.az_words import letters_by_writer
 from core.data.letters import augment_ink
 from core.data.uploads import LIMITS_MB, sha256_hex, unipen_from_upload
 from core.errors import InputError
+from core.ink.encodings import encode
 from core.ink.features import FEATURE_NAMES, features18
-from core.ink.ink import encode, ink_from_frames
+from core.ink.ink import ink_from_frames
 from core.ink.io import limit_points
 from core.ink.unipen import load_letters
 from core.paths import unipen_fixture

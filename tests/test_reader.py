@@ -10,7 +10,7 @@ import torch
 from core.data.alphabets import BLANK, reader_alphabet
 from core.data.seed_words import SEED_ALPHABET
 from core.errors import InputError
-from core.ink.ink import encode
+from core.ink.encodings import encode
 from core.models.checkpoint import load_checkpoint, make_checkpoint, save_checkpoint
 from core.models.inference import decode, encode_ink, load_reader, pad_frames, read_frames, read_ink, read_text
 from core.models.reader import PRESETS, ReaderConfig, build_reader, n_parameters, preset

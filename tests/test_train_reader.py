@@ -14,6 +14,7 @@ from core.errors import InputError
 from core.models.checkpoint import load_checkpoint
 from core.models.inference import load_reader
 from core.models.reader import preset
+from core.synth.generator import render_word
 from core.train.evaluate import evaluate_sets
 from core.train.reader import METRIC_COLUMNS, Adam, _batches, lr_at, seed_protocol_data, train_reader, word_data
 from core.train.runs import RunFolder
@@ -211,3 +212,15 @@ def test_a_reader_checkpoint_keeps_its_input_statistics_once():
     ckpt = result["checkpoint"]
     assert ckpt["norm"] == {} and {"in_mean", "in_std"} <= set(ckpt["state_dict"])
     assert not np.allclose(ckpt["state_dict"]["in_std"].numpy(), 1.0)  # the training statistics, not the defaults
+
+
+def test_a_graves25_reader_trains_and_reads_with_25_scaled_channels():
+    from core.ink.encodings import BINARY, CHANNELS
+
+    result = train_reader(preset("tiny", encoding="graves25", spacing=0.25, epochs=1, data="synthetic", repeats=1))
+    sd = result["checkpoint"]["state_dict"]
+    assert sd["in_mean"].shape == (CHANNELS["graves25"],) == (25,)
+    for k in BINARY["graves25"]:  # pen-up and hat stay 0/1
+        assert sd["in_mean"][k] == 0 and sd["in_std"][k] == 1
+    reader = load_reader(result["checkpoint"])
+    assert reader.log_probs(render_word("tonic", "natural", 1).ink).shape[1] == len(reader.alphabet)

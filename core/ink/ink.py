@@ -1,8 +1,8 @@
 """Ink: the one representation every pen source becomes first.
 
 Ink is a list of strokes; a stroke is an ``(n, 2)`` float64 array of pen
-positions with y pointing up, in any unit. Encodings turn ink into the
-``(T, 3)`` frame sequences the word reader reads:
+positions with y pointing up, in any unit. Two of the word reader's
+encodings (all are named in `core.ink.encodings`) are here, (T, 3) frames:
 
 * ``seed``: seed 001's ``(dx, dy, pen_up)`` on the raw points; pen_up is 1
   on the first point of every stroke and dx = dy = 0 on those rows.
@@ -20,7 +20,6 @@ from core.errors import InputError
 
 Ink = list[np.ndarray]
 
-ENCODINGS = ("seed", "delta")
 DEFAULT_SPACING = 0.05  # resampling step, in units of the ink's height
 
 
@@ -142,15 +141,6 @@ def encode_delta(ink: Ink, spacing: float = DEFAULT_SPACING) -> np.ndarray:
     out[1:, :2] = np.diff(pts, axis=0)
     out[:, 2] = _pen_up_column(ink)
     return out
-
-
-def encode(ink: Ink, encoding: str, spacing: float = DEFAULT_SPACING) -> np.ndarray:
-    """Encode ink for the word reader by the encoding's name."""
-    if encoding == "seed":
-        return encode_seed(ink)
-    if encoding == "delta":
-        return encode_delta(ink, spacing)
-    raise InputError(f"unknown encoding {encoding!r}", f"choose one of {', '.join(ENCODINGS)}")
 
 
 def ink_from_frames(frames: np.ndarray) -> Ink:

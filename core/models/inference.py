@@ -28,10 +28,12 @@ from core.ctc.greedy import greedy_decode
 from core.ctc.lexicon import Lexicon, build_lexicon, lexicon_decode
 from core.data.alphabets import BLANK
 from core.errors import InputError
-from core.ink.ink import Ink, encode, ink_from_frames, n_points, normalise
+from core.ink.encodings import encode
+from core.ink.ink import Ink, ink_from_frames, n_points, normalise
 from core.ink.io import limit_points
+from core.ink.lines import normalise_line
 from core.models.checkpoint import load_checkpoint
-from core.models.reader import N_INPUTS, ReaderConfig, WordReader, build_reader
+from core.models.reader import ReaderConfig, WordReader, build_reader
 
 DECODERS = ("greedy", "beam", "lexicon")  # in the order of how much they know: the last one asked for answers
 MIN_POINTS = 2
@@ -40,16 +42,16 @@ MIN_POINTS = 2
 # ---------------------------------------------------------------- the model
 
 def pad_frames(frames: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Zero-pad (T_i, 3) arrays into a (B, T_max, 3) tensor and their lengths."""
+    """Zero-pad (T_i, C) arrays into a (B, T_max, C) tensor and their lengths."""
     lengths = torch.tensor([len(f) for f in frames], dtype=torch.long)
-    x = torch.zeros(len(frames), int(lengths.max()), N_INPUTS)
+    x = torch.zeros(len(frames), int(lengths.max()), frames[0].shape[1])
     for i, f in enumerate(frames):
         x[i, :len(f)] = torch.from_numpy(np.ascontiguousarray(f, dtype=np.float32))
     return x, lengths
 
 
 def encode_ink(config: ReaderConfig, ink: Ink) -> np.ndarray:
-    """Ink -> the (T, 3) float32 frames the reader reads, in its encoding."""
+    """Ink -> the (T, C) float32 frames the reader reads, in its encoding."""
     frames = encode(ink, config.encoding, config.spacing)
     if len(frames) == 0:
         raise InputError("the ink has no points", "draw or load at least one stroke")
@@ -212,9 +214,11 @@ def check_drawing(ink: Ink) -> Ink:
 
 
 def model_view(ink: Ink, encoding: str, spacing: float) -> Ink:
-    """The ink rebuilt from the frames the model reads (normalised for display)."""
-    frames = encode(ink, encoding, spacing)
-    return ink_from_frames(frames) if encoding == "delta" else normalise(ink)
+    """The ink as the model reads it (normalised for display): rebuilt from delta frames, levelled and
+    deslanted for graves25, normalised for seed."""
+    if encoding == "delta":
+        return ink_from_frames(encode(ink, encoding, spacing))
+    return normalise_line(ink) if encoding == "graves25" else normalise(ink)
 
 
 def read(reader: LoadedReader, ink: Ink, lexicon: Lexicon | Sequence[str] | None = None, beam_width: int = 10,

@@ -26,7 +26,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from core.errors import InputError
-from core.ink.ink import ENCODINGS
+from core.ink.encodings import CHANNELS, ENCODINGS
 from core.models.config import check_field_types
 from core.models.config import opt as _opt
 from core.synth.generator import Augment
@@ -34,7 +34,6 @@ from core.synth.generator import Augment
 SCHEDULES = ("constant", "onecycle", "cosine")
 CTC_IMPLEMENTATIONS = ("torch", "numpy")
 STYLES = ("seed", "natural")
-N_INPUTS = 3  # (dx, dy, pen_up)
 
 
 def _seed_augment() -> dict:
@@ -65,8 +64,10 @@ class ReaderConfig:
     eval_repeats: int = _opt(8, "fixed renderings of every word in each evaluation")
     eval_seed: int | None = _opt(None, "seed of the evaluation renderings (default: seed)")
     # input
-    encoding: str = _opt("seed", "seed: raw (dx, dy, pen_up); delta: normalised, resampled, with pen-up jumps")
-    spacing: float = _opt(0.05, "resampling step of the delta encoding, as a fraction of the ink height")
+    encoding: str = _opt("seed", "seed: raw (dx, dy, pen_up); delta: normalised, resampled, with pen-up jumps; "
+                                 "graves25: Liwicki and Bunke's 25 online features of a normalised line")
+    spacing: float = _opt(0.05, "resampling step of the delta encoding (in ink heights) or of graves25 (in corpus "
+                                "heights)")
     input_scaling: bool = _opt(False, "scale dx and dy by their training mean and std (off: raw frames, as seed 001)")
     # model
     hidden: int = _opt(64, "LSTM units per direction")
@@ -192,9 +193,9 @@ class WordReader(nn.Module):
         super().__init__()
         # Per-channel input statistics live in the state dict, so a checkpoint
         # always scales its input the way it was trained.
-        self.register_buffer("in_mean", torch.zeros(N_INPUTS))
-        self.register_buffer("in_std", torch.ones(N_INPUTS))
-        n_in = N_INPUTS
+        n_in = CHANNELS[config.encoding]
+        self.register_buffer("in_mean", torch.zeros(n_in))
+        self.register_buffer("in_std", torch.ones(n_in))
         self.conv = None
         if config.conv_channels:
             self.conv = nn.Conv1d(n_in, config.conv_channels, config.conv_kernel, stride=config.conv_stride,
@@ -224,7 +225,7 @@ class WordReader(nn.Module):
         return (lengths + self.stride - 1) // self.stride
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """(B, T, 3) zero-padded frames and their lengths -> (B, T', classes) log-probabilities.
+        """(B, T, channels) zero-padded frames and their lengths -> (B, T', classes) log-probabilities.
 
         T' = ceil(T / conv_stride); rows past a word's `output_lengths` are
         padding and carry no meaning.

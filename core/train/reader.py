@@ -28,6 +28,7 @@ from core.data.az_words import az_word_data
 from core.data.seed_words import seed_protocol_data
 from core.data.word_data import WordData
 from core.errors import InputError
+from core.ink.encodings import BINARY
 from core.models.checkpoint import make_checkpoint
 from core.models.inference import encode_ink, pad_frames
 from core.models.reader import ReaderConfig, build_reader, n_parameters
@@ -53,11 +54,11 @@ def word_data(cfg: ReaderConfig) -> WordData:
     return DATA_SOURCES[name](cfg)
 
 
-def _input_stats(frames: Sequence[np.ndarray]) -> tuple[list[float], list[float]]:
-    """Mean and std of (dx, dy) over training frames; the pen_up flag stays 0/1."""
+def _input_stats(frames: Sequence[np.ndarray], binary: Sequence[int]) -> tuple[list[float], list[float]]:
+    """Mean and std of every channel over training frames; the 0/1 channels (pen_up, ...) stay as they are."""
     allf = np.concatenate(frames).astype(np.float64)
     mean, std = allf.mean(axis=0), allf.std(axis=0)
-    mean[2], std[2] = 0.0, 1.0
+    mean[list(binary)], std[list(binary)] = 0.0, 1.0
     return mean.tolist(), np.maximum(std, 1e-3).tolist()
 
 
@@ -106,7 +107,7 @@ def train_reader(cfg: ReaderConfig, run: RunFolder | None = None, progress: Call
                              "lower the resampling spacing")
         if epoch == 1:
             if cfg.input_scaling:
-                model.set_input_stats(*_input_stats([frames[i] for i in keep]))
+                model.set_input_stats(*_input_stats([frames[i] for i in keep], BINARY[cfg.encoding]))
             steps["total"] = cfg.epochs * math.ceil(len(keep) / cfg.batch_size)
         model.train()
         loss_sum, n_seen = 0.0, 0
