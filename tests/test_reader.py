@@ -230,3 +230,15 @@ def test_read_text_reports_the_confidence_of_the_text_it_returns():
     lex = read_text(model, cfg, ALPHABET, ink, "lexicon", ["mat", "tan", "moon"])
     greedy = read_text(model, cfg, ALPHABET, ink, "greedy")
     assert lex["text"] != greedy["text"] and lex["confidence"] != pytest.approx(greedy["confidence"])
+
+
+def test_the_device_is_chosen_in_one_place():
+    from core.models.device import pick_device
+
+    assert pick_device("cpu").type == "cpu"
+    assert pick_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(InputError, match="no GPU"):
+            pick_device("cuda")
+    with pytest.raises(InputError, match="unknown device"):
+        pick_device("tpu")

@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from core.cli.flags import add_config_flags, overrides_from
+from core.cli.flags import add_config_flags, overrides_from, resumed_config
 from core.data.letters import char_splits
 from core.data.npy import export_npy
 from core.errors import InputError
@@ -18,6 +18,7 @@ from core.files.atomic import write_json
 from core.ink.io import load_ink_file
 from core.models.checkpoint import load_checkpoint, save_checkpoint
 from core.models.classifier import PRESETS, ClassifierConfig, classify_ink, load_classifier, make_ensemble, preset
+from core.models.device import DEVICES
 from core.train.classifier import train_classifier
 from core.train.evaluate import evaluate_classifier
 from core.train.runs import RunFolder, install_stop_handler, new_run_dir
@@ -34,6 +35,11 @@ def register(commands, train_models) -> None:
                    help="starting settings: seed (seed 000's recipe), fast (the measured best), tiny (tests)")
     t.add_argument("--run-dir", default=None, help="run folder (default: checkpoints/runs/<new id>)")
     t.add_argument("--name", default=None, help="a name for the new run's id")
+    t.add_argument("--device", choices=DEVICES, default="auto",
+                   help="where to train: auto (the GPU when torch sees one), cpu or cuda")
+    t.add_argument("--resume", default=None, metavar="RUN",
+                   help="continue the run in this folder from its last.pt (its settings, optimiser, schedule and "
+                        "data order; only --epochs may change, to train longer)")
     add_config_flags(t, ClassifierConfig, skip=_FROM_DATA)
     t.set_defaults(func=_train)
 
@@ -63,8 +69,12 @@ def register(commands, train_models) -> None:
 
 
 def _train(args) -> int:
-    cfg = preset(args.preset, **{k: v for k, v in overrides_from(args, ClassifierConfig).items() if k not in _FROM_DATA})
-    run = RunFolder(Path(args.run_dir) if args.run_dir else new_run_dir("classifier", args.name))
+    if args.resume:
+        cfg, run, last = resumed_config(args, "classifier", ClassifierConfig)
+    else:
+        cfg, last = preset(args.preset, **{k: v for k, v in overrides_from(args, ClassifierConfig).items()
+                                           if k not in _FROM_DATA}), None
+        run = RunFolder(Path(args.run_dir) if args.run_dir else new_run_dir("classifier", args.name))
     stop = install_stop_handler()
     print(f"run folder: {run.path}", flush=True)
 
@@ -74,7 +84,7 @@ def _train(args) -> int:
               f"{row['seconds']:.1f}s", flush=True)
 
     try:
-        result = train_classifier(cfg, run, show, stop)
+        result = train_classifier(cfg, run, show, stop, resume=last, device=args.device)
     except InputError as exc:
         run.set_status("failed", 0, str(exc), kind="classifier")
         raise

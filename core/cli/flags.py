@@ -1,4 +1,4 @@
-"""Command-line flags generated from a config dataclass: one per field, help from its metadata.
+"""Command-line flags generated from a config dataclass (one per field, help from its metadata), and `--resume`.
 
 A flag that is not given stays None, so the preset's value is kept: the
 defaults live in the config alone.
@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import fields
+from pathlib import Path
+
+from core.errors import InputError
+from core.train.runs import RunFolder, resume_point
 
 _TYPES = {"int": int, "float": float, "str": str, "int | None": int, "float | None": float, "str | None": str}
 _SKIP = ("augment",)  # dict-valued fields get their own flags
@@ -35,3 +39,16 @@ def overrides_from(args, config_cls) -> dict:
     """The config fields given on the command line, as a dict."""
     return {f.name: getattr(args, f.name) for f in fields(config_cls)
             if f.name not in _SKIP and getattr(args, f.name, None) is not None}
+
+
+def resumed_config(args, kind: str, config_cls):
+    """(config, run folder, last.pt) for `--resume RUN`; only --epochs may be given besides it."""
+    config, last = resume_point(Path(args.resume), kind)
+    given = sorted(set(overrides_from(args, config_cls)) - {"epochs"})
+    if given or getattr(args, "aug", None) or args.run_dir:
+        raise InputError(f"--resume keeps the run's settings: {', '.join(given) or '--aug/--run-dir'} cannot change",
+                         "start a new run to train with other settings")
+    cfg = config_cls.from_dict(config)
+    if args.epochs is not None:
+        cfg = cfg.replace(epochs=args.epochs)
+    return cfg, RunFolder(Path(args.resume)), last

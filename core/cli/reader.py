@@ -11,12 +11,13 @@ import json
 import sys
 from pathlib import Path
 
-from core.cli.flags import add_config_flags, overrides_from
+from core.cli.flags import add_config_flags, overrides_from, resumed_config
 from core.data.az_words import default_lexicon
 from core.errors import InputError
 from core.files.atomic import write_json
 from core.ink.io import load_ink_file
 from core.models.checkpoint import load_checkpoint
+from core.models.device import DEVICES
 from core.models.inference import DECODERS, load_reader
 from core.models.reader import PRESETS, ReaderConfig, preset
 from core.synth.generator import AUGMENT_PARAMS
@@ -63,6 +64,11 @@ def register(commands, train_models) -> None:
                         "az (the a-z reader of real handwriting), tiny (tests)")
     t.add_argument("--run-dir", default=None, help="run folder (default: checkpoints/runs/<new id>)")
     t.add_argument("--name", default=None, help="a name for the new run's id")
+    t.add_argument("--device", choices=DEVICES, default="auto",
+                   help="where to train: auto (the GPU when torch sees one), cpu or cuda")
+    t.add_argument("--resume", default=None, metavar="RUN",
+                   help="continue the run in this folder from its last.pt (its settings, optimiser, schedule and "
+                        "data order; only --epochs may change, to train longer)")
     add_reader_flags(t)
     t.set_defaults(func=_train)
 
@@ -78,8 +84,11 @@ def register(commands, train_models) -> None:
 
 
 def _train(args) -> int:
-    cfg = config_from_args(args)
-    run = RunFolder(Path(args.run_dir) if args.run_dir else new_run_dir("reader", args.name))
+    if args.resume:
+        cfg, run, last = resumed_config(args, "reader", ReaderConfig)
+    else:
+        cfg, last = config_from_args(args), None
+        run = RunFolder(Path(args.run_dir) if args.run_dir else new_run_dir("reader", args.name))
     stop = install_stop_handler()
     print(f"run folder: {run.path}", flush=True)
 
@@ -90,7 +99,7 @@ def _train(args) -> int:
               f"lr {row['lr']:.2e}  {row['seconds']:6.1f}s", flush=True)
 
     try:
-        result = train_reader(cfg, run, show, stop)
+        result = train_reader(cfg, run, show, stop, resume=last, device=args.device)
     except Exception as exc:
         # Record why the run ended before passing the error on (InputError: exit 2).
         run.set_status("failed", 0, str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}")

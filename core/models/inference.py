@@ -33,6 +33,7 @@ from core.ink.ink import Ink, ink_from_frames, n_points, normalise
 from core.ink.io import limit_points
 from core.ink.lines import normalise_line
 from core.models.checkpoint import load_checkpoint
+from core.models.device import model_device
 from core.models.reader import ReaderConfig, WordReader, build_reader
 
 DECODERS = ("greedy", "beam", "lexicon")  # in the order of how much they know: the last one asked for answers
@@ -75,7 +76,8 @@ def read_frames(model: WordReader, frames: Sequence[np.ndarray], batch_size: int
             for start in range(0, len(order), batch_size):
                 idx = order[start:start + batch_size]
                 x, lengths = pad_frames([frames[i] for i in idx])
-                lp = model(x, lengths).numpy()
+                device = model_device(model)
+                lp = model(x.to(device), lengths.to(device)).cpu().numpy()
                 for row, (i, n) in enumerate(zip(idx, model.output_lengths(lengths).tolist())):
                     out[i] = lp[row, :n]
     finally:

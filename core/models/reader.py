@@ -230,13 +230,13 @@ class WordReader(nn.Module):
         T' = ceil(T / conv_stride); rows past a word's `output_lengths` are
         padding and carry no meaning.
         """
-        mask = (torch.arange(x.shape[1])[None, :] < lengths[:, None]).unsqueeze(-1)
+        mask = (torch.arange(x.shape[1], device=x.device)[None, :] < lengths[:, None]).unsqueeze(-1)
         # Padding stays exactly zero after scaling: the conv then sees the same
         # zeros past a word's end whether or not it was batched with longer words.
         x = (x - self.in_mean) / self.in_std * mask
         if self.conv is not None:
             lengths = self.output_lengths(lengths)
-            mask = (torch.arange(lengths.max())[None, :] < lengths[:, None]).unsqueeze(-1)
+            mask = (torch.arange(int(lengths.max()), device=x.device)[None, :] < lengths[:, None]).unsqueeze(-1)
             x = torch.relu(self.conv(x.transpose(1, 2))).transpose(1, 2)[:, :mask.shape[1]] * mask
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         h, _ = self.lstm(packed)

@@ -19,6 +19,7 @@ from core.data.splits import CharSplits
 from core.errors import InputError
 from core.models.checkpoint import make_checkpoint
 from core.models.classifier import ClassifierConfig, CNNBiLSTM, LoadedClassifier
+from core.models.device import pick_device
 from core.train.evaluate import evaluate_classifier
 from core.train.loop import Diverged, Hooks, fit
 from core.train.runs import RunFolder
@@ -54,18 +55,23 @@ def _fit_to_data(cfg: ClassifierConfig, data: CharSplits) -> ClassifierConfig:
     return cfg.replace(n_points=int(T), features=int(F), classes=len(data.classes))
 
 
+def _optimiser(cfg: ClassifierConfig, model: nn.Module, n_batches: int):
+    """AdamW and its schedule: one-cycle over every step, or StepLR per epoch."""
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if cfg.schedule == "onecycle":
+        return opt, torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=cfg.epochs * n_batches)
+    return opt, torch.optim.lr_scheduler.StepLR(opt, cfg.step_size, cfg.gamma)
+
+
 def train_classifier(cfg: ClassifierConfig, run: RunFolder | None = None,
                      progress: Callable[[dict], None] | None = None,
                      stop_requested: Callable[[], bool] | None = None, data: CharSplits | None = None,
-                     on_epoch: Callable[[LoadedClassifier, dict], None] | None = None) -> dict:
-    """Train, keep the best weights by validation accuracy, test them; returns what happened.
-
-    `progress(row)` gets every metrics row; `stop_requested()` is polled
-    between batches (a stop finishes the epoch's evaluation and keeps the
-    files); `on_epoch(classifier, row)` may inspect the current model after
-    each epoch (benchmarks) and its time is left out of `seconds`.
-    Returns `fit`'s summary plus `config` and `test` (evaluate_classifier of the best weights).
-    """
+                     on_epoch: Callable[[LoadedClassifier, dict], None] | None = None,
+                     resume: dict | None = None, device: str = "cpu") -> dict:
+    """Train, keep the best weights by validation accuracy, test them; returns `fit`'s summary plus `config`
+    and `test`. A stop (polled between batches) finishes the epoch's evaluation; `on_epoch(classifier, row)`
+    may inspect the model after each epoch, its time left out; `resume` is a run's last.pt to continue from;
+    `device` is where it trains (core.models.device)."""
     if cfg.members != 1:
         raise InputError("an ensemble is not trained directly", "train its members, then: python -m core ensemble ...")
     torch.manual_seed(cfg.seed)
@@ -76,18 +82,15 @@ def train_classifier(cfg: ClassifierConfig, run: RunFolder | None = None,
     classes = data.classes
     index = {c: k for k, c in enumerate(classes)}
     norm = feature_stats(data.X["train"])
-    model = CNNBiLSTM(cfg)
+    on = pick_device(device)
+    model = CNNBiLSTM(cfg).to(on)
     clf = LoadedClassifier(model, cfg, classes, norm, {"encoding": "features18" if cfg.features == 18 else "npy"})
-    Xtr, ytr = clf.normalise(data.X["train"]), torch.tensor([index[c] for c in data.y["train"]])
-    Xva, yva = clf.normalise(data.X["val"]), torch.tensor([index[c] for c in data.y["val"]])
+    Xtr, ytr = clf.normalise(data.X["train"]).to(on), torch.tensor([index[c] for c in data.y["train"]], device=on)
+    Xva, yva = clf.normalise(data.X["val"]).to(on), torch.tensor([index[c] for c in data.y["val"]], device=on)
     groups = data.groups if data.groups is not None and len(np.unique(data.groups)) < len(Xtr) else None
     per_epoch = len(np.unique(groups)) if groups is not None else len(Xtr)
     n_batches = math.ceil(per_epoch / cfg.batch_size)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    if cfg.schedule == "onecycle":
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=cfg.epochs * n_batches)
-    else:
-        sched = torch.optim.lr_scheduler.StepLR(opt, cfg.step_size, cfg.gamma)
+    opt, sched = _optimiser(cfg, model, n_batches)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
     eval_loss = nn.CrossEntropyLoss()
 
@@ -133,12 +136,22 @@ def train_classifier(cfg: ClassifierConfig, run: RunFolder | None = None,
         return make_checkpoint("classifier", cfg.to_dict(), classes, model.state_dict(),
                                encoding=clf.checkpoint["encoding"], norm=norm, metrics=metrics, data=data.description)
 
-    result = fit("classifier", cfg.to_dict(), cfg.epochs, METRIC_COLUMNS, Hooks(train_epoch, evaluate, checkpoint, model),
-                 run, progress, stop_requested, patience=cfg.patience, later_wins_ties=False,
+    def state() -> dict:
+        return {"optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "rng": rng.bit_generator.state,
+                "torch_rng": torch.get_rng_state()}
+
+    def restore(saved: dict) -> None:
+        opt.load_state_dict(saved["optimizer"])
+        sched.load_state_dict(saved["scheduler"])
+        rng.bit_generator.state = saved["rng"]
+        torch.set_rng_state(saved["torch_rng"])
+
+    hooks = Hooks(train_epoch, evaluate, checkpoint, model, state, restore)
+    result = fit("classifier", cfg.to_dict(), cfg.epochs, METRIC_COLUMNS, hooks, run, progress, stop_requested, patience=cfg.patience, later_wins_ties=False,
                  evaluate_stopped_epoch=True, start_message=f"training on {per_epoch} letters per epoch",
                  describe=lambda row: f"epoch {row['epoch']}/{cfg.epochs}: validation accuracy {row['val_acc']:.3f}",
                  divergence_hint="; lower the learning rate (--lr) or keep gradient clipping on (--clip)",
-                 on_epoch=(lambda row: on_epoch(clf, row)) if on_epoch else None)
+                 on_epoch=(lambda row: on_epoch(clf, row)) if on_epoch else None, resume=resume)
     result["config"] = cfg
     if result["checkpoint"] is not None:
         _test_best(result, cfg, classes, norm, data, run)

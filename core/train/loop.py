@@ -12,10 +12,17 @@ A model's trainer hands `fit` two functions and keeps only what is its own:
   raise `Diverged` too.
 
 `fit` writes the run folder as it goes (config.json, status.json,
-metrics.csv, best.pt, eval.json, and last.pt at the end unless the weights
-hold inf or NaN), calls `progress(row)` after every epoch and returns what
-happened: state (finished | stopped | diverged), message, history, the
-last and best rows, the best checkpoint, its evaluation record and seconds.
+metrics.csv, best.pt, eval.json, and last.pt after every epoch and at the
+end unless the weights hold inf or NaN), calls `progress(row)` after every
+epoch and returns what happened: state (finished | stopped | diverged),
+message, history, the last and best rows, the best checkpoint, its
+evaluation record and seconds.
+
+Resuming: last.pt carries, under "resume", the epoch it ends, the loop's
+own state (best key, epochs without a better one, seconds) and the
+trainer's (`Hooks.state()`: optimiser, schedule, random generators). Given
+that checkpoint, `fit` restores the weights and both states and goes on
+with the next epoch, so a training can span several sittings.
 """
 from __future__ import annotations
 
@@ -26,6 +33,7 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
+from core.models.checkpoint import load_checkpoint
 from core.train.runs import RunFolder
 
 
@@ -41,6 +49,8 @@ class Hooks:
     evaluate: Callable[[int], tuple[dict, Any, dict | None]]
     checkpoint: Callable[[dict], dict]      # metrics row -> checkpoint dict of the current weights
     model: nn.Module
+    state: Callable[[], dict]               # the trainer's state to resume from: optimiser, schedule, generators
+    restore: Callable[[dict], None]         # the inverse of `state`
 
 
 def weights_finite(model: nn.Module) -> bool:
@@ -51,7 +61,7 @@ def fit(kind: str, config: dict, epochs: int, columns: list[str], hooks: Hooks, 
         progress: Callable[[dict], None] | None = None, stop_requested: Callable[[], bool] | None = None, *,
         patience: int | None = None, later_wins_ties: bool = True, evaluate_stopped_epoch: bool = False,
         describe: Callable[[dict], str] | None = None, divergence_hint: str = "", start_message: str = "starting",
-        on_epoch: Callable[[dict], None] | None = None) -> dict:
+        on_epoch: Callable[[dict], None] | None = None, resume: dict | None = None) -> dict:
     """Train for up to `epochs` epochs as `hooks` say, keeping the best epoch by its key.
 
     `patience` stops early after that many epochs without a better key;
@@ -60,10 +70,34 @@ def fit(kind: str, config: dict, epochs: int, columns: list[str], hooks: Hooks, 
     lets the epoch end with its evaluation (else a stop before an epoch ends
     the run at once and an epoch cut short is dropped); `describe(row)` is the status
     message after an epoch; `on_epoch(row)` may inspect the model after
-    each epoch, its time left out of `seconds`.
+    each epoch, its time left out of `seconds`. `resume` is a last.pt
+    checkpoint to continue from (see the module docstring).
     """
     should_stop = stop_requested or (lambda: False)
-    t0, paused = time.perf_counter(), 0.0
+    t0, paused, before = time.perf_counter(), 0.0, 0.0  # before: seconds of the sittings before a resume
+    state, message, history = "finished", f"finished {epochs} epochs", []
+    best = best_key = best_record = None
+    since, start = 0, 1
+    if resume is not None:
+        r = resume["resume"]
+        hooks.model.load_state_dict(resume["state_dict"])
+        hooks.restore(r["trainer"])
+        start, since, before, history = r["epoch"] + 1, r["since"], float(r["seconds"]), list(r["history"])
+        best_key = tuple(r["best_key"]) if isinstance(r["best_key"], list) else r["best_key"]
+        if run is not None and (run.path / "best.pt").exists():
+            best = load_checkpoint(run.path / "best.pt")
+
+    def seconds() -> float:
+        return round(before + time.perf_counter() - t0 - paused, 3)
+
+    def save_last(row: dict, epoch: int) -> None:
+        if run is None or not weights_finite(hooks.model):  # a diverged model's last weights are not kept
+            return
+        last = hooks.checkpoint(row)
+        last["resume"] = {"epoch": epoch, "trainer": hooks.state(), "since": since, "history": history,
+                          "best_key": list(best_key) if isinstance(best_key, tuple) else best_key,
+                          "seconds": seconds()}
+        run.save_last(last)
 
     def status(state: str, epoch: int, message: str) -> None:
         if run is not None:
@@ -71,11 +105,8 @@ def fit(kind: str, config: dict, epochs: int, columns: list[str], hooks: Hooks, 
 
     if run is not None:
         run.write_config({"kind": kind, **config})
-    status("running", 0, start_message)
-    state, message, history = "finished", f"finished {epochs} epochs", []
-    best = best_key = best_record = None
-    since = 0
-    for epoch in range(1, epochs + 1):
+    status("running", start - 1, start_message if resume is None else f"resumed after epoch {start - 1}")
+    for epoch in range(start, epochs + 1):
         if not evaluate_stopped_epoch and should_stop():
             state, message = "stopped", f"stopped before epoch {epoch}"
             break
@@ -91,7 +122,7 @@ def fit(kind: str, config: dict, epochs: int, columns: list[str], hooks: Hooks, 
         except Diverged as exc:
             state, message = "diverged", f"diverged at epoch {epoch}: {exc}"
             break
-        row = {"epoch": epoch, **train_row, **eval_row, "seconds": round(time.perf_counter() - t0 - paused, 3)}
+        row = {"epoch": epoch, **train_row, **eval_row, "seconds": seconds()}
         history.append(row)
         if best_key is None or key < best_key or (later_wins_ties and key == best_key):
             best_key, best, best_record, since = key, hooks.checkpoint(row), record, 0
@@ -103,6 +134,7 @@ def fit(kind: str, config: dict, epochs: int, columns: list[str], hooks: Hooks, 
             since += 1
         if run is not None:
             run.append_metrics(row, columns)
+        save_last(row, epoch)
         status("running", epoch, describe(row) if describe else f"epoch {epoch}/{epochs}")
         if progress is not None:
             progress({**row, "total_epochs": epochs})
@@ -120,9 +152,9 @@ def fit(kind: str, config: dict, epochs: int, columns: list[str], hooks: Hooks, 
     if state == "diverged":
         message += divergence_hint
     last = history[-1] if history else {}
-    if run is not None and weights_finite(hooks.model):  # a diverged model's last weights are not kept
-        run.save_last(hooks.checkpoint(last))
+    if state != "finished" or not history or start > epochs:
+        save_last(last, int(last.get("epoch", start - 1)))  # a stop mid-epoch keeps what that epoch learnt
     status(state, int(last.get("epoch", 0)), message)
     return {"state": state, "message": message, "history": history, "last": last,
             "best": best["metrics"] if best else {}, "checkpoint": best, "eval": best_record,
-            "seconds": time.perf_counter() - t0 - paused}
+            "seconds": seconds()}

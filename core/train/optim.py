@@ -48,6 +48,14 @@ class Adam:
         self.m = [torch.zeros_like(p) for p in self.params]
         self.v = [torch.zeros_like(p) for p in self.params]
 
+    def state_dict(self) -> dict:
+        return {"lr": self.lr, "t": self.t, "m": [m.clone() for m in self.m], "v": [v.clone() for v in self.v]}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.lr, self.t = state["lr"], state["t"]
+        for mine, saved in zip(self.m + self.v, state["m"] + state["v"]):
+            mine.copy_(saved)
+
     def zero_grad(self) -> None:
         for p in self.params:
             p.grad = None

@@ -30,6 +30,7 @@ from core.data.word_data import WordData
 from core.errors import InputError
 from core.ink.encodings import BINARY
 from core.models.checkpoint import make_checkpoint
+from core.models.device import pick_device
 from core.models.inference import encode_ink, pad_frames
 from core.models.reader import ReaderConfig, build_reader, n_parameters
 from core.train.evaluate import encode_sets, evaluate_frames
@@ -79,17 +80,20 @@ def _ctc_loss_fn(name: str):
 
 
 def train_reader(cfg: ReaderConfig, run: RunFolder | None = None, progress: Callable[[dict], None] | None = None,
-                 stop_requested: Callable[[], bool] | None = None, data: WordData | None = None) -> dict:
+                 stop_requested: Callable[[], bool] | None = None, data: WordData | None = None,
+                 resume: dict | None = None, device: str = "cpu") -> dict:
     """Train a word reader as `cfg` says; returns `fit`'s summary (state, message, history, last, best,
     checkpoint, eval, seconds). `progress` gets each row (plus `total_epochs`) after its epoch;
-    `stop_requested` is polled between batches."""
+    `stop_requested` is polled between batches; `resume` is a run's last.pt to continue from; `device`
+    is where it trains (core.models.device)."""
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     data = data or word_data(cfg)
     alphabet = data.alphabet
     index = {c: k for k, c in enumerate(alphabet)}
     eval_sets = encode_sets(cfg, data.eval_sets)
-    model = build_reader(cfg, alphabet)
+    on = pick_device(device)
+    model = build_reader(cfg, alphabet).to(on)
     opt = Adam(model.parameters(), lr=lr_at(cfg, 0, 1))
     loss_fn = _ctc_loss_fn(cfg.ctc)
     description = {**data.description, "parameters": n_parameters(model)}
@@ -113,9 +117,9 @@ def train_reader(cfg: ReaderConfig, run: RunFolder | None = None, progress: Call
         loss_sum, n_seen = 0.0, 0
         for batch in _batches([len(frames[i]) for i in keep], cfg.batch_size, rng):
             idx = [keep[i] for i in batch]
-            x, lengths = pad_frames([frames[i] for i in idx])
-            targets = torch.tensor([c for i in idx for c in labels[i]], dtype=torch.long)
-            target_lengths = torch.tensor([len(labels[i]) for i in idx], dtype=torch.long)
+            x, lengths = (t.to(on) for t in pad_frames([frames[i] for i in idx]))
+            targets = torch.tensor([c for i in idx for c in labels[i]], dtype=torch.long, device=on)
+            target_lengths = torch.tensor([len(labels[i]) for i in idx], dtype=torch.long, device=on)
             opt.lr = lr_at(cfg, steps["done"], steps["total"])
             log_probs = model(x, lengths).transpose(0, 1)  # (T, B, K), as CTC wants it
             # Summed over the batch, divided by its size: per-word CTC loss, as seed 001 trained.
@@ -149,6 +153,15 @@ def train_reader(cfg: ReaderConfig, run: RunFolder | None = None, progress: Call
         return make_checkpoint("reader", cfg.to_dict(), alphabet, model.state_dict(), encoding=cfg.encoding,
                                metrics=metrics, data=description)
 
-    return fit("reader", cfg.to_dict(), cfg.epochs, METRIC_COLUMNS, Hooks(train_epoch, evaluate, checkpoint, model),
-               run, progress, stop_requested,
-               divergence_hint=f"; lower the learning rate (it was {cfg.lr:g}) and keep gradient clipping on")
+    def state() -> dict:  # each epoch draws its words from rng([seed, epoch]): no data generator to keep
+        return {"adam": opt.state_dict(), "steps": dict(steps), "torch_rng": torch.get_rng_state()}
+
+    def restore(saved: dict) -> None:
+        opt.load_state_dict(saved["adam"])
+        steps.update(saved["steps"])
+        torch.set_rng_state(saved["torch_rng"])
+
+    hooks = Hooks(train_epoch, evaluate, checkpoint, model, state, restore)
+    return fit("reader", cfg.to_dict(), cfg.epochs, METRIC_COLUMNS, hooks, run, progress, stop_requested,
+               divergence_hint=f"; lower the learning rate (it was {cfg.lr:g}) and keep gradient clipping on",
+               resume=resume)

@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from core.errors import InputError
 from core.files.atomic import append_csv_row, read_json, write_json
-from core.models.checkpoint import save_torch
+from core.models.checkpoint import load_checkpoint, save_torch
 from core.paths import REPO_ROOT, jobs_dir, runs_dir
 
 FINAL_STATES = ("finished", "stopped", "diverged", "failed", "interrupted")
@@ -57,6 +57,25 @@ class RunFolder:
 
     def write_eval(self, result: dict[str, Any]) -> None:
         write_json(self.path / "eval.json", result)
+
+
+def resume_point(path: Path, kind: str) -> tuple[dict, dict]:
+    """(config, last.pt) of a run to continue: its config.json without `kind`, and its last checkpoint,
+    which must carry the loop's and the trainer's state (runs of this version write it after every epoch)."""
+    path = Path(path)
+    config = read_json(path / "config.json")
+    if not path.is_dir() or config is None:
+        raise InputError(f"{path} is not a run folder with a config.json", "give the folder of an earlier run")
+    if config.get("kind") != kind:
+        raise InputError(f"{path} is a {config.get('kind', 'unknown')} run, not a {kind} run")
+    if not (path / "last.pt").exists():
+        raise InputError(f"{path} has no last.pt to resume from", "its run ended before its first epoch")
+    last = load_checkpoint(path / "last.pt", kind)
+    if "resume" not in last:
+        raise InputError(f"{path}/last.pt holds no training state", "it was written before runs could resume")
+    if read_status(path).get("state") in ("running", "starting"):
+        raise InputError(f"run {path.name} is still running", "stop it first")
+    return {k: v for k, v in config.items() if k != "kind"}, last
 
 
 def install_stop_handler() -> Callable[[], bool]:
