@@ -14,6 +14,7 @@ variable set after import (a test's monkeypatch) still counts.
 | dashboard sweeps | `checkpoints/sweeps/` | `HWLAB_SWEEPS_DIR` |
 | research sweeps | `checkpoints/research/` | `HWLAB_RESEARCH_DIR` |
 | stored uploads | `checkpoints/uploads/` | `HWLAB_UPLOADS_DIR` |
+| handwriting datasets | `checkpoints/datasets/` | `HWLAB_DATASETS_DIR` |
 | shared data | `../shared/data/` | `HWLAB_DATA_DIR` |
 | feature cache | `~/.cache/hwlab/` | `HWLAB_CACHE` |
 """
@@ -56,6 +57,11 @@ def research_dir() -> Path:
 
 def uploads_dir() -> Path:
     return _env("HWLAB_UPLOADS_DIR", checkpoints_dir() / "uploads")
+
+
+def datasets_dir() -> Path:
+    """People's own handwriting, one folder of Ink JSON files per dataset (the Collect page)."""
+    return _env("HWLAB_DATASETS_DIR", checkpoints_dir() / "datasets")
 
 
 def data_dir() -> Path:

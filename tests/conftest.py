@@ -87,3 +87,9 @@ def streamlit_server(tmp_path_factory):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def _datasets_dir(tmp_path, monkeypatch):
+    """Handwriting datasets of a test go to a temporary folder, never to checkpoints/datasets."""
+    monkeypatch.setenv("HWLAB_DATASETS_DIR", str(tmp_path / "datasets"))

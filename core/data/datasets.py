@@ -1,0 +1,144 @@
+"""A person's own handwriting: named datasets of Ink JSON files under `checkpoints/datasets/<name>/`.
+
+Each sample is one file `NNNN.json` (`{"strokes": ..., "label": ...}`, y
+up), numbered in the order it was written, so `--data ink:<folder>` reads
+a dataset as any other folder of Ink JSON files. A dataset travels as a
+zip of those files, or as a zip of InkML files (one document per sample,
+`<trace>` per stroke, `<annotation type="truth">` for the label); both
+import back, and so does a folder. Names are made safe as run names are.
+"""
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+from core.errors import InputError
+from core.ink.ink import Ink, n_points
+from core.ink.inkml import ink_to_inkml, inkml_to_ink
+from core.ink.io import ink_from_bytes, load_ink_file, write_ink_json
+from core.paths import datasets_dir
+
+MAX_ZIP_BYTES = 64 * 2**20
+MAX_FILES = 5000
+_SAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def safe_name(name: str) -> str:
+    """A dataset name as a folder name: letters, digits, '-' and '_' (others become '-'), at most 40."""
+    safe = _SAFE.sub("-", (name or "").strip()).strip("-")[:40]
+    if not safe:
+        raise InputError(f"{name!r} is not a usable dataset name", "use letters, digits, '-' or '_'")
+    return safe
+
+
+def dataset_path(name: str) -> Path:
+    return datasets_dir() / safe_name(name)
+
+
+def list_datasets() -> list[dict]:
+    """Every dataset: name, folder and how many samples it holds, newest first."""
+    root = datasets_dir()
+    if not root.is_dir():
+        return []
+    out = [{"name": d.name, "path": d, "samples": len(list(d.glob("*.json")))}
+           for d in root.iterdir() if d.is_dir() and not d.is_symlink() and not d.name.startswith(".")]
+    return sorted(out, key=lambda r: -r["path"].stat().st_mtime)
+
+
+def samples(name: str) -> list[tuple[Path, Ink, str | None]]:
+    """(file, ink, label) of every sample of a dataset, in the order they were written."""
+    folder = dataset_path(name)
+    return [(f, *load_ink_file(f)) for f in sorted(folder.glob("*.json"))]
+
+
+def add_sample(name: str, ink: Ink, label: str) -> Path:
+    """Save one labelled drawing as the dataset's next file; returns its path."""
+    if n_points(ink) < 2:
+        raise InputError("the drawing is empty or a single point", "write the prompt, then save")
+    if not label or not label.strip():
+        raise InputError("a sample needs its text", "type what you wrote")
+    folder = dataset_path(name)
+    folder.mkdir(parents=True, exist_ok=True)
+    numbers = [int(f.stem) for f in folder.glob("*.json") if f.stem.isdigit()]
+    path = folder / f"{max(numbers, default=0) + 1:04d}.json"
+    write_ink_json(path, ink, label.strip())
+    return path
+
+
+def delete_dataset(name: str) -> None:
+    folder = dataset_path(name)
+    if folder.is_dir():
+        shutil.rmtree(folder)
+
+
+def export_zip(name: str, inkml: bool = False) -> bytes:
+    """The dataset as a zip of its Ink JSON files, or of one InkML document per sample."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for path, ink, label in samples(name):
+            if inkml:
+                z.writestr(f"{path.stem}.inkml", ink_to_inkml(ink, label))
+            else:
+                z.writestr(path.name, path.read_bytes())
+    return buf.getvalue()
+
+
+def _read_member(member: str, data: bytes) -> tuple[Ink, str | None]:
+    if member.lower().endswith(".inkml"):
+        return inkml_to_ink(data, member)
+    return ink_from_bytes(data, member)
+
+
+def import_files(name: str, files: list[tuple[str, bytes]]) -> dict:
+    """Add (file name, bytes) pairs of Ink JSON or InkML files to a dataset; labelled ones only.
+
+    Returns {"added": n, "skipped": {reason: n}}; nothing is written when no file is usable.
+    """
+    usable, skipped = [], {}
+    for member, data in files:
+        try:
+            ink, label = _read_member(member, data)
+        except InputError:
+            skipped["unreadable file"] = skipped.get("unreadable file", 0) + 1
+            continue
+        if not label:
+            skipped["no label"] = skipped.get("no label", 0) + 1
+            continue
+        usable.append((ink, label))
+    if not usable:
+        raise InputError(f"none of the {len(files)} files is a labelled drawing"
+                         + (f" ({', '.join(f'{n} {why}' for why, n in skipped.items())})" if skipped else ""),
+                         'give Ink JSON files with a "label", or InkML files with <annotation type="truth">')
+    for ink, label in usable:
+        add_sample(name, ink, label)
+    return {"added": len(usable), "skipped": skipped}
+
+
+def import_zip(name: str, data: bytes, source: str = "the zip file") -> dict:
+    """Import the .json and .inkml files of a zip (any folders inside it) into a dataset."""
+    if len(data) > MAX_ZIP_BYTES:
+        raise InputError(f"{source} is {len(data) / 2**20:.1f} MB; the limit is {MAX_ZIP_BYTES // 2**20} MB")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            members = [m for m in z.infolist() if not m.is_dir()
+                       and m.filename.lower().endswith((".json", ".inkml")) and "__MACOSX" not in m.filename]
+            if len(members) > MAX_FILES:
+                raise InputError(f"{source} holds {len(members)} files; the limit is {MAX_FILES}")
+            if sum(m.file_size for m in members) > 4 * MAX_ZIP_BYTES:
+                raise InputError(f"{source} unpacks to more than {4 * MAX_ZIP_BYTES // 2**20} MB")
+            files = [(m.filename, z.read(m)) for m in members]
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise InputError(f"{source} is not a readable zip archive ({exc})"[:200]) from exc
+    return import_files(name, files)
+
+
+def import_folder(name: str, folder: str | Path) -> dict:
+    """Import every .json and .inkml file below a folder into a dataset."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder} is not a folder")
+    paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".json", ".inkml") and p.is_file())
+    return import_files(name, [(str(p.relative_to(folder)), p.read_bytes()) for p in paths])
