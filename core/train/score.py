@@ -43,11 +43,18 @@ def _readable(samples, known: set[str], whole_label: bool) -> tuple[list, Counte
     return keep, skipped
 
 
+def group_of(sample, group: str) -> str:
+    """A sample's name in a group; a UNIPEN sample's category is its corpus category ("6", "8", "1c", ...)."""
+    if group == "category":
+        return str(getattr(sample, "data_category", "") or sample.category)
+    return str(getattr(sample, group))
+
+
 def _grouped(samples, figures) -> dict:
-    """{group: {name: figures of that name's samples}} for category, contributor and writer, hardest first."""
+    """{group: {name: figures of that name's samples}} for category, contributor and writer."""
     out = {}
     for group in GROUPS:
-        names = [str(getattr(s, group)) for s in samples]
+        names = [group_of(s, group) for s in samples]
         table = {name: figures([i for i, n in enumerate(names) if n == name]) for name in dict.fromkeys(names)}
         out[f"by_{group}"] = table
     return out
@@ -82,8 +89,8 @@ def score_reader(reader: LoadedReader, samples: Sequence, decoder: str = "greedy
 
     groups = {k: _hardest_first(v, "cer", True) for k, v in _grouped(scored, figures).items()}
     return {**figures(list(range(len(scored)))), "decoder": decoder, **groups, "skipped": dict(skipped),
-            "predictions": [{"target": t, "pred": p, "category": s.category, "contributor": s.contributor,
-                             "writer": s.writer} for s, t, p in zip(scored, targets, preds)]}
+            "predictions": [{"target": t, "pred": p, **{g: group_of(s, g) for g in GROUPS}}
+                            for s, t, p in zip(scored, targets, preds)]}
 
 
 def score_classifier(clf: LoadedClassifier, samples: Sequence) -> dict:
