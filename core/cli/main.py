@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.cli import classifier, data, reader, score, sweep
+from core.cli import adapt, classifier, data, reader, score, sweep
 from core.errors import InputError
 from core.models.checkpoint import load_checkpoint
 
-COMMAND_MODULES = (data, reader, classifier, sweep)
+COMMAND_MODULES = (data, reader, classifier, sweep, adapt)
 EVALUATORS = {"reader": reader.evaluate_command, "classifier": classifier.evaluate_command}
 
 

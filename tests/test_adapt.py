@@ -1,0 +1,65 @@
+"""Writer adaptation: a reader fine-tuned on a few samples reads them better and is an ordinary reader run."""
+import json
+
+import pytest
+
+from core.cli.main import main
+from core.errors import InputError
+from core.ink.io import write_ink_json
+from core.models.checkpoint import load_checkpoint
+from core.models.inference import load_reader
+from core.paths import checkpoints_dir
+from core.synth.generator import Augment, render_word
+from core.train.adapt import AdaptConfig, adapt_reader, trainable
+from core.train.evaluate import evaluate_sets
+from core.train.shipped import available_checkpoints
+
+READER = checkpoints_dir() / "reader-az"
+# A made-up hand the reader has never seen: wide, strongly slanted letters.
+HAND = Augment(slant=0.6, aspect=0.4, jitter=0.004, scale=0.05, rotation=2.0, spacing=0.05)
+
+
+def hand(words, seed):
+    return [(render_word(w, "natural", seed + k, HAND).ink, w) for k, w in enumerate(words)]
+
+
+def test_only_the_chosen_part_may_change():
+    model = load_reader(READER).model
+    names = {n for n, _ in model.named_parameters()}
+    assert len(trainable(model, "all", 2)) == len(names)
+    out = trainable(model, "output", 2)
+    assert {n for n, p in model.named_parameters() if p.requires_grad} == {"out.weight", "out.bias"} and len(out) == 2
+    trainable(model, "top", 2)
+    top = {n for n, p in model.named_parameters() if p.requires_grad}
+    assert top and all(n.startswith("out.") or "_l1" in n for n in top)
+
+
+def test_adapting_on_a_hand_lowers_its_error_and_writes_a_reader_run(tmp_path):
+    ckpt = load_checkpoint(READER)
+    words = ["minimum", "letter", "garden", "window", "number", "people", "yellow", "simple", "market", "animal"]
+    train, held = hand(words, 0), hand(["little", "summer", "dinner", "mirror", "common"], 100)
+    before = evaluate_sets(load_reader(ckpt), {"held": train})["splits"]["held"]["cer"]
+    from core.train.runs import RunFolder
+
+    result = adapt_reader(ckpt, train, held, AdaptConfig(steps=30, eval_every=10), RunFolder(tmp_path / "a"))
+    after = evaluate_sets(load_reader(result["checkpoint"]), {"held": train})["splits"]["held"]["cer"]
+    assert result["state"] == "finished" and after < before
+    assert result["checkpoint"]["data"]["adapted_to"]["samples"] == 10
+    assert json.loads((tmp_path / "a" / "config.json").read_text())["kind"] == "reader"
+    with pytest.raises(InputError, match="none of the samples"):
+        adapt_reader(ckpt, [(train[0][0], "ABC")])
+
+
+def test_the_command_line_adapts_a_reader_from_a_folder_and_it_is_listed(tmp_path, capsys):
+    folder = tmp_path / "mine"
+    for k, (ink, w) in enumerate(hand(["apple", "river", "stone", "table", "house", "green"], 7)):
+        write_ink_json(folder / f"{k:04d}.json", ink, w)
+    from core.paths import runs_dir
+
+    out = runs_dir() / "adapted-test"
+    assert main(["adapt", str(READER), "--data", f"ink:{folder}", "--out", str(out), "--holdout", "2",
+                 "--steps", "10", "--eval-every", "5"]) == 0
+    text = capsys.readouterr().out
+    assert "held-back CER before" in text and "finished: adapted to 4 samples" in text
+    assert ("run: adapted-test", out) in available_checkpoints("reader")
+    assert main(["adapt", str(READER), "--data", f"ink:{folder}", "--holdout", "6"]) == 2
