@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev = commands.add_parser("evaluate", help="evaluate a checkpoint (reader or classifier)")
     ev.add_argument("checkpoint", help="a .pt file or a folder holding best.pt or model.pt")
     ev.add_argument("--data", default=None,
-                    help="seed | synthetic | unipen[:PATH] | npy:DIR (default: what the model was trained on)")
+                    help="seed | synthetic | unipen[:PATH] | unipen-train | npy:DIR (default: what the model was trained "
+                         "on; PATH: a UNIPEN folder or a .tar.xz/.tar.gz/.zip of one)")
     ev.add_argument("--decoder", choices=("greedy", "beam", "lexicon"), default="greedy")
     ev.add_argument("--beam-width", type=int, default=10)
     ev.add_argument("--lexicon", default=None, help="a text file with one word per line")
