@@ -16,7 +16,8 @@ variable set after import (a test's monkeypatch) still counts.
 | stored uploads | `checkpoints/uploads/` | `HWLAB_UPLOADS_DIR` |
 | handwriting datasets | `checkpoints/datasets/` | `HWLAB_DATASETS_DIR` |
 | shared data | `../shared/data/` | `HWLAB_DATA_DIR` |
-| feature cache | `~/.cache/hwlab/` | `HWLAB_CACHE` |
+| UNIPEN training corpus | `unipen-train.tar.xz` in the shared data | `HWLAB_UNIPEN_TRAIN` |
+| cache (features, unpacked archives, parsed corpora) | `~/.cache/hwlab/` | `HWLAB_CACHE` |
 """
 from __future__ import annotations
 
@@ -72,6 +73,11 @@ def data_dir() -> Path:
 def unipen_fixture() -> Path:
     """The small UNIPEN subset the tests and the default `unipen` source read."""
     return data_dir() / "unipen"
+
+
+def unipen_train_archive() -> Path:
+    """The archive of the UNIPEN training corpus (`--data unipen-train`), unpacked into the cache when used."""
+    return _env("HWLAB_UNIPEN_TRAIN", data_dir() / "unipen-train.tar.xz")
 
 
 def cache_dir() -> Path:

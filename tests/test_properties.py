@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from core.errors import InputError
 from core.ink.io import ink_from_json, load_ink_file, write_ink_json
-from core.ink.unipen import read_unipen_file
+from core.ink.unipen import read_unipen_bytes, read_unipen_file
 from core.paths import REPO_ROOT as REPO
 from core.synth.generator import render_word
 
@@ -145,11 +146,11 @@ def unipen_root(tmp_path) -> Path:
     return tmp_path
 
 
-def read_unipen(root: Path, data: bytes, level: str | None = None):
+def read_unipen(root: Path, data: bytes, level: str | None = None, strict: bool = False):
     """Each example gets a new file: the reader caches parses by file and modification time."""
     path = root / "data" / "6" / "zz" / f"f{next(_names)}.dat"
     path.write_bytes(data)
-    samples = read_or_refuse(read_unipen_file, path, root, level)
+    samples = read_or_refuse(read_unipen_file, path, root, level, strict)
     for s in samples or []:
         assert_good_ink(s.ink)
         assert isinstance(s.label, str)
@@ -206,3 +207,54 @@ def test_every_truncation_of_a_valid_unipen_file_gives_finite_ink_or_an_input_er
     for k in range(0, len(data), max(1, math.ceil(len(data) / 300))):
         refused += read_unipen(root, data[:k]) is None
     assert refused > 0  # a cut inside the strokes a segment names, or with the pen down, is refused
+
+
+@given(unipen_text)
+@SETTINGS
+def test_any_unipen_like_text_gives_finite_ink_or_an_input_error_in_strict_mode_too(tmp_path, text):
+    read_unipen(unipen_root(tmp_path), text.encode("latin-1", "replace"), strict=True)
+
+
+QUIRKS = [".PEN_UP", ".PEN_DOWN", "5", "x y", "nan 1", "1e400 2", "   .PEN_DOWN and .PEN_UP.", "  .SEGMENT WORD 0 OK \"a\"",
+          '.SEGMENT WORD 99-100 OK "x"', '.SEGMENT WORD 3:2-4:900 OK "y"', '.SEGMENT TEXT 0-2 GOOD "a \\"b\\""',
+          ".INCLUDE pen.dat", ".INCLUDE loop.dat", ".SEGMENT", "", "1 2 3 4"]
+mutation = st.tuples(st.sampled_from(["delete", "duplicate", "swap", "insert"]), st.integers(0, 10 ** 6),
+                     st.sampled_from(QUIRKS))
+
+
+def mutate(data: bytes, ops) -> bytes:
+    lines = data.decode("latin-1").split("\n")
+    for op, at, quirk in ops:
+        i = at % max(len(lines), 1)
+        if op == "delete" and lines:
+            del lines[i]
+        elif op == "duplicate" and lines:
+            lines.insert(i, lines[i])
+        elif op == "swap" and len(lines) > 1:
+            lines[i], lines[i - 1] = lines[i - 1], lines[i]
+        else:
+            lines.insert(i, quirk)
+    return "\n".join(lines).encode("latin-1")
+
+
+@pytest.mark.parametrize("source", ["made-up", "real"])
+def test_mutated_files_give_samples_or_an_input_error_in_both_modes(tmp_path, request, source):
+    real_root = request.getfixturevalue("unipen_root") if source == "real" else None
+    data = valid_unipen(real_root)
+
+    @given(st.lists(mutation, min_size=1, max_size=8))
+    @settings(max_examples=150, deadline=None)
+    def check(ops):
+        root = unipen_root(tmp_path)
+        changed = mutate(data, ops)
+        tolerant, strict = read_unipen(root, changed), read_unipen(root, changed, strict=True)
+        if strict is not None and not re.search(rb"(^|\n)\s+\.", changed):
+            # what a strict reader reads needed no repair: the tolerant reader reads the same
+            assert tolerant is not None and [(s.label, len(s.ink)) for s in tolerant] == \
+                [(s.label, len(s.ink)) for s in strict]
+        for strict_mode in (False, True):
+            got = read_or_refuse(read_unipen_bytes, changed, "mutated.dat", root, strict_mode)
+            for s in got or []:
+                assert_good_ink(s.ink)
+
+    check()

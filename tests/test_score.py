@@ -71,3 +71,26 @@ def test_evaluate_scores_a_folder_of_ink_json_files(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "by writer, hardest first (2)" in text and "not scored: 1 unreadable file" in text
     assert main(["evaluate", str(READER), "--data", f"ink:{tmp_path / 'nobody'}"]) == 2
+
+
+def _other_contributor(tmp_path, unipen_root, categories):
+    """A UNIPEN folder whose only contributor ("zzz") no shipped model trained on: the fixture's lav, renamed."""
+    import shutil
+
+    root = tmp_path / "other"
+    shutil.copytree(unipen_root / "include", root / "include")
+    for cat in categories:
+        shutil.copytree(unipen_root / "data" / cat / "lav", root / "data" / cat / "zzz")
+    return root
+
+
+def test_evaluate_scores_a_unipen_folder_the_model_did_not_train_on(tmp_path, unipen_root, capsys):
+    root = _other_contributor(tmp_path, unipen_root, ["6", "1c"])
+    assert main(["evaluate", str(READER), "--data", f"unipen:{root}", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["n"] > 100 and set(out["by_contributor"]) == {"zzz"} and set(out["by_category"]) == {"6"}
+    assert {"n", "cer", "corpus_cer", "word_acc", "wer"} <= set(out["by_writer"][next(iter(out["by_writer"]))])
+    assert main(["evaluate", str(CLASSIFIER), "--data", f"unipen:{root}", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["n"] > 100 and set(out["by_category"]) == {"1c"} and 0 < out["accuracy"] <= out["top5"] <= 1
+    assert main(["evaluate", str(READER), "--data", f"unipen:{root}", "--contributors", "nobody"]) == 2

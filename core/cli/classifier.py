@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from core.cli.flags import add_config_flags, overrides_from, resumed_config
+from core.data.corpus import SOURCES_HELP, is_unipen_source
 from core.data.letters import char_splits
 from core.data.npy import export_npy
 from core.errors import InputError
@@ -60,7 +61,8 @@ def register(commands, train_models) -> None:
     m.set_defaults(func=_ensemble)
 
     e = commands.add_parser("export-npy", help="write character data in seed 000's .npy format")
-    e.add_argument("--source", default="synthetic", help="synthetic | unipen | unipen:PATH")
+    e.add_argument("--source", default="synthetic", help="synthetic | unipen | unipen:PATH (folder or archive) | "
+                                                          "unipen-train")
     e.add_argument("--out", required=True, help="folder for X_{train,val,test}.npy and y_{...}.npy")
     e.add_argument("--seed", type=int, default=0, help="seed of the synthetic letters")
     e.add_argument("--per-class", type=int, default=200,
@@ -144,8 +146,8 @@ def _ensemble(args) -> int:
 
 
 def _export(args) -> int:
-    if not (args.source == "synthetic" or args.source == "unipen" or args.source.startswith("unipen:")):
-        raise InputError(f"export-npy cannot read {args.source!r}", "use --source synthetic, unipen or unipen:PATH")
+    if not (args.source == "synthetic" or is_unipen_source(args.source)):
+        raise InputError(f"export-npy cannot read {args.source!r}", f"use --source synthetic, {SOURCES_HELP}")
     if args.per_class < 1:
         raise InputError("--per-class must be at least 1")
     splits = char_splits(args.source, args.seed, args.per_class)

@@ -35,12 +35,18 @@ def build_parser() -> argparse.ArgumentParser:
     ev = commands.add_parser("evaluate", help="evaluate a checkpoint (reader or classifier)")
     ev.add_argument("checkpoint", help="a .pt file or a folder holding best.pt or model.pt")
     ev.add_argument("--data", default=None,
-                    help="seed | synthetic | unipen[:PATH] | npy:DIR (default: what the model was trained on), or "
-                         "ink:DIR: every labelled Ink JSON file of a folder, scored per writer")
+                    help="seed | synthetic | unipen[:PATH] | unipen-train | npy:DIR (default: what the model was trained "
+                         "on; PATH: a UNIPEN folder or a .tar.xz/.tar.gz/.zip of one), or ink:DIR: every labelled "
+                         "Ink JSON file of a folder; a UNIPEN folder the model did not train on is scored whole")
     ev.add_argument("--decoder", choices=("greedy", "beam", "lexicon"), default="greedy")
     ev.add_argument("--beam-width", type=int, default=10)
     ev.add_argument("--lexicon", default=None, help="a text file with one word per line")
     ev.add_argument("--seed", type=int, default=None, help="seed of the evaluation data (default: the run's)")
+    ev.add_argument("--split", choices=("test", "all"), default="test",
+                    help="on the model's own training folder: its test split (default) or every sample")
+    ev.add_argument("--category", default=None, metavar="C1,C2",
+                    help="UNIPEN categories to score (default: 6 and 8 for readers, 1a-1d for classifiers)")
+    ev.add_argument("--contributors", default=None, metavar="A,B", help="score only these UNIPEN contributors")
     ev.add_argument("--out", default=None, help="also write the full result as JSON to this file")
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     ev.set_defaults(func=_evaluate)
@@ -52,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _evaluate(args) -> int:
     ckpt = load_checkpoint(args.checkpoint)
-    if score.is_other_data(args.data):
+    if score.is_other_data(args.data, ckpt, args.split):
         return score.score_command(ckpt, args)
     return EVALUATORS[ckpt["kind"]](ckpt, args)
 

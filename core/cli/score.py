@@ -1,4 +1,11 @@
-"""`evaluate CHECKPOINT --data ink:DIR`: score a model on labelled data it was not split on.
+"""`evaluate CHECKPOINT --data ink:DIR | unipen:PATH`: score a model on labelled data it was not split on.
+
+A UNIPEN source counts as other data when it is not the folder the model
+trained on (or with `--split all`): then every sample of its categories
+that the model can read is scored. Readers read isolated words (category
+6) and, when they know the space, text lines (8); classifiers isolated
+characters (1a-1d); `--category` chooses others, `--contributors` keeps
+only some contributors.
 
 Prints overall figures, then one line per contributor and per writer,
 hardest first, then what could not be scored and why; `--json` prints the
@@ -7,9 +14,12 @@ same as one object (without the predictions, which `--out` keeps).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from core.cli.reader import read_lexicon
 from core.data.az_words import default_lexicon
+from core.data.corpus import is_unipen_source, load_corpus, unipen_folder
+from core.errors import InputError
 from core.files.atomic import write_json
 from core.ink.io import load_ink_folder
 from core.models.classifier import load_classifier
@@ -19,14 +29,60 @@ from core.train.score import score_classifier, score_reader
 KEYS = {"reader": ("n", "cer", "corpus_cer", "word_acc", "wer"), "classifier": ("n", "accuracy", "top5")}
 
 
-def is_other_data(source: str | None) -> bool:
-    """Data that is not a split of what the model trained on: a folder of Ink JSON files."""
-    return bool(source) and source.startswith("ink:")
+LEVELS = {"1a": "CHARACTER", "1b": "CHARACTER", "1c": "CHARACTER", "1d": "CHARACTER", "2": "CHARACTER",
+          "3": "CHARACTER", "6": "WORD", "7": "WORD", "8": "TEXT"}
 
 
-def labelled_samples(source: str) -> tuple[list, dict[str, int]]:
-    """The labelled samples of `ink:DIR`, and the files that are not, counted by reason."""
-    return load_ink_folder(source[len("ink:"):])
+def trained_folder(ckpt: dict) -> Path | None:
+    """The UNIPEN folder a model's splits came from (None for other data)."""
+    data = ckpt.get("data") or {}
+    source = str(data.get("source") or (ckpt.get("config") or {}).get("data", ""))
+    if not is_unipen_source(source):
+        return None
+    try:
+        return unipen_folder(source, progress=lambda message: None).resolve()
+    except InputError:
+        return None
+
+
+def is_other_data(source: str | None, ckpt: dict, split: str = "test") -> bool:
+    """Data that is not a split of what the model trained on: ink:DIR, or a UNIPEN folder other than its own."""
+    if not source:
+        return False
+    if source.startswith("ink:"):
+        return True
+    if not is_unipen_source(source):
+        return False
+    return split == "all" or unipen_folder(source).resolve() != trained_folder(ckpt)
+
+
+def _names(text: str | None) -> list[str] | None:
+    return [t.strip() for t in (text or "").split(",") if t.strip()] or None
+
+
+def default_categories(ckpt: dict) -> list[str]:
+    if ckpt["kind"] == "classifier":
+        return ["1a", "1b", "1c", "1d"]
+    return ["6", "8"] if " " in ckpt["alphabet"] else ["6"]
+
+
+def labelled_samples(source: str, ckpt: dict, categories: list[str] | None = None,
+                     contributors: list[str] | None = None) -> tuple[list, dict[str, int]]:
+    """The labelled samples of `ink:DIR` or of a UNIPEN source's categories, and what was not read, by reason."""
+    if source.startswith("ink:"):
+        return load_ink_folder(source[len("ink:"):])
+    if not categories:  # the default ones this folder has
+        data = unipen_folder(source) / "data"
+        categories = [c for c in default_categories(ckpt) if (data / c).is_dir()] or default_categories(ckpt)
+    corpus = load_corpus(source, categories)
+    samples = [s for c in categories for s in corpus.of(c, LEVELS.get(c)) if s.ink]
+    if contributors:
+        samples = [s for s in samples if s.contributor in contributors]
+    skipped = {f"unreadable file ({why})": n for why, n in corpus.report.skipped_by_reason().items()}
+    if not samples:
+        raise InputError(f"{source} holds no samples of categories {', '.join(categories)}"
+                         + (f" by {', '.join(contributors)}" if contributors else ""))
+    return samples, skipped
 
 
 def _line(name: str, r: dict, kind: str) -> str:
@@ -37,7 +93,7 @@ def _line(name: str, r: dict, kind: str) -> str:
 
 
 def score_command(ckpt: dict, args) -> int:
-    samples, unreadable = labelled_samples(args.data)
+    samples, unreadable = labelled_samples(args.data, ckpt, _names(args.category), _names(args.contributors))
     kind = ckpt["kind"]
     if kind == "reader":
         reader = load_reader(ckpt)
@@ -54,7 +110,7 @@ def score_command(ckpt: dict, args) -> int:
         print(json.dumps(shown))
         return 0
     print(_line(f"{args.data}", result, kind))
-    for group in ("contributor", "writer"):
+    for group in ("category", "contributor", "writer"):
         table = result[f"by_{group}"]
         if len(table) > 1 or group == "contributor":
             print(f"by {group}, hardest first ({len(table)}):")

@@ -7,7 +7,7 @@ common baseline by where its class sits (ascender, x-height, descender),
 and separated by a gap drawn around 0.25 x-height. No real word of that
 writer is needed, so any string can be composed.
 
-The a-z reader's data (`--data unipen[:PATH]` or `--data synthetic`):
+The a-z reader's data (`--data` any UNIPEN source of `core.data.corpus`, or `synthetic`):
 every epoch mixes three sources of lowercase words:
 
 * synthetic words in the natural style over all 26 letters, with the
@@ -26,7 +26,6 @@ synthetic` only synthetic words train and evaluate.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from functools import lru_cache
 from typing import Sequence
@@ -34,11 +33,11 @@ from typing import Sequence
 import numpy as np
 
 from core.data.alphabets import AZ, is_seed_alphabet, reader_alphabet
+from core.data.corpus import load_corpus, unipen_folder
 from core.data.seed_words import SEED_VOCAB
 from core.data.word_data import WordData
 from core.errors import InputError
 from core.ink.ink import Ink, bounds
-from core.ink.unipen import load_letters, load_words, unipen_root
 from core.paths import PACKAGE_DATA
 from core.synth.generator import Augment, render_word
 
@@ -158,11 +157,11 @@ def az_word_data(cfg):
     synthetic_only = cfg.data == "synthetic"
     letters, real_words, test_words = {}, [], []
     if not synthetic_only:
-        root = unipen_root(cfg.data)
-        samples = load_letters(root)
-        letters = {w: t for w, t in letters_by_writer(s for s in samples if s.contributor != TEST_CONTRIBUTOR).items()
-                   if len(t) >= 20}
-        words = [s for s in load_words(root) if re.fullmatch(r"[a-z]+", s.label)]
+        root = unipen_folder(cfg.data)
+        corpus = load_corpus(root, ["1c", "6"])
+        letters = {w: t for w, t in letters_by_writer(s for s in corpus.letters() if s.contributor != TEST_CONTRIBUTOR)
+                   .items() if len(t) >= 20}
+        words = corpus.words(lowercase_only=True)
         real_words = [(s.ink, s.label) for s in words if s.contributor != TEST_CONTRIBUTOR]
         test_words = [(s.ink, s.label) for s in words if s.contributor == TEST_CONTRIBUTOR]
         if not letters or not test_words:

@@ -5,7 +5,7 @@ here, `core.ink.features.features18`: `(N, 64, 18)`) with string labels.
 
 * Synthetic: the generator's 26 natural-style letters, augmented; a fixed
   number per class and split, seeded.
-* UNIPEN category 1c letters, split by writer with a fixed seed, stratified
+* UNIPEN category 1c letters (any UNIPEN source: `core.data.corpus`), split by writer with a fixed seed, stratified
   by contributor (the contributors used different tablets): no writer is in
   two splits, and the test writers do not depend on the training seed, so
   no training or validation split ever sees them. The training split can
@@ -22,12 +22,12 @@ import numpy as np
 
 from core.data.alphabets import AZ
 from core.data.cache import cached_arrays, content_digest
+from core.data.corpus import SOURCES_HELP, is_unipen_source, load_corpus, unipen_folder
 from core.data.npy import import_npy
 from core.data.splits import SPLIT_SEED, SPLITS, VAL_FRAC, CharSplits, writer_split
 from core.errors import InputError
 from core.ink.features import features18
 from core.ink.ink import Ink
-from core.ink.unipen import load_letters, unipen_root
 from core.paths import unipen_fixture
 from core.synth.generator import Augment, render_letter
 
@@ -76,7 +76,7 @@ def synthetic_splits(per_class: int = 200, seed: int = 0, n_points: int = 64) ->
 # ---------------------------------------------------------------- UNIPEN letters
 
 def _unipen_letters(root: Path) -> list:
-    return [s for s in load_letters(root) if s.label in AZ]
+    return [s for s in load_corpus(root, ["1c"]).letters() if s.label in AZ]
 
 
 def _unipen_key(root: Path) -> dict:
@@ -190,7 +190,8 @@ def unipen_splits(root: str | Path | None = None, n_points: int = 64, copies: in
 
 def char_splits(source: str, seed: int = 0, per_class: int = 200, n_points: int = 64, copies: int = 0,
                 synthetic: int = 0, val_frac: float = VAL_FRAC, strength: float = 1.0) -> CharSplits:
-    """`synthetic`, `unipen[:PATH]` or `npy:DIR` as train/val/test splits.
+    """`synthetic`, a UNIPEN source (`unipen`, `unipen:PATH` of a folder or archive, `unipen-train`) or `npy:DIR`
+    as train/val/test splits.
 
     `seed` seeds synthetic letters and the augmentation of real ones (the
     UNIPEN writer split is fixed); `per_class` sizes synthetic data;
@@ -198,8 +199,8 @@ def char_splits(source: str, seed: int = 0, per_class: int = 200, n_points: int 
     """
     if source == "synthetic":
         return synthetic_splits(per_class, seed, n_points)
-    if source == "unipen" or source.startswith("unipen:"):
-        return unipen_splits(unipen_root(source), n_points, copies, synthetic, seed, val_frac, strength)
+    if is_unipen_source(source):
+        return unipen_splits(unipen_folder(source), n_points, copies, synthetic, seed, val_frac, strength)
     if source.startswith("npy:") and len(source) > 4:
         return import_npy(source[4:])
-    raise InputError(f"unknown character data source {source!r}", "use synthetic, unipen[:PATH] or npy:DIR")
+    raise InputError(f"unknown character data source {source!r}", f"use synthetic, {SOURCES_HELP} or npy:DIR")

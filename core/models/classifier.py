@@ -36,7 +36,8 @@ class ClassifierConfig:
     """Every setting of a classifier run. The defaults are seed 000's `TrainConfig`."""
 
     # data
-    data: str = _opt("synthetic", "data source: synthetic, unipen[:PATH] (category 1c letters, split by writer) "
+    data: str = _opt("synthetic", "data source: synthetic, unipen[:PATH] or unipen-train (category 1c letters, split "
+                                  "by writer; PATH: a folder or an archive of one) "
                                   "or npy:DIR (seed 000's X_/y_ .npy files)")
     per_class: int = _opt(200, "synthetic letters per class in the training split (val and test: a quarter)")
     copies: int = _opt(0, "unipen: augmented copies of every real training letter (one version per epoch)")

@@ -51,8 +51,9 @@ class ReaderConfig:
     """
 
     # data
-    data: str = _opt("seed", "data source: seed (seed 001's word protocol), synthetic (a-z words) or "
-                             "unipen[:PATH] (a-z words with real UNIPEN ink)")
+    data: str = _opt("seed", "data source: seed (seed 001's word protocol), synthetic (a-z words), "
+                             "unipen[:PATH] or unipen-train (a-z words with real UNIPEN ink; PATH: a folder "
+                             "or an archive of one)")
     style: str = _opt("seed", "glyph style of the synthetic training words: seed or natural")
     holdout_frac: float = _opt(0.2, "share of the vocabulary held out as unseen test words")
     repeats: int = _opt(6, "renderings of every training word per epoch")

@@ -43,7 +43,7 @@ METRIC_COLUMNS = ["epoch", "train_loss", "invocab_cer", "invocab_word_acc", "hel
 
 # name -> function(config) -> WordData; `--data name[:arg]` selects one by name.
 DATA_SOURCES: dict[str, Callable[[ReaderConfig], WordData]] = {
-    "seed": seed_protocol_data, "synthetic": az_word_data, "unipen": az_word_data}
+    "seed": seed_protocol_data, "synthetic": az_word_data, "unipen": az_word_data, "unipen-train": az_word_data}
 
 
 def word_data(cfg: ReaderConfig) -> WordData:
