@@ -1,4 +1,10 @@
-"""Widgets generated from the config dataclasses, so defaults live in one place (the presets)."""
+"""Widgets generated from the config dataclasses, so defaults live in one place (the presets).
+
+Every field's help text (its metadata, which the command line's `--help`
+prints too) reads "Label in words: what it does, its range, what raising
+it does"; a widget's label is the part before the first ": " and its help
+icon the whole text, with the command-line flag.
+"""
 from __future__ import annotations
 
 from dataclasses import fields
@@ -7,26 +13,66 @@ import streamlit as st
 
 from core.models import classifier, reader
 
-# field -> (min, max, step) for sliders; fields not listed get a number or text input.
+# field -> (min, max, step) for sliders (the ranges the help texts name); others get a number or text input.
 RANGES = {
-    "hidden": (4, 256, 4), "layers": (1, 5, 1), "dropout": (0.0, 0.8, 0.05), "conv_channels": (0, 128, 8),
-    "batch_size": (1, 128, 1), "epochs": (1, 100, 1), "repeats": (1, 20, 1), "cut_fraction": (0.0, 1.0, 0.05),
-    "cut_warmup": (0, 20, 1), "holdout_frac": (0.05, 0.8, 0.05), "eval_repeats": (1, 16, 1),
-    "spacing": (0.02, 0.2, 0.01), "per_class": (4, 1000, 4), "patience": (1, 50, 1), "step_size": (1, 50, 1),
-    "gamma": (0.1, 1.0, 0.05), "weight_decay": (0.0, 0.01, 0.0001), "grad_clip": (0.0, 20.0, 0.5),
-    "clip": (0.0, 10.0, 0.5), "n_points": (16, 128, 8), "threads": (1, 8, 1),
+    "hidden": (4, 512, 4), "layers": (1, 5, 1), "dropout": (0.0, 0.8, 0.05), "conv_channels": (0, 128, 8),
+    "conv_stride": (1, 3, 1), "batch_size": (1, 128, 1), "epochs": (1, 100, 1), "repeats": (1, 20, 1),
+    "cut_fraction": (0.0, 1.0, 0.05), "cut_warmup": (0, 20, 1), "holdout_frac": (0.05, 0.8, 0.05),
+    "eval_repeats": (1, 16, 1), "spacing": (0.02, 0.2, 0.01), "per_class": (4, 1000, 4), "patience": (1, 50, 1),
+    "step_size": (1, 50, 1), "gamma": (0.1, 1.0, 0.05), "weight_decay": (0.0, 0.01, 0.0001),
+    "grad_clip": (0.0, 20.0, 0.5), "clip": (0.0, 10.0, 0.5), "n_points": (16, 128, 8), "threads": (1, 8, 1),
     "copies": (0, 16, 1), "synthetic": (0, 400, 10), "val_frac": (0.05, 0.5, 0.05), "label_smoothing": (0.0, 0.3, 0.05),
     "augment_strength": (0.0, 3.0, 0.25),
 }
-CHOICES = {"encoding": ["seed", "delta"], "schedule": None, "ctc": ["torch", "numpy"], "style": ["seed", "natural"],
-           "readout": ["last", "mean", "max", "ends"]}
-# features and classes come from the data.
+CHOICES = {"encoding": ["delta", "seed", "graves25"], "schedule": None, "ctc": ["torch", "numpy"], "style": ["natural", "seed"],
+           "readout": ["mean", "last", "max", "ends"]}
+# data and seed have their own widgets on the page; features and classes come from the data.
 HIDDEN = {"augment", "seed", "data", "min_cut", "conv_kernel", "features", "classes", "members"}
+
+# What each preset is, in words (the Train page's preset picker).
+PRESET_NOTES = {
+    "reader": {
+        "az-quick": "a-z reader of real and synthetic words in about 15 minutes: reads the canvas (the default)",
+        "az": "the shipped reader-az's recipe: 2x128 units, about an hour for 20 epochs on two cores",
+        "fast": "seed 001's protocol, the measured best recipe (ten letters; 15 s)",
+        "seed": "seed 001's protocol with seed 001's own recipe (ten letters; about 20 s)",
+        "tiny": "the tests' preset: seconds, to check that training works; it reads nothing useful",
+    },
+    "classifier": {
+        "az-quick": "real UNIPEN letters plus synthetic ones, the fast recipe: names canvas letters (the default)",
+        "fast": "the measured best recipe on synthetic letters",
+        "seed": "seed 000's own recipe on synthetic letters",
+        "tiny": "the tests' preset: seconds, to check that training works; it names nothing useful",
+    },
+}
+
+
+def field_help(config_cls, name: str) -> str:
+    """A field's help text as the command line prints it."""
+    return next(f.metadata.get("help", "") for f in fields(config_cls) if f.name == name)
+
+
+def field_label(config_cls, name: str) -> str:
+    """A field's label in words: its help text up to the first ": " (the field name if it has none)."""
+    text = field_help(config_cls, name)
+    return text.split(": ", 1)[0] if ": " in text else name
+
+
+def widget_help(config_cls, name: str) -> str:
+    """The help icon's text: the field's help text and the matching command-line flag."""
+    flag = "--" + name.replace("_", "-")
+    return f"{field_help(config_cls, name)}.\n\nCommand line: `{flag}` (option `{name}`)."
+
+
+def preset_label(kind: str, name: str) -> str:
+    note = PRESET_NOTES.get(kind, {}).get(name)
+    return f"{name}: {note}" if note else name
 
 
 def config_widgets(config, prefix: str, columns: int = 3) -> dict:
     """One widget per config field, initialised from `config` (a preset); returns the values."""
     values = {}
+    cls = type(config)
     # Optional fields left at None (e.g. eval_seed) keep their preset value: no widget type fits them.
     shown = [f for f in fields(config) if f.name not in HIDDEN and getattr(config, f.name) is not None]
     cols = st.columns(columns)
@@ -34,23 +80,26 @@ def config_widgets(config, prefix: str, columns: int = 3) -> dict:
         v = getattr(config, f.name)
         key = f"{prefix}_{f.name}"
         col = cols[i % columns]
+        label, text = field_label(cls, f.name), widget_help(cls, f.name)
         if isinstance(v, bool):
-            values[f.name] = col.toggle(f.name, value=v, key=key)
+            values[f.name] = col.toggle(label, value=v, key=key, help=text)
         elif f.name in CHOICES:
             options = CHOICES[f.name] or _schedules(config)
-            values[f.name] = col.selectbox(f.name, options, index=options.index(v) if v in options else 0, key=key)
+            values[f.name] = col.selectbox(label, options, index=options.index(v) if v in options else 0, key=key,
+                                           help=text)
         elif f.name == "lr":
-            values[f.name] = col.number_input("lr (learning rate)", 1e-5, 1.0, float(v), format="%.5f", key=key)
+            values[f.name] = col.number_input(label, 1e-5, 1.0, float(v), format="%.5f", key=key, help=text)
         elif f.name in RANGES:
             lo, hi, step = RANGES[f.name]
             if isinstance(v, int):
-                values[f.name] = col.slider(f.name, int(lo), int(max(hi, v)), int(v), int(step), key=key)
+                values[f.name] = col.slider(label, int(lo), int(max(hi, v)), int(v), int(step), key=key, help=text)
             else:
-                values[f.name] = col.slider(f.name, float(lo), float(max(hi, v)), float(v), float(step), key=key)
+                values[f.name] = col.slider(label, float(lo), float(max(hi, v)), float(v), float(step), key=key,
+                                            help=text)
         elif isinstance(v, (int, float)):
-            values[f.name] = col.number_input(f.name, value=v, key=key)
+            values[f.name] = col.number_input(label, value=v, key=key, help=text)
         else:
-            values[f.name] = col.text_input(f.name, value=str(v), key=key)
+            values[f.name] = col.text_input(label, value=str(v), key=key, help=text)
     return values
 
 

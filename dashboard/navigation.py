@@ -36,7 +36,8 @@ PAGES = (
              "how CTC reads a word: softmax per frame, best path, forced alignment on the ink"),
     PageInfo("draw.py", "Draw", ":material/draw:", "write a word with the mouse and see it read"),
     PageInfo("runs.py", "Runs", ":material/folder_open:", "compare runs, overlay their curves, download, delete"),
-    PageInfo("research.py", "Research", ":material/science:", "seed 001's open questions, answered by sweeps"),
+    PageInfo("research.py", "Research", ":material/science:",
+             "the open questions of seed 001 (the prototype the word reader comes from), answered by sweeps"),
 )
 
 

@@ -18,6 +18,8 @@ ALONG_STROKE = "Viridis"  # colour of a point by its position in its stroke: sta
 STROKE_NUMBER = "#d6336c"  # the number printed at the start of every stroke
 PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324"]
 LEGEND_TOP = dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0)
+# Below the x axis: a legend of several long names never runs into the title.
+LEGEND_BELOW = dict(orientation="h", yanchor="top", y=-0.28, xanchor="left", x=0.0)
 
 
 # --- ink -------------------------------------------------------------------------------------------------------------
@@ -78,7 +80,8 @@ def _stroke_traces(strokes: Sequence[np.ndarray], order: bool, colourbar: bool =
 
 def ink_figure(ink, title: str = "", order: bool = True, height: int = 260,
                segments: Sequence[tuple[int, int, str]] | None = None, upto: int | None = None,
-               compact: bool = False, spans: Sequence[tuple[str, int, int]] | None = None) -> go.Figure:
+               compact: bool = False, spans: Sequence[tuple[str, int, int]] | None = None,
+               small: bool = False) -> go.Figure:
     """Ink with y up and equal x/y scale.
 
     `order` numbers the strokes at their start and colours each point from
@@ -86,8 +89,10 @@ def ink_figure(ink, title: str = "", order: bool = True, height: int = 260,
     `segments` marks point ranges [start, end) of the flattened points with a
     label (e.g. forced-alignment segments); `spans` writes each letter under
     its points ((char, start, end), e.g. a rendering's letter_spans); `upto`
-    draws only the first `upto` points (the pen so far); `compact` hides the
-    axes for small multiples.
+    draws only the first `upto` points (the pen so far) in the frame of the
+    whole ink, so that the zoom stays fixed while `upto` changes; `compact`
+    hides the axes for small multiples; `small` keeps them, with few
+    ticks and smaller type, for a narrow column.
     """
     fig = go.Figure(_stroke_traces(_truncate(ink, upto), order))
     pts = _flat(ink)
@@ -108,6 +113,15 @@ def ink_figure(ink, title: str = "", order: bool = True, height: int = 260,
     fig.update_xaxes(showgrid=False, zeroline=False, title="x", constrain="domain")
     fig.update_yaxes(showgrid=False, zeroline=False, title="y (up)", scaleanchor="x", scaleratio=1,
                      constrain="domain")
+    if upto is not None and len(pts):
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        pad = 0.05 * max(float((hi - lo).max()), 1e-9)
+        fig.update_xaxes(range=[lo[0] - pad, hi[0] + pad], autorange=False)
+        fig.update_yaxes(range=[lo[1] - pad, hi[1] + pad], autorange=False)
+    if small:
+        fig.update_layout(margin=dict(l=48, r=8, t=36, b=40), title_font=dict(size=12))
+        fig.update_xaxes(nticks=4, tickfont=dict(size=10), title_font=dict(size=11), title_standoff=4)
+        fig.update_yaxes(nticks=4, tickfont=dict(size=10), title_font=dict(size=11), title_standoff=4)
     if compact:
         fig.update_layout(margin=dict(l=4, r=4, t=28, b=4), title_font=dict(size=13))
         fig.update_xaxes(visible=False)
@@ -241,7 +255,8 @@ def curves_figure(df, x: str, ys: Sequence[str], title: str, y_title: str, log_y
     for y in ys:
         if y in df:
             fig.add_trace(go.Scatter(x=df[x], y=df[y], mode="lines+markers", name=(names or {}).get(y, y)))
-    fig.update_layout(title=title, height=300, xaxis_title=x, yaxis_title=y_title, legend=LEGEND_TOP, **LAYOUT)
+    fig.update_layout(title=title, height=340, xaxis_title=x, yaxis_title=y_title, legend=LEGEND_BELOW, **LAYOUT)
+    fig.update_layout(margin=dict(LAYOUT["margin"], b=95))
     if log_y:
         fig.update_yaxes(type="log")
     return fig

@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.errors import InputError
 from core.train.sweep import launch_sweep, parse_grid, read_sweep
+from dashboard.forms import field_label
 from dashboard.messages import show_input_error
 
 NOT_SWEPT = {"data", "seed", "threads", "features", "classes", "augment", "members"}
@@ -23,11 +24,15 @@ def sweep_form(kind: str, preset_name: str, base, fixed: dict) -> None:
     names = [f.name for f in fields(base) if f.name not in NOT_SWEPT and getattr(base, f.name) is not None]
     default = "hidden" if "hidden" in names else names[0]
     c1, c2, c3 = st.columns([1, 2, 1])
-    first = c1.selectbox("Vary", names, index=names.index(default), key=f"sweep_key1_{kind}")
+    def words(n: str) -> str:
+        return n if n == "(nothing)" else f"{n} ({field_label(type(base), n)})"
+
+    first = c1.selectbox("Vary", names, index=names.index(default), key=f"sweep_key1_{kind}", format_func=words)
     first_values = c2.text_input("Values (comma-separated)", _suggest(base, first), key=f"sweep_vals1_{kind}_{first}")
     seeds_text = c3.text_input("Seeds", "0,1,2", key=f"sweep_seeds_{kind}")
     c1, c2, _ = st.columns([1, 2, 1])
-    second = c1.selectbox("and vary", ["(nothing)"] + [n for n in names if n != first], key=f"sweep_key2_{kind}")
+    second = c1.selectbox("and vary", ["(nothing)"] + [n for n in names if n != first], key=f"sweep_key2_{kind}",
+                          format_func=words)
     second_values = c2.text_input("Values", _suggest(base, second) if second != "(nothing)" else "",
                                   key=f"sweep_vals2_{kind}_{second}", disabled=second == "(nothing)")
     try:

@@ -1,6 +1,4 @@
 """Alignment: how CTC reads a word, frame by frame."""
-import time
-
 import numpy as np
 import streamlit as st
 
@@ -25,7 +23,8 @@ c1, c2, c3 = st.columns([2, 2, 1])
 source = c1.radio("Word", ["from the vocabulary", "typed"], horizontal=True, key="align_source")
 vocab = default_lexicon(ckpt)
 if source == "from the vocabulary":
-    word = c2.selectbox("Vocabulary word", vocab[:2000], key="align_vocab_word")
+    word = c2.selectbox(f"Vocabulary word ({len(vocab):,}; type to search them all)", vocab, key="align_vocab_word",
+                        help="the reader's default lexicon, the same list the Draw page decodes with")
 else:
     word = c2.text_input("Type a word", value=vocab[0], key="align_typed_word").strip()
 seed = c3.number_input("Seed", 0, 100_000, 0, key="align_seed")
@@ -50,30 +49,44 @@ names = class_names(reader.alphabet)
 st.markdown(f"**{T} frames** · greedy decode: **{reading.greedy or '∅'}** · target **{word}** · "
             f"log p(target) = {alignment.log_likelihood:.2f}")
 
-frame = st.slider("Frame", 1, T, T, key="align_frame", help="the pen drawn so far and the decode so far")
-play = st.button("▶ Play", key="align_play", help="step through the frames")
-
 pts = frame_points(ink, reader.config.encoding, reader.config.spacing)
+stride = frame_stride(reader)
+PLAY_TICK_S = 0.12
+st.session_state.setdefault("align_playing", False)
+st.session_state.setdefault("align_frame", T)
+st.session_state["align_frame"] = min(st.session_state["align_frame"], T)  # a shorter word than the last one
+
+
+def toggle_play() -> None:
+    playing = not st.session_state["align_playing"]
+    st.session_state["align_playing"] = playing
+    if playing and st.session_state["align_frame"] >= T:
+        st.session_state["align_frame"] = 1
+
+
+@st.fragment(run_every=PLAY_TICK_S if st.session_state["align_playing"] else None)
+def scrubber() -> None:
+    """The frame slider, Play and the pen so far: while playing, each tick moves the slider along."""
+    if st.session_state["align_playing"]:
+        st.session_state["align_frame"] = min(T, st.session_state["align_frame"] + max(1, T // 40))
+    playing = st.session_state["align_playing"]
+    k = st.slider("Frame", 1, T, key="align_frame", help="the pen drawn so far and the decode so far")
+    st.button("⏸ Pause" if playing else "▶ Play", key="align_play", on_click=toggle_play,
+              help="move the frame slider through the word")
+    so_far = greedy_decode(reading.log_probs[:k], reader.alphabet)
+    st.plotly_chart(ink_figure(pts, f"Pen drawn up to frame {k}", order=False, height=280, upto=k * stride),
+                    key="align_upto")
+    st.markdown(f"Decode so far: **{so_far or '∅'}**")
+    if playing and k >= T:  # the end: stop, and run the page once more without the timer
+        st.session_state["align_playing"] = False
+        st.rerun()
+
+
 left, right = st.columns(2)
-ink_slot, decode_slot = left.empty(), left.empty()
+with left:
+    scrubber()
 left.plotly_chart(ink_figure(pts, "Forced alignment: each letter's frames on the ink", order=False, height=280,
                              segments=alignment.point_segments), key="align_segments")
-
-
-def show_frame(k: int) -> None:
-    so_far = greedy_decode(reading.log_probs[:k], reader.alphabet)
-    ink_slot.plotly_chart(ink_figure(pts, f"Pen drawn up to frame {k}", order=False, height=280,
-                                     upto=k * frame_stride(reader)),
-                          key=f"align_upto_{k}")
-    decode_slot.markdown(f"Decode so far: **{so_far or '∅'}**")
-
-
-if play:
-    for k in np.unique(np.linspace(1, T, min(T, 40)).astype(int)):
-        show_frame(int(k))
-        time.sleep(0.08)
-else:
-    show_frame(frame)
 
 probs = np.exp(reading.log_probs.T)
 right.plotly_chart(heatmap_figure(probs, names, "Softmax per frame (classes × frames)", colorbar="p",

@@ -18,6 +18,7 @@ from core.ink.unipen import load_letters
 from core.paths import unipen_fixture
 from core.synth import glyphs
 from core.synth.generator import AUGMENT_PARAMS, Augment, default_augment, render_letter, render_word
+from dashboard.glossary import explain
 from dashboard.messages import show_input_error
 from dashboard.plots import channels_figure, features_figure, ink_figure, ink_grid_figure
 
@@ -34,7 +35,7 @@ if alphabet_tab.open:
     with alphabet_tab:
         style = st.radio("Style", ["natural", "seed"], horizontal=True, key="data_glyph_style",
                          format_func={"natural": "natural (a-z, every allograph)",
-                                      "seed": "seed (seed 001's ten glyphs)"}.get)
+                                      "seed": "seed (seed 001's ten glyphs)"}.get, help=explain("seed 001"))
         if style == "seed":
             items = [(f"{ch} · {sum(len(s) for s in glyphs.seed_glyph(ch))} pts", glyphs.seed_glyph(ch))
                      for ch in SEED_ALPHABET]
@@ -54,7 +55,8 @@ if word_tab.open:
     with word_tab:
         c1, c2, c3 = st.columns([2, 2, 1])
         style_w = c2.radio("Style", ["natural", "seed"], horizontal=True, key="data_word_style",
-                           help="seed: seed 001's glyphs and layout; natural: a-z with allographs")
+                           help="seed: seed 001's glyphs and layout; natural: a-z with allographs\n\n"
+                                + explain("seed 001"))
         word = c1.text_input("Word", value="actin" if style_w == "seed" else "handwriting",
                              key=f"data_word_{style_w}", help=f"letters: {glyphs.alphabet(style_w)}")
         seed = c3.number_input("Seed", 0, 1_000_000, 0, key="data_seed", help="same seed, same ink")
@@ -94,6 +96,8 @@ if word_tab.open:
         st.plotly_chart(features_figure(feats, FEATURE_NAMES,
                                         f"features18 of '{r.word}': 64 points resampled over the whole ink"),
                         key="data_features")
+        st.caption(explain("features18") + " The character classifier reads them (seed 000's input); the word "
+                   "reader reads the encoding above.")
 
 
 @st.cache_resource(show_spinner="Reading the UNIPEN letters (once per server)…", max_entries=1)
@@ -132,7 +136,7 @@ if real_tab.open:
                                         row_labels=["real", "synthetic"]),
                         key="data_real_vs_synthetic", config={"displayModeBar": False})
         st.caption("Each sample is scaled to fill its cell. UNIPEN train_r01_v07 (Guyon et al., ICPR 1994), "
-                   "category 1c, contributors apb, art and lav.")
+                   "category 1c, contributors apb, art and lav. " + explain("art"))
         strength = st.slider("Augmentation strength", 0.0, 3.0, 1.0, 0.25, key="data_real_strength",
                              help="what the classifier's --copies and --augment-strength do to a real letter: "
                                   "rotation, slant, width, a smooth warp, jitter, stroke offsets, and now and "

@@ -7,6 +7,7 @@ from core.data.letters import char_splits
 from core.errors import InputError
 from core.train.evaluate import evaluate_classifier, evaluate_sets, misclassified, reader_confusion, worst_samples
 from core.train.reader import word_data
+from dashboard.glossary import explain
 from dashboard.messages import show_input_error
 from dashboard.models import pick_model
 from dashboard.plots import confusion_figure, ink_figure
@@ -22,6 +23,20 @@ picked = pick_model(kind, f"eval_ckpt_{kind}", "Checkpoint")
 @st.cache_resource(max_entries=4, show_spinner="Preparing the evaluation data…")
 def eval_data(model_key: str, _reader):
     return word_data(_reader.config)
+
+
+def scored_data(description: dict, sizes: dict) -> str:
+    """What a reader's evaluation sets are, in words."""
+    n_in, n_out = sizes.get("invocab", 0), sizes.get("heldout", 0)
+    if description.get("source") == "seed":
+        return (f"seed 001's protocol: in-vocabulary ({n_in} samples: {description['eval_repeats']} fresh renderings "
+                f"of each of the {len(description['train_words'])} training words) and held-out ({n_out} samples of "
+                f"its {len(description['heldout_words'])} words never trained on)")
+    if description.get("source") == "synthetic":
+        return f"synthetic a-z words: in-vocabulary ({n_in} renderings) and held-out ({n_out} common English words)"
+    return (f"in-vocabulary ({n_in} words composed from the training writers' real UNIPEN letters) and held-out "
+            f"({n_out} real words by UNIPEN contributor {description.get('test_contributor', 'art')}, whose writers "
+            "it never saw)")
 
 
 @st.cache_data(max_entries=16, show_spinner="Decoding every evaluation sample…")
@@ -42,6 +57,13 @@ if kind == "reader":
     except InputError as exc:
         show_input_error(exc)
         st.stop()
+    sizes = {split: len(samples) for split, samples in data.eval_sets.items()}
+    how = {"greedy": "greedy (best path)", "beam": f"prefix beam search (width {beam})",
+           "lexicon": f"the best word of the reader's lexicon ({len(data.lexicon):,} words, exact search)"}[decoder]
+    st.info(f"Scoring **{picked.label}** on {scored_data(data.description, sizes)}; decoder: {how}.",
+            icon=":material/fact_check:")
+    st.caption(explain("invocab", "heldout") + ("" if data.description.get("source") == "seed" else
+                                               "\n\n" + explain("art")))
     st.subheader("Summary per split")
     summary = pd.DataFrame([{"split": s, **v} for s, v in result["splits"].items()] +
                            [{"split": "all", **{k: result[k] for k in ("n", "cer", "corpus_cer", "word_acc")}}])
@@ -74,7 +96,8 @@ if kind == "reader":
     cols = st.columns(4)
     for i, row in enumerate(worst):
         cols[i % 4].plotly_chart(ink_figure(row["ink"], f"'{row['target']}' → '{row['pred']}' (CER {row['cer']:.2f})",
-                                            order=False, height=200), key=f"eval_worst_{i}")
+                                            order=False, height=250, small=True), key=f"eval_worst_{i}",
+                                 config={"displayModeBar": False})
 else:
     @st.cache_resource(max_entries=2, show_spinner="Preparing the test split…")
     def test_split(data: str, seed: int, per_class: int, n_points: int):
@@ -93,12 +116,17 @@ else:
     except InputError as exc:
         show_input_error(exc)
         st.stop()
+    source = clf.config.data.split(":", 1)[0]
+    unseen = " by writers that neither training nor validation saw" if "per_writer" in res else ""
+    st.info(f"Scoring **{picked.label}** on the test split of its data ({source} letters): {res['n']:,} letters"
+            f"{unseen}; the class with the highest probability is its answer.", icon=":material/fact_check:")
     c1, c2, c3 = st.columns(3)
     c1.metric("Test accuracy", f"{res['accuracy']:.1%}")
     c2.metric("Top-5", f"{res['top5']:.1%}")
     c3.metric("Test samples", res["n"])
     if "per_writer" in res:
-        st.markdown("**Per writer** (every test writer is unseen in training and validation)")
+        st.markdown("**Per writer** (every test writer is unseen in training and validation)",
+                    help="A writer is named contributor/writer. " + explain("art"))
         st.dataframe(pd.DataFrame([{"writer": w, "letters": r["n"], "accuracy": r["accuracy"]}
                                    for w, r in res["per_writer"].items()]).sort_values("accuracy"),
                      hide_index=True, column_config={"accuracy": st.column_config.ProgressColumn(

@@ -4,6 +4,7 @@ import streamlit as st
 from core.paths import runs_dir
 from core.train.runs import list_runs, progress
 from core.train.shipped import shipped_models
+from dashboard.glossary import explain
 from dashboard.navigation import available_pages
 
 st.title("Handwriting Lab")
@@ -19,11 +20,13 @@ with left.container(border=True):
     st.markdown("Reads a **whole word** of unsegmented pen strokes and emits its letters (Graves et al., TPAMI "
                 "2009). A bidirectional LSTM sees the pen's moves (dx, dy, pen up) in both directions; the CTC "
                 "output layer lets it learn without being told where one letter ends and the next begins.")
+    st.caption(explain("seed 001"))
 with right.container(border=True):
     st.subheader(":material/abc: Character classifier · CNN-BiLSTM")
     st.markdown("Names **one isolated letter** from 18 features per point (position, direction, curvature, "
                 "the shape of its neighbourhood, ...): two convolutions, a two-layer BiLSTM and a small "
                 "classifier, as in seed 000, with better readouts than its last-time-step one.")
+    st.caption(explain("seed 000"))
 
 
 def _pretty(key: str) -> str:
@@ -90,6 +93,7 @@ else:
 
     st.dataframe([{"run": r["id"], "model": r["kind"], "state": r["state"], "epoch": r["epoch"],
                    "last figures": figures_of(r["last"])} for r in runs[:8]], hide_index=True, width="stretch")
-    st.caption(f"The 8 most recent of {len(runs)} runs; all of them are on the Runs page." if len(runs) > 8
-               else "Every run, with its curves and downloads, is also on the Runs page.")
+    st.caption((f"The 8 most recent of {len(runs)} runs; all of them are on the Runs page." if len(runs) > 8
+                else "Every run, with its curves and downloads, is also on the Runs page.")
+               + " " + explain("invocab", "heldout"))
 

@@ -6,10 +6,11 @@ import streamlit as st
 from core.data.uploads import LIMITS_MB, NPY_FILES, describe_npy, npy_digest, npy_from_folder, store_npy_upload
 from core.errors import InputError
 from core.models import classifier, reader
-from core.paths import uploads_dir
+from core.paths import unipen_fixture, uploads_dir
 from core.synth.generator import AUGMENT_PARAMS
 from core.train.runs import launch_training, list_runs, progress, read_metrics, run_path, stop_run
-from dashboard.forms import config_widgets
+from dashboard.forms import config_widgets, field_label, preset_label, widget_help
+from dashboard.glossary import explain
 from dashboard.messages import show_input_error
 from dashboard.plots import curves_figure
 from dashboard.sweep_form import sweep_form
@@ -26,16 +27,46 @@ model = reader if kind == "reader" else classifier
 PRESETS = model.PRESETS
 Config = reader.ReaderConfig if kind == "reader" else classifier.ClassifierConfig
 
+DEFAULT_PRESET = "az-quick"  # reads the canvas; `tiny` is the tests' preset
+DATA_OPTIONS = {"reader": ["unipen", "synthetic", "seed"], "classifier": ["unipen", "synthetic", "npy"]}
+DATA_WORDS = {
+    "unipen": "real and synthetic a-z (UNIPEN handwriting plus generated)",
+    "synthetic": "synthetic a-z only (generated)",
+    "seed": "seed 001's protocol (ten letters, 47 words)",
+    "npy": "seed 000's .npy files (upload or folder)",
+}
+have_unipen = (unipen_fixture() / "data").is_dir()
+
 c1, c2, c3, c4 = st.columns(4)
-preset_name = c1.selectbox("Preset", list(PRESETS), index=list(PRESETS).index("tiny") if "tiny" in PRESETS else 0,
-                           key=f"train_preset_{kind}")
+preset_name = c1.selectbox("Preset", list(PRESETS), index=list(PRESETS).index(DEFAULT_PRESET),
+                           key=f"train_preset_{kind}", format_func=lambda p: preset_label(kind, p),
+                           help="a named set of every option below; change any of them before you start")
 base = PRESETS[preset_name]
-data_options = ["seed", "unipen", "synthetic"] if kind == "reader" else ["synthetic", "unipen", "npy"]
-data = c2.selectbox("Data source", data_options, index=data_options.index(base.data) if base.data in data_options
-                    else 0, key=f"train_data_{kind}",
-                    format_func=lambda d: "npy (seed 000's .npy files)" if d == "npy" else d)
-seed = c3.number_input("Seed", 0, 100_000, int(base.seed), key=f"train_seed_{kind}")
-name = c4.text_input("Run name (optional)", key="train_name")
+data_options = DATA_OPTIONS[kind]
+base_data = base.data.split(":", 1)[0]
+if base_data == "unipen" and not have_unipen:
+    base_data = "synthetic"  # the preset's real data is not on this machine
+data = c2.selectbox(field_label(Config, "data"), data_options,
+                    index=data_options.index(base_data) if base_data in data_options else 0, key=f"train_data_{kind}",
+                    format_func=lambda d: f"{d}: {DATA_WORDS[d]}", help=widget_help(Config, "data"))
+seed = c3.number_input(field_label(Config, "seed"), 0, 100_000, int(base.seed), key=f"train_seed_{kind}",
+                       help=widget_help(Config, "seed"))
+name = c4.text_input("Run name (optional)", key="train_name",
+                     help="added to the run's folder name, checkpoints/runs/<time>-<kind>-<name>")
+if data == "unipen" and not have_unipen:
+    st.warning(f"The UNIPEN data is not at `{unipen_fixture()}`: put it there to train on real handwriting, or "
+               "choose synthetic data.", icon=":material/warning:")
+if data == "seed":
+    st.info("Seed 001's protocol: a reader trained on it knows ten letters only (c o l t i n m a e u) and the 47 "
+            "words of that experiment. It is for reproducing and studying seed 001 (the Research page asks its open "
+            "questions), not for reading the canvas: for that, train on unipen or synthetic data.",
+            icon=":material/info:")
+    st.caption(explain("seed 001"))
+elif data == "npy":
+    st.caption(explain("seed 000", "features18"))
+if preset_name == "tiny":
+    st.caption("`tiny` is the preset the tests use: it trains in seconds to show that everything works, and the "
+               "model it gives reads (or names) nothing useful.")
 
 
 @st.cache_data(max_entries=8, show_spinner="Checking and storing the .npy files…")
@@ -90,7 +121,8 @@ with st.expander("Options", expanded=True):
     values = config_widgets(base, f"train_{kind}_{preset_name}")
 augment = {}
 if kind == "reader":
-    with st.expander("Augmentation of the training words"):
+    with st.expander("Augmentation of the generated training words"):
+        st.caption(reader.ReaderConfig.__dataclass_fields__["augment"].metadata["help"])
         cols = st.columns(5)
         for i, (aname, (lo, hi, _d, step, text)) in enumerate(AUGMENT_PARAMS.items()):
             augment[aname] = cols[i % 5].slider(aname, float(lo), float(hi), float(base.augment[aname]), float(step),
@@ -139,6 +171,10 @@ if b1.button("Start", type="primary", key="train_start"):
         show_input_error(exc)
 
 
+SPLIT_CURVES = {"invocab_cer": "in-vocab CER", "heldout_cer": "held-out CER", "invocab_word_acc": "in-vocab word acc",
+                "heldout_word_acc": "held-out word acc"}
+
+
 @st.fragment(run_every=1.0)
 def live(run_id: str) -> None:
     path = run_path(run_id)
@@ -157,12 +193,15 @@ def live(run_id: str) -> None:
     df = read_metrics(path)
     if len(df):
         left, right = st.columns(2)
-        left.plotly_chart(curves_figure(df, "epoch", ["train_loss"] + (["val_loss"] if "val_loss" in df else []),
-                                        "Loss", "loss (per word for the reader, per letter for the classifier)"), key="train_loss_chart")
+        losses = ["train_loss"] + (["val_loss"] if "val_loss" in df else [])
+        per = "per word" if "invocab_cer" in df else "per letter"  # as the trainers average it
+        left.plotly_chart(curves_figure(df, "epoch", losses, "Loss", f"loss {per}",
+                                        names={"train_loss": "training", "val_loss": "validation"}),
+                          key="train_loss_chart")
         if "invocab_cer" in df:
-            right.plotly_chart(curves_figure(df, "epoch", ["invocab_cer", "heldout_cer", "invocab_word_acc",
-                                                           "heldout_word_acc"], "CER and word accuracy per split",
-                                             "rate (0-1)"), key="train_cer_chart")
+            right.plotly_chart(curves_figure(df, "epoch", list(SPLIT_CURVES), "CER and word accuracy per split",
+                                             "rate (0-1)", names=SPLIT_CURVES), key="train_cer_chart")
+            right.caption(explain("invocab", "heldout"))
         else:
             right.plotly_chart(curves_figure(df, "epoch", ["train_acc", "val_acc"], "Accuracy", "accuracy (0-1)"),
                                key="train_acc_chart")
@@ -176,4 +215,5 @@ if options:
     shown = st.selectbox("Watching", options, key="train_watch") if len(options) > 1 else options[0]
     live(shown)
 else:
-    st.info("No active run. Choose a preset (tiny takes seconds) and press Start.")
+    st.info("No active run. Choose a preset and press Start: the default, az-quick, trains a reader of the canvas in "
+            "a few minutes.")

@@ -1,4 +1,10 @@
-"""Helpers for browser tests (and bench/load_draw.py): start a Streamlit app, draw on the Draw page's canvas."""
+"""Helpers for browser tests (and the bench scripts): start a Streamlit app, draw on the Draw page's canvas.
+
+The Draw page's canvas (dashboard/canvas.py) has its own Undo, Redo and
+Clear buttons; `draw_stroke` draws with the mouse, `draw_stroke_touch` with
+a finger and `draw_stroke_pen` with a stylus (both through the DevTools
+protocol's input events, as a touch screen or a pen tablet sends them).
+"""
 from __future__ import annotations
 
 import os
@@ -58,8 +64,13 @@ def choose(page, label_text: str, option_text: str):
     wait_idle(page)
 
 
+def pad_button(page, name: str):
+    """The Draw canvas's Undo, Redo or Clear button."""
+    return page.locator(f"[data-testid='pad-{name.lower()}']").first
+
+
 def clear_canvas(page):
-    page.locator("button[title*='Reset'], button[aria-label*='Reset']").first.click()
+    pad_button(page, "Clear").click()
     page.wait_for_function("() => !document.querySelector('[data-testid=\"draw-count\"]')", timeout=60_000,
                            polling=200)
     wait_idle(page)
@@ -67,10 +78,8 @@ def clear_canvas(page):
 
 def canvas_strokes(page, ink, margin=30) -> list[list[tuple[float, float]]]:
     """`ink` (y up) scaled into the canvas with `margin` pixels around it: each stroke's points in page pixels."""
-    page.locator("canvas").last.wait_for(timeout=120_000)
-    canvas = page.locator("canvas.upper-canvas").first
-    if canvas.count() == 0:
-        canvas = page.locator("canvas").last
+    canvas = page.locator("canvas.pad-canvas").first
+    canvas.wait_for(timeout=120_000)
     box = canvas.bounding_box()
     pts = np.concatenate(ink)
     lo, hi = pts.min(axis=0), pts.max(axis=0)
@@ -91,16 +100,55 @@ def draw_stroke(page, xy) -> None:
     page.mouse.up()
 
 
-def draw_ink(page, ink, margin=30):
-    """Scale `ink` (y up) into the canvas and draw it stroke by stroke with the mouse."""
-    for xy in canvas_strokes(page, ink, margin):
-        draw_stroke(page, xy)
-        page.wait_for_timeout(150)
-    # The page says how many strokes it has read: wait until that is all of them.
+def _pointer_stroke(page, xy, send) -> None:
+    """One stroke through the DevTools protocol: `send(kind, x, y)` with kind "down", "move" or "up"."""
+    send("down", *xy[0])
+    for q in xy[1:]:
+        send("move", *q)
+    if len(xy) == 1:
+        send("move", xy[0][0] + 1, xy[0][1] + 1)
+    send("up", *xy[-1])
+
+
+def draw_stroke_touch(page, xy) -> None:
+    """One stroke with a finger: touchStart, touchMove through the points, touchEnd (needs has_touch)."""
+    cdp = page.context.new_cdp_session(page)
+    kinds = {"down": "touchStart", "move": "touchMove", "up": "touchEnd"}
+
+    def send(kind, x, y):
+        points = [] if kind == "up" else [{"x": x, "y": y, "id": 1}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kinds[kind], "touchPoints": points})
+    _pointer_stroke(page, xy, send)
+    cdp.detach()
+
+
+def draw_stroke_pen(page, xy) -> None:
+    """One stroke with a stylus: pen pointer events (pointerType "pen"), pressed from down to up."""
+    cdp = page.context.new_cdp_session(page)
+    kinds = {"down": "mousePressed", "move": "mouseMoved", "up": "mouseReleased"}
+
+    def send(kind, x, y):
+        cdp.send("Input.dispatchMouseEvent", {"type": kinds[kind], "x": x, "y": y, "pointerType": "pen",
+                                              "button": "left", "buttons": 0 if kind == "up" else 1,
+                                              "clickCount": 1, "force": 0.5})
+    _pointer_stroke(page, xy, send)
+    cdp.detach()
+
+
+def wait_strokes(page, n: int) -> None:
+    """Wait until the page has read a drawing of `n` strokes (its result line says so), then until it is idle."""
     page.wait_for_function(
         "n => { const e = document.querySelector('[data-testid=\"draw-count\"]');"
-        " return e && e.innerText.startsWith(n + ' strokes'); }", arg=len(ink), timeout=120_000, polling=200)
+        " return e && e.innerText.startsWith(n + ' strokes'); }", arg=n, timeout=120_000, polling=200)
     wait_idle(page)
+
+
+def draw_ink(page, ink, margin=30, stroke=draw_stroke):
+    """Scale `ink` (y up) into the canvas and draw it stroke by stroke (with the mouse unless `stroke` says)."""
+    for xy in canvas_strokes(page, ink, margin):
+        stroke(page, xy)
+        page.wait_for_timeout(150)
+    wait_strokes(page, len(ink))
 
 
 def read_result(page) -> str:

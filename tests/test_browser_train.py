@@ -1,14 +1,17 @@
-"""Browser: start a tiny run from the Train page and watch the live chart update."""
+"""Browser: start a tiny run from the Train page (the tests' preset, not the page's default) and watch the live
+chart update."""
 import time
 
-from browser_draw import wait_idle
+from browser_draw import choose, wait_idle
 
 
 def test_live_chart_updates_while_a_tiny_run_trains(browser, streamlit_server, artifacts):
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     page.goto(streamlit_server["url"] + "/train")
     wait_idle(page)
-    slider = page.locator("[data-testid='stSlider']").filter(has_text="epochs").first.get_by_role("slider")
+    choose(page, "Preset", "tiny: the tests' preset")
+    slider = page.locator("[data-testid='stSlider']").filter(has=page.get_by_text("Epochs", exact=True)).first \
+        .get_by_role("slider")
     slider.focus()
     for _ in range(28):  # tiny's 2 epochs -> 30, so the run lasts several refreshes of the chart
         page.keyboard.press("ArrowRight")

@@ -11,7 +11,7 @@ import core.ctc.lexicon as decoders
 from core.ctc.align import Segment, confidence, forced_align, viterbi_path
 from core.ctc.beam import beam_decode
 from core.ctc.greedy import greedy_decode
-from core.ctc.lexicon import build_lexicon, lexicon_decode, sequence_log_likelihood
+from core.ctc.lexicon import FALLBACK_BEAM, build_lexicon, lexicon_decode, lexicon_search, sequence_log_likelihood
 from core.data.az_words import english_words
 from core.errors import InputError
 
@@ -172,6 +172,35 @@ def test_english_lexicon_reads_a_drawn_word():
     assert out[0][0] == "water"
     for word, score in out:
         assert score == pytest.approx(torch_log_likelihood(lp, word, alphabet), abs=1e-6)
+
+
+def test_a_budget_changes_nothing_on_a_confident_reading():
+    alphabet = [""] + list("abcdefghijklmnopqrstuvwxyz")
+    lex = build_lexicon(list(english_words()), alphabet)
+    lp = _drawn("water", alphabet, 80, np.random.default_rng(0))
+    exact = lexicon_search(lp, alphabet, lex, top=5)
+    bounded = lexicon_search(lp, alphabet, lex, top=5, budget=1000)
+    assert exact.exact and bounded.exact and bounded.words == exact.words
+    assert bounded.children == exact.children < 1000
+
+
+def test_a_budget_bounds_an_unsure_search_and_scores_its_words_exactly():
+    # Nearly flat outputs: the exact search opens the whole trie; the bounded one stops near its
+    # budget, then descends a beam of FALLBACK_BEAM nodes one letter a step to whole words.
+    alphabet = [""] + list("abcdefghijklmnopqrstuvwxyz")
+    words = list(english_words())
+    lex = build_lexicon(words, alphabet)
+    lp = torch.randn(60, 27, generator=torch.Generator().manual_seed(3), dtype=torch.float64).log_softmax(-1).numpy()
+    exact = lexicon_search(lp, alphabet, lex, top=3)
+    assert exact.exact and exact.children > 10_000
+    bounded = lexicon_search(lp, alphabet, lex, top=3, budget=300)
+    longest = max(map(len, words))
+    assert not bounded.exact and bounded.children <= 300 + longest * FALLBACK_BEAM * 26
+    assert bounded.words and bounded.words[0][1] <= exact.words[0][1]
+    for word, score in bounded.words:
+        assert score == pytest.approx(torch_log_likelihood(lp, word, alphabet), abs=1e-6)
+    with pytest.raises(InputError, match="budget"):
+        lexicon_decode(lp, alphabet, lex, budget=0)
 
 
 def test_lexicon_rejects_a_trie_of_another_alphabet():

@@ -1,5 +1,7 @@
 """AppTest: the Draw, Alignment and Evaluate pages on tiny runs (reader and classifier)."""
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -42,6 +44,34 @@ def test_alignment_page_shows_segments_for_a_typed_word(runs_env):
     assert letters == list("tonic")
     at.text_input(key="align_typed_word").set_value("zebra").run()
     assert not at.exception and any("cannot" in e.value for e in at.error)
+
+
+def test_alignment_play_moves_the_frame_slider_to_the_end_and_stops(runs_env):
+    at = page("alignment").run()
+    at.selectbox(key="align_reader").set_value("run: tiny-reader").run()
+    end = at.slider(key="align_frame").value  # the slider starts at the last frame
+    at.slider(key="align_frame").set_value(1).run()
+    at.button(key="align_play").click().run()
+    assert at.session_state["align_playing"]
+    seen = [at.slider(key="align_frame").value]
+    for _ in range(60):  # each run is one tick of the fragment's timer
+        if not at.session_state["align_playing"]:
+            break
+        at.run()
+        seen.append(at.slider(key="align_frame").value)
+    assert not at.exception and not at.session_state["align_playing"]
+    assert seen == sorted(seen) and len(set(seen)) > 3 and seen[-1] == end
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert f"Pen drawn up to frame {end}" in titles
+
+
+def test_alignment_word_list_is_the_whole_lexicon(runs_env):
+    from core.data.az_words import english_words
+
+    at = page("alignment").run()
+    assert not at.exception
+    options = at.selectbox(key="align_vocab_word").options  # the shipped reader-az: English + its test words
+    assert len(options) > 10_000 and english_words()[-1] in options
 
 
 def test_evaluate_page_reader_and_classifier(runs_env):

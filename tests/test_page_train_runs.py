@@ -17,10 +17,41 @@ def wait_finished(run_id, timeout=240):
     raise AssertionError(f"run {run_id} did not finish in {timeout} s")
 
 
-def test_tiny_reader_run_from_the_train_page_appears_in_runs():
+def train_page(kind: str = "reader", preset: str = "tiny") -> AppTest:
+    """The Train page with `preset` chosen (tiny: seconds, as tests need; the page's default is az-quick)."""
+    at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60).run()
+    if kind != "reader":
+        at.radio(key="train_kind").set_value(kind).run()
+    at.selectbox(key=f"train_preset_{kind}").set_value(preset).run()
+    assert not at.exception
+    return at
+
+
+def test_the_default_preset_reads_the_canvas_and_every_option_is_labelled_in_words():
+    from dataclasses import fields
+
+    from core.models.reader import ReaderConfig
+
     at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60).run()
     assert not at.exception
-    assert at.selectbox(key="train_preset_reader").value == "tiny"
+    assert at.selectbox(key="train_preset_reader").value == "az-quick"
+    assert at.selectbox(key="train_data_reader").value in ("unipen", "synthetic")  # a-z data, not seed 001's
+    helps = {f.name: f.metadata["help"] for f in fields(ReaderConfig)}
+    widgets = list(at.slider) + list(at.toggle) + list(at.selectbox) + list(at.number_input)
+    options = [w for w in widgets if w.key.startswith("train_reader_az-quick_")]
+    assert len(options) >= 15
+    for w in options:
+        name = w.key.removeprefix("train_reader_az-quick_")
+        assert w.label == helps[name].split(": ")[0] and w.label != name  # words, not the field name
+        assert helps[name] in w.help and f"--{name.replace('_', '-')}" in w.help  # the same text as --help
+    at.selectbox(key="train_data_reader").set_value("seed").run()
+    assert any("knows ten letters only" in i.value for i in at.info)
+    at.selectbox(key="train_preset_reader").set_value("tiny").run()
+    assert any("the tests use" in c.value for c in at.caption)
+
+
+def test_tiny_reader_run_from_the_train_page_appears_in_runs():
+    at = train_page()
     at.button(key="train_start").click().run()
     assert not at.exception and not at.error
     run_id = at.session_state["train_run"]
@@ -34,7 +65,7 @@ def test_tiny_reader_run_from_the_train_page_appears_in_runs():
 
 
 def test_changed_options_reach_the_trainer():
-    at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60).run()
+    at = train_page()
     at.slider(key="train_reader_tiny_hidden").set_value(12).run()
     at.button(key="train_start").click().run()
     run_id = at.session_state["train_run"]
@@ -60,9 +91,7 @@ def test_more_runs_than_cores_are_refused_with_a_message():
 
 
 def test_classifier_options_come_from_its_presets():
-    at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60).run()
-    at.radio(key="train_kind").set_value("classifier").run()
-    assert not at.exception
+    at = train_page("classifier")
     assert at.selectbox(key="train_classifier_tiny_readout").value == "last"
 
 
@@ -70,7 +99,7 @@ def test_a_sweep_from_the_train_page_runs_and_the_runs_page_groups_it(tmp_path, 
     from core.train.sweep import read_sweep
 
     monkeypatch.setenv("HWLAB_SWEEPS_DIR", str(tmp_path / "sweeps"))
-    at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60).run()
+    at = train_page()
     at.selectbox(key="sweep_key1_reader").set_value("hidden").run()
     at.text_input(key="sweep_vals1_reader_hidden").set_value("8, 12").run()
     at.text_input(key="sweep_seeds_reader").set_value("0").run()
@@ -91,7 +120,7 @@ def test_a_sweep_from_the_train_page_runs_and_the_runs_page_groups_it(tmp_path, 
 
 
 def test_a_bad_sweep_grid_is_a_clear_error_and_starts_nothing():
-    at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60).run()
+    at = train_page()
     at.text_input(key="sweep_seeds_reader").set_value("0, x").run()
     assert any("Seeds must be integers" in e.value for e in at.error)
     at.text_input(key="sweep_seeds_reader").set_value("0").run()
@@ -132,4 +161,4 @@ def test_the_reader_loss_chart_says_per_word_as_the_trainer_averages():
     assert not at.exception
     loss = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if "train_loss_chart" in c.proto.id]
     assert len(loss) == 1
-    assert "per word for the reader" in loss[0]["layout"]["yaxis"]["title"]["text"]
+    assert loss[0]["layout"]["yaxis"]["title"]["text"] == "loss per word"

@@ -51,44 +51,68 @@ class ReaderConfig:
     """
 
     # data
-    data: str = _opt("seed", "data source: seed (seed 001's word protocol), synthetic (a-z words), "
-                             "unipen[:PATH] or unipen-train (a-z words with real UNIPEN ink; PATH: a folder "
-                             "or an archive of one)")
-    style: str = _opt("seed", "glyph style of the synthetic training words: seed or natural")
-    holdout_frac: float = _opt(0.2, "share of the vocabulary held out as unseen test words")
-    repeats: int = _opt(6, "renderings of every training word per epoch")
-    cut_fraction: float = _opt(0.0, "share of each epoch's words replaced by letter-boundary pieces of them")
-    cut_warmup: int = _opt(0, "epochs over which that share falls from 1.0 (only pieces) to cut_fraction")
-    min_cut: int = _opt(1, "shortest letter-boundary piece, in letters")
+    data: str = _opt("seed", "Data source: unipen[:PATH] or unipen-train (real UNIPEN a-z words and letters plus "
+                             "generated words: reads real handwriting best; PATH: a folder or an archive of one), "
+                             "synthetic (generated a-z words only) or seed (seed 001's protocol: ten letters, 47 words)")
+    style: str = _opt("seed", "Glyph style of the generated words: natural (a-z with several forms of each letter) or "
+                              "seed (seed 001's ten glyphs)")
+    holdout_frac: float = _opt(0.2, "Held-out share of the vocabulary: seed protocol only, 0.05-0.8; these words are "
+                                    "never trained on and test reading new words; more tests more words but trains on "
+                                    "fewer")
+    repeats: int = _opt(6, "Renderings per word and epoch: 1-20 (a-z data: 300 words each); more gives longer, more "
+                           "varied epochs")
+    cut_fraction: float = _opt(0.0, "Share of letter pieces: 0-1 of each epoch's words replaced by pieces cut at "
+                                    "letter boundaries; more teaches letters rather than whole-word shapes (seed "
+                                    "protocol)")
+    cut_warmup: int = _opt(0, "Epochs of pieces first: 0-20; over these epochs the share of pieces falls from 1 (only "
+                              "pieces) to the share above")
+    min_cut: int = _opt(1, "Shortest letter piece: in letters, at least 1")
     augment: dict = field(default_factory=_seed_augment,
-                          metadata={"help": "augmentation of the training renderings (core.synth.generator.Augment)"})
-    eval_repeats: int = _opt(8, "fixed renderings of every word in each evaluation")
-    eval_seed: int | None = _opt(None, "seed of the evaluation renderings (default: seed)")
+                          metadata={"help": "Augmentation of the generated training words: a strength per kind "
+                                            "(core.synth.generator.Augment)"})
+    eval_repeats: int = _opt(8, "Renderings per word in each evaluation: 1-16; more gives steadier figures but a "
+                                "slower evaluation after every epoch")
+    eval_seed: int | None = _opt(None, "Seed of the evaluation renderings: the run's seed unless given")
     # input
-    encoding: str = _opt("seed", "seed: raw (dx, dy, pen_up); delta: normalised, resampled, with pen-up jumps; "
-                                 "graves25: Liwicki and Bunke's 25 online features of a normalised line")
-    spacing: float = _opt(0.05, "resampling step of the delta encoding (in ink heights) or of graves25 (in corpus "
-                                "heights)")
-    input_scaling: bool = _opt(False, "scale dx and dy by their training mean and std (off: raw frames, as seed 001)")
+    encoding: str = _opt("seed", "Input encoding: delta (scaled to the ink height, resampled evenly, pen-up jumps "
+                                 "kept: reads real handwriting), seed (raw dx, dy, pen up, as seed 001) or graves25 "
+                                 "(Liwicki and Bunke's 25 online features of a normalised line)")
+    spacing: float = _opt(0.05, "Resampling step: 0.02-0.2 of the ink height (delta) or 0.05-0.3 corpus heights "
+                                "(graves25); smaller keeps more detail but gives more frames, so training and reading "
+                                "are slower")
+    input_scaling: bool = _opt(False, "Scale the inputs: divide dx and dy by their spread in the training data (off: "
+                                      "raw frames, as seed 001); on helps the delta encoding learn quickly")
     # model
-    hidden: int = _opt(64, "LSTM units per direction")
-    layers: int = _opt(1, "stacked LSTM layers (1-5)")
-    bidirectional: bool = _opt(True, "read both ways (off: the unidirectional baseline)")
-    dropout: float = _opt(0.0, "dropout between LSTM layers and before the output layer")
-    conv_channels: int = _opt(0, "channels of the 1-D conv front end (0: none)")
-    conv_kernel: int = _opt(5, "conv kernel width in frames (odd)")
-    conv_stride: int = _opt(1, "conv stride: 2 gives the LSTM every second frame (about twice as fast)")
+    hidden: int = _opt(64, "LSTM units per direction: 4-512; more reads harder writing but trains and reads slower")
+    layers: int = _opt(1, "LSTM layers: 1-5; more layers learn longer patterns but train slower")
+    bidirectional: bool = _opt(True, "Read both ways: the LSTM reads the ink forwards and backwards; off reads "
+                                     "forwards only, so it must name a letter before seeing its end (much worse)")
+    dropout: float = _opt(0.0, "Dropout: 0-0.8 of the units silenced at random while training; more fights "
+                               "overfitting but learns slower")
+    conv_channels: int = _opt(0, "Conv front end channels: 0-128 (0: none); a 1-D convolution that finds local stroke "
+                                 "shapes before the LSTM; more finds more shapes, slower")
+    conv_kernel: int = _opt(5, "Conv kernel width: odd, in frames; wider sees longer pieces of stroke")
+    conv_stride: int = _opt(1, "Conv stride: 1-3; 2 gives the LSTM every second frame (about twice as fast), 3 every "
+                               "third (needs a conv front end)")
     # optimisation
-    batch_size: int = _opt(1, "words per training step")
-    lr: float = _opt(5e-3, "Adam learning rate (the peak of the onecycle and cosine schedules)")
-    schedule: str = _opt("constant", "learning-rate schedule per step: constant, onecycle or cosine")
-    epochs: int = _opt(25, "training epochs (one evaluation after each)")
-    grad_clip: float = _opt(5.0, "global gradient-norm clip (0: none)")
-    ctc: str = _opt("torch", "CTC loss: torch (F.ctc_loss) or numpy (core.ctc.loss)")
-    seed: int = _opt(0, "seed of the held-out split, the initial weights and the renderings")
+    batch_size: int = _opt(1, "Words per training step: 1-128; more makes an epoch faster but takes fewer, smoother "
+                              "steps")
+    lr: float = _opt(5e-3, "Learning rate: 0.00001-1 (Adam; the peak of the onecycle and cosine schedules); higher "
+                           "learns faster until training diverges")
+    schedule: str = _opt("constant", "Learning-rate schedule: constant, onecycle (rises, then falls) or cosine (falls "
+                                     "from the peak), per step")
+    epochs: int = _opt(25, "Epochs: 1-100 passes over freshly drawn training words, each followed by an evaluation; "
+                           "more trains longer and usually better")
+    grad_clip: float = _opt(5.0, "Gradient clip: 0-20, the largest gradient norm a step may take (0: no clip); lower "
+                                 "keeps steps safe but may slow learning")
+    ctc: str = _opt("torch", "CTC loss code: torch (torch's ctc_loss) or numpy (this lab's own, core/ctc/loss.py); "
+                             "the same loss, torch is faster")
+    seed: int = _opt(0, "Seed: of the held-out split, the initial weights and the renderings; the same seed gives the "
+                        "same run")
     # One thread: these matrices are too small to split, and two runs side by side (one per
     # core, as the dashboard and sweeps start them) with two threads each slow down many-fold.
-    threads: int = _opt(1, "torch CPU threads (fixed, so that a run is reproducible)")
+    threads: int = _opt(1, "CPU threads: 1-8 for torch; fixed, so that a run is reproducible; one per run when runs "
+                           "share the cores")
 
     def __post_init__(self):
         if isinstance(self.augment, Augment):
@@ -173,6 +197,18 @@ PRESETS: dict[str, ReaderConfig] = {
                                        "allograph": 0.5, "ligature": 0.3},
                               input_scaling=True, encoding="delta", spacing=0.1, hidden=128, layers=2,
                               batch_size=32, epochs=60, threads=2),
+    # The Train page's default: an a-z reader of the canvas in a quarter of an hour, not an hour and
+    # more. The az data (real UNIPEN words, words composed from real letters, synthetic words); a
+    # strided conv front end halves the LSTM's steps, 2x96 units do half of az's work per step; one
+    # thread, so that two runs fit the two cores. Seed 0 (measured on the shared machine): held-out
+    # (unseen writers) greedy CER 0.100 after 30 epochs in 815 s, against reader-az's 0.098.
+    "az-quick": dataclasses.replace(SEED, data="unipen", style="natural", repeats=4, eval_repeats=1,
+                                    augment={"jitter": 0.003, "slant": 0.3, "scale": 0.1, "aspect": 0.15,
+                                             "rotation": 4.0, "spacing": 0.12, "baseline": 0.03, "density": 1.0,
+                                             "allograph": 0.5, "ligature": 0.3},
+                                    input_scaling=True, encoding="delta", spacing=0.1, conv_channels=64,
+                                    conv_kernel=5, conv_stride=2, hidden=96, layers=2, batch_size=16, lr=5e-3,
+                                    schedule="onecycle", epochs=30, threads=1),
     # Seconds end to end, for tests and CI: the fast recipe, smaller and shorter.
     "tiny": dataclasses.replace(SEED, encoding="delta", spacing=0.15, input_scaling=True, conv_channels=16,
                                 conv_stride=2, hidden=16, batch_size=8, lr=1e-2, epochs=2, repeats=2,

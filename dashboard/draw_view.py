@@ -1,0 +1,235 @@
+"""The Draw page's parts: what the reader knows, its lexicon, and the drawing area that reruns on its own.
+
+The drawing area is a fragment: a stroke reruns only the canvas and the
+result, not the pickers and settings above it. The lexicon's trie is built
+once per reader (or per edited list) and shared; the list itself is only
+sent to the browser while its editor is open. Figures and tables in closed
+expanders are not computed, and a reading is kept for the drawing it was
+made of, so opening an expander does not read the ink again.
+"""
+from __future__ import annotations
+
+import hashlib
+from html import escape
+
+import numpy as np
+import streamlit as st
+
+from core.ctc.lexicon import Lexicon, build_lexicon
+from core.data.alphabets import AZ, class_names, is_seed_alphabet, letters_of
+from core.data.az_words import default_lexicon
+from core.data.uploads import LIMITS_MB, ink_from_upload
+from core.errors import InputError
+from core.ink.ink import Ink, n_points
+from core.models.alphabet_check import alphabet_check
+from core.models.inference import Reading, read
+from dashboard.canvas import pen_canvas
+from dashboard.glossary import explain
+from dashboard.messages import show_input_error
+from dashboard.models import Picked
+from dashboard.plots import heatmap_figure, ink_figure
+
+LEXICON_WORDS = "draw_lexicon_words"   # session key: the user's own word list (a tuple), absent for the default
+
+
+def model_name(picked: Picked) -> str:
+    """The model's name without where it comes from ("shipped: reader-az" -> "reader-az")."""
+    return picked.label.split(": ", 1)[-1]
+
+
+def is_seed_reader(picked: Picked) -> bool:
+    """A reader of seed 001's protocol: its ten letters, or a run trained on that data."""
+    return is_seed_alphabet(picked.model.alphabet) or (picked.ckpt.get("data") or {}).get("source") == "seed"
+
+
+def known_letters(picked: Picked) -> None:
+    """Say which characters the reader knows; a reader of seed 001's protocol says what it is for."""
+    letters = letters_of(picked.model.alphabet)
+    if is_seed_reader(picked):
+        st.info(f"**{model_name(picked)}** was trained on seed 001's protocol: it knows ten letters only "
+                f"({' '.join(letters)}) and was made to reproduce that experiment on its 47 words (ant, tonic, "
+                "moon, ...). It cannot read English words in general: pick reader-az for those.",
+                icon=":material/info:")
+        st.caption(explain("seed 001"))
+        return
+    extra = " (lowercase only: no capitals, digits, punctuation or spaces)" if set(letters) == set(AZ) else ""
+    st.caption(f"**{model_name(picked)}** knows {len(letters)} characters: {' '.join(letters)}{extra}.")
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _default_trie(model_key: str, _ckpt: dict, alphabet: tuple) -> Lexicon:
+    """The reader's default lexicon as a trie, built once per model (its key: file and time, or sha256)."""
+    return build_lexicon(default_lexicon(_ckpt), alphabet)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _custom_trie(digest: str, _words: tuple, alphabet: tuple) -> Lexicon:
+    return build_lexicon(_words, alphabet)
+
+
+def _words_of(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(w.strip() for w in text.splitlines() if w.strip()))
+
+
+def _set_words(words: tuple[str, ...] | None) -> None:
+    if words:
+        st.session_state[LEXICON_WORDS] = words
+    else:
+        st.session_state.pop(LEXICON_WORDS, None)
+
+
+def lexicon_choice(picked: Picked, enabled: bool) -> tuple[Lexicon | None, str]:
+    """The lexicon to decode with (None when off) and a key naming it; its editor renders only when opened."""
+    custom = st.session_state.get(LEXICON_WORDS)
+    alphabet = tuple(picked.model.alphabet)
+    if custom:
+        digest = hashlib.sha256("\n".join(custom).encode()).hexdigest()
+        trie, key = _custom_trie(digest, custom, alphabet), f"custom:{digest}"
+    else:
+        trie, key = _default_trie(picked.key, picked.ckpt, alphabet), f"default:{picked.key}"
+    what = "your own list" if custom else "the reader's default list"
+    box = st.expander(f"Lexicon: {len(trie.words):,} words ({what}); open to edit it or upload one",
+                      key="draw_lexicon_box", on_change="rerun")
+    if box.open:
+        with box:
+            text = "\n".join(custom or default_lexicon(picked.ckpt))
+            st.text_area("One word per line", value=text, height=180, key="draw_lexicon_text",
+                         disabled=not enabled, on_change=lambda: _set_words(_words_of(
+                             st.session_state["draw_lexicon_text"])),
+                         help="press Ctrl+Enter or click outside the box to use the edited list")
+            a, b = st.columns([3, 1])
+            upload = a.file_uploader("Or upload a word list (.txt, one word per line)", type=["txt"],
+                                     key="draw_lexicon_upload", max_upload_size=LIMITS_MB["ink"], disabled=not enabled)
+            if upload is not None and st.session_state.get("draw_lexicon_upload_seen") != upload.file_id:
+                st.session_state["draw_lexicon_upload_seen"] = upload.file_id
+                _set_words(_words_of(upload.getvalue().decode("utf-8", errors="replace")))
+                st.rerun()
+            b.button("Back to the default list", key="draw_lexicon_reset", on_click=_set_words, args=(None,),
+                     disabled=not custom)
+            if trie.skipped:
+                st.caption(f"{trie.skipped:,} words left out: they use characters the reader does not know "
+                           f"(e.g. {', '.join(trie.skipped_examples)}).")
+    return (trie if enabled else None), key
+
+
+def _digest(ink: Ink) -> str:
+    h = hashlib.sha256()
+    for s in ink:
+        a = np.ascontiguousarray(s, dtype=np.float64)
+        h.update(len(a).to_bytes(8, "little") + a.tobytes())
+    return h.hexdigest()
+
+
+def cached_reading(picked: Picked, ink: Ink, lexicon: Lexicon | None, settings: tuple) -> Reading:
+    """`read` of this drawing, reused while the drawing and the settings stay the same (one per session)."""
+    key = (picked.key, _digest(ink), settings)
+    last = st.session_state.get("draw_last_reading")
+    if last is not None and last[0] == key:
+        return last[1]
+    beam_width, budget = settings[1], settings[2]
+    reading = read(picked.model, ink, lexicon=lexicon, beam_width=beam_width, budget=budget)
+    st.session_state["draw_last_reading"] = (key, reading)
+    return reading
+
+
+def _the_ink(source: str) -> tuple[Ink | None, str | None]:
+    """(ink, its label from the file) of the canvas or the upload; None (after saying why) when there is none."""
+    if source == "Draw":
+        try:
+            ink = pen_canvas("draw_pad")
+        except InputError as exc:
+            show_input_error(exc, "The drawing could not be read: ")
+            return None, None
+        if n_points(ink) < 2:
+            st.info("Draw a word above in lowercase letters: each stroke is read as soon as the pen lifts. "
+                    "Undo, Redo and Clear are the buttons above the canvas.", icon=":material/draw:")
+            return None, None
+        return ink, None
+    upload = st.file_uploader("Ink JSON or canvas json_data", type=["json"], key="draw_ink_upload",
+                              max_upload_size=LIMITS_MB["ink"],
+                              help='{"strokes": [[[x, y], ...], ...], "label": "..."} with y up, or the '
+                                   "canvas's json_data (an object with \"objects\"); read exactly like a drawing")
+    if upload is None:
+        st.info("Upload an Ink JSON file (for example one written by `python -m core render`) or a saved "
+                "canvas json_data file.", icon=":material/upload_file:")
+        return None, None
+    try:
+        return ink_from_upload(upload.name, upload.getvalue())
+    except InputError as exc:
+        show_input_error(exc)
+        return None, None
+
+
+@st.fragment
+def drawing_area(picked: Picked, classifier: Picked | None, source: str, lexicon: Lexicon | None,
+                 settings: tuple) -> None:
+    """The canvas (or the upload) and everything read from it; `settings` is (lexicon key, beam width, budget)."""
+    ink, label = _the_ink(source)
+    if ink is None:
+        return
+    try:
+        reading = cached_reading(picked, ink, lexicon, settings)
+    except InputError as exc:
+        show_input_error(exc)
+        return
+    show_reading(picked, reading, ink, label, lexicon is not None)
+    if len(reading.greedy) <= 1 and classifier is not None:
+        try:
+            top = classifier.model.classify_ink(ink, 5)
+        except InputError as exc:
+            show_input_error(exc, "The classifier could not read this ink: ")
+        else:
+            st.subheader("As a single letter")
+            st.caption(f"{classifier.label}: the character classifier's top five")
+            st.dataframe({"letter": [c for c, _ in top], "probability": [round(p, 3) for _, p in top]},
+                         hide_index=True)
+
+
+def show_reading(picked: Picked, reading: Reading, ink: Ink, label: str | None, use_lexicon: bool) -> None:
+    """The answers, the warnings, and (in expanders, computed only when open) the alternatives and figures."""
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Greedy", reading.greedy or "∅")
+    c2.metric("Beam", reading.beam[0][0] if reading.beam and reading.beam[0][0] else "∅")
+    c3.metric("Lexicon", reading.lexicon[0][0] if reading.lexicon else ("off" if not use_lexicon else "∅"))
+    c4.metric("Confidence", f"{reading.confidence:.0%}",
+              help="per-character CTC probability of the text read: p(text | ink) ** (1 / length)")
+    st.markdown(f"<div data-testid='draw-result'>read as: <b>{escape(reading.best_text)}</b></div>"
+                f"<div data-testid='draw-count' style='color:#888;font-size:0.85em'>{len(ink)} strokes · "
+                f"{reading.n_points} points · {reading.log_probs.shape[0]} frames"
+                + (f" · labelled <b>{escape(label)}</b> in the file" if label else "") + "</div>",
+                unsafe_allow_html=True)
+    if reading.downsampled:
+        st.warning("The ink had more than 20,000 points; it was downsampled to 20,000 (every stroke kept) "
+                   "before it was read.")
+    check = alphabet_check(reading.log_probs, reading.alphabet, reading.text, reading.greedy, ink)
+    if check.likely:
+        letters = letters_of(reading.alphabet)
+        known = "lowercase a-z" if set(letters) == set(AZ) else " ".join(letters)
+        st.warning(f"This drawing probably holds characters {model_name(picked)} cannot read: it knows {known} only, "
+                   "so a capital, a digit or a punctuation mark comes back as the nearest letters it knows. "
+                   f"(Its confidence in '{reading.text}' is {check.text_confidence:.0%}, in its own letters "
+                   f"'{reading.greedy}' {check.greedy_confidence:.0%}"
+                   + (", and the strokes are nearly as tall as the word, as capitals are" if check.stroke_height > 0.8
+                      else "") + ".)", icon=":material/warning:")
+    if not reading.lexicon_exact:
+        st.caption("The lexicon search stopped at its budget: the word shown is the likeliest of those it scored, "
+                   "which is nearly always the likeliest of all. Turn on *Exact lexicon search* to score every word.")
+    alternatives = st.expander("Alternatives", key="draw_alternatives", on_change="rerun")
+    if alternatives.open:
+        with alternatives:
+            a, b = st.columns(2)
+            a.dataframe({"beam": [t for t, _ in reading.beam], "log p": [round(s, 2) for _, s in reading.beam]},
+                        hide_index=True)
+            if reading.lexicon:
+                b.dataframe({"lexicon": [t for t, _ in reading.lexicon],
+                             "log p": [round(s, 2) for _, s in reading.lexicon]}, hide_index=True)
+    view = st.expander("What the reader saw: the ink as it reads it, and its softmax per frame",
+                       key="draw_view", on_change="rerun")
+    if view.open:
+        with view:
+            left, right = st.columns(2)
+            left.plotly_chart(ink_figure(reading.model_ink, "The ink as the model sees it (normalised)", height=300),
+                              key="draw_model_ink")
+            names = class_names(reading.alphabet)
+            right.plotly_chart(heatmap_figure(np.exp(reading.log_probs.T), names, "Softmax per frame", colorbar="p",
+                                              height=300 + 6 * len(names), zmin=0, zmax=1), key="draw_heatmap")

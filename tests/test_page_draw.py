@@ -1,0 +1,128 @@
+"""AppTest: the Draw page says what its reader knows, warns about characters it cannot read, and computes only
+what is shown (figures and the lexicon's editor wait until their expander is opened)."""
+import json
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.ink.io import ink_to_json
+from core.paths import REPO_ROOT as REPO
+from core.synth.generator import render_word
+
+
+@pytest.fixture(scope="module")
+def seed_run(tmp_path_factory):
+    """A tiny reader trained on seed 001's protocol (the tiny preset's data), in a private runs folder."""
+    from core.models.reader import preset
+    from core.train.reader import train_reader
+    from core.train.runs import RunFolder
+
+    root = tmp_path_factory.mktemp("runs")
+    train_reader(preset("tiny"), RunFolder(root / "tiny-seed-reader"))
+    return root
+
+
+def draw_page() -> AppTest:
+    return AppTest.from_file(str(REPO / "pages" / "draw.py"), default_timeout=180).run()
+
+
+def upload(at: AppTest, ink, name="word.json") -> AppTest:
+    if at.radio(key="draw_source").value != "Upload ink":
+        at.radio(key="draw_source").set_value("Upload ink").run()
+    data = json.dumps(ink_to_json(ink)).encode()
+    return at.file_uploader(key="draw_ink_upload").set_value((name, data, "application/json")).run()
+
+
+def warnings(at) -> list[str]:
+    return [w.value for w in at.warning if "probably holds characters" in w.value]
+
+
+def test_the_page_says_which_characters_the_reader_knows():
+    at = draw_page()
+    assert not at.exception
+    assert any("reader-az** knows 26 characters: a b c" in c.value and "no capitals, digits" in c.value
+               for c in at.caption)
+    at.selectbox(key="draw_reader").set_value("shipped: reader-seed").run()
+    assert any("seed 001's protocol" in i.value and "ten letters only" in i.value for i in at.info)
+
+
+def test_a_run_trained_on_seed_001s_protocol_says_so(seed_run, monkeypatch):
+    monkeypatch.setenv("HWLAB_RUNS_DIR", str(seed_run))
+    at = draw_page()
+    at.selectbox(key="draw_reader").set_value("run: tiny-seed-reader").run()
+    assert not at.exception
+    (info,) = [i.value for i in at.info if "seed 001's protocol" in i.value]
+    assert "tiny-seed-reader" in info and "c o l t i n m a e u" in info
+
+
+def test_figures_and_tables_are_made_only_when_their_expander_is_open():
+    at = draw_page()
+    upload(at, render_word("people", "natural", 5).ink)
+    assert not at.exception and at.metric[0].label == "Greedy"
+    assert len(at.get("plotly_chart")) == 0 and len(at.dataframe) == 0
+    at.session_state["draw_view"] = True  # what opening the expander does
+    at.session_state["draw_alternatives"] = True
+    at.run()
+    assert not at.exception
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert titles == ["The ink as the model sees it (normalised)", "Softmax per frame"]
+    assert len(at.dataframe) == 2  # the beam's and the lexicon's alternatives
+
+
+def test_the_lexicon_is_sent_only_when_its_editor_is_open_and_a_list_of_ones_own_is_used():
+    at = draw_page()
+    at.selectbox(key="draw_reader").set_value("shipped: reader-seed").run()
+    assert not at.text_area  # 47 words here, 10,040 for reader-az: never sent while closed
+    at.session_state["draw_lexicon_box"] = True
+    at.run()
+    (editor,) = at.text_area
+    assert editor.value.splitlines()[:3] == ["ant", "ill", "tan"]
+    editor.set_value("atone\ntonic\n").run()
+    assert at.session_state["draw_lexicon_words"] == ("atone", "tonic")
+    assert any("2 words (your own list)" in e.label for e in at.expander)
+    upload(at, render_word("tonic", "seed", 3).ink)
+    assert at.metric[2].value == "tonic"
+    if not at.button:  # the expander's state is the browser's; tell it again that it is open
+        at.session_state["draw_lexicon_box"] = True
+        at.run()
+    at.button(key="draw_lexicon_reset").click().run()
+    assert "draw_lexicon_words" not in at.session_state
+    assert any("47 words (the reader's default list)" in e.label for e in at.expander)
+
+
+def test_a_word_with_capitals_gets_a_warning_and_a_lowercase_one_does_not(unipen_root):
+    from core.ink.unipen import load_words
+
+    words = [s for s in load_words(unipen_root) if s.contributor == "art"]
+    capital = next(s for s in words if s.label == "Querque" and s.writer == "art/writer08")
+    at = draw_page()
+    upload(at, capital.ink)
+    assert not at.exception
+    (warning,) = warnings(at)
+    assert "reader-az cannot read" in warning and "lowercase a-z only" in warning
+    upload(at, render_word("people", "natural", 5).ink, "people.json")
+    assert at.metric[2].value == "people" and not warnings(at)
+
+
+def test_the_warning_flags_most_words_with_other_characters_and_few_lowercase_ones(unipen_root):
+    """Measured on every third word of contributor art (never trained on); the rule's weights were fitted on
+    all of art's words, so this checks the rule as shipped, not how it generalises (see its module)."""
+    from core.ctc.lexicon import build_lexicon
+    from core.data.az_words import default_lexicon
+    from core.ink.unipen import load_words
+    from core.models.alphabet_check import alphabet_check
+    from core.models.checkpoint import load_checkpoint
+    from core.models.inference import LEXICON_BUDGET, load_reader, read
+
+    ckpt = load_checkpoint(REPO / "checkpoints" / "reader-az", kind="reader")
+    reader = load_reader(ckpt)
+    lexicon = build_lexicon(default_lexicon(ckpt), reader.alphabet)
+    flagged = {True: [], False: []}
+    for s in [s for s in load_words(unipen_root) if s.contributor == "art"][::3]:
+        r = read(reader, s.ink, lexicon=lexicon, budget=LEXICON_BUDGET)
+        check = alphabet_check(r.log_probs, r.alphabet, r.text, r.greedy, s.ink)
+        flagged[not re.fullmatch(r"[a-z]+", s.label)].append(check.likely)
+    assert len(flagged[True]) > 60 and len(flagged[False]) > 100
+    assert sum(flagged[True]) / len(flagged[True]) >= 0.65
+    assert sum(flagged[False]) / len(flagged[False]) <= 0.12
