@@ -25,7 +25,7 @@ RANGES = {
     "augment_strength": (0.0, 3.0, 0.25),
 }
 CHOICES = {"encoding": ["delta", "seed", "graves25"], "schedule": None, "ctc": ["torch", "numpy"], "style": ["natural", "seed"],
-           "readout": ["mean", "last", "max", "ends"]}
+           "readout": ["mean", "last", "max", "ends"], "charset": ["az", "chars"]}
 # data and seed have their own widgets on the page; features and classes come from the data.
 HIDDEN = {"augment", "seed", "data", "min_cut", "conv_kernel", "features", "classes", "members"}
 

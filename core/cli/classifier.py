@@ -124,7 +124,8 @@ def _ensemble(args) -> int:
     cfg = ClassifierConfig.from_dict(ens["config"])
     # Validation counts only when every member kept the same writers out (one val_frac).
     val_fracs = {ClassifierConfig.from_dict(c["config"]).val_frac for c in ckpts}
-    splits = char_splits(args.data or cfg.data, cfg.seed, cfg.per_class, cfg.n_points, val_frac=min(val_fracs))
+    splits = char_splits(args.data or cfg.data, cfg.seed, cfg.per_class, cfg.n_points, val_frac=min(val_fracs),
+                         charset=cfg.charset)
     X, y = splits.X["test"], splits.y["test"]
     for path, ckpt in zip(args.checkpoints, ckpts):
         r = evaluate_classifier(load_classifier(ckpt), X, y)
@@ -164,7 +165,8 @@ def evaluate_command(ckpt: dict, args) -> int:
     source = args.data or cfg.data
     if source == "seed":
         raise InputError("--data seed is the word reader's protocol", "use synthetic, unipen[:PATH] or npy:DIR")
-    splits = char_splits(source, cfg.seed if args.seed is None else args.seed, cfg.per_class, cfg.n_points)
+    splits = char_splits(source, cfg.seed if args.seed is None else args.seed, cfg.per_class, cfg.n_points,
+                         charset=cfg.charset)
     result = evaluate_classifier(clf, splits.X["test"], splits.y["test"], splits.writers.get("test"))
     if args.out:
         write_json(Path(args.out), {"data": source, **result})

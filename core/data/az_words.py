@@ -18,11 +18,15 @@ every epoch mixes three sources of lowercase words:
 
 Words come from the English list (core/data/words_en_10k.txt) and from
 random letter strings, so the reader is not tied to a vocabulary. Short
-words come first (a curriculum over the first epochs). Contributor `art`
-is kept out of all training, letters and words alike: its real words are
-the `heldout` split (writers never seen); `invocab` is a fixed sample of
-words composed from the training writers' letters. With `--data
-synthetic` only synthetic words train and evaluate.
+words come first (a curriculum over the first epochs). `invocab` is a fixed
+sample of words composed from the training writers' letters. On the
+training corpus (`unipen-train`) the split is by contributor
+(`core.data.splits`): the test contributors are never read, `heldout` is
+the validation contributors' real words and chooses the best epoch, and
+real words are the larger share of an epoch. On a folder without those
+contributors (the small fixture), contributor `art` is kept out of all
+training, letters and words alike: its real words are the `heldout` split.
+With `--data synthetic` only synthetic words train and evaluate.
 """
 from __future__ import annotations
 
@@ -35,6 +39,7 @@ import numpy as np
 from core.data.alphabets import AZ, is_seed_alphabet, reader_alphabet
 from core.data.corpus import load_corpus, unipen_folder
 from core.data.seed_words import SEED_VOCAB
+from core.data.splits import TEST_CONTRIBUTORS, VALIDATION_CONTRIBUTORS, uses_contributor_split
 from core.data.word_data import WordData
 from core.errors import InputError
 from core.ink.ink import Ink, bounds
@@ -44,6 +49,8 @@ from core.synth.generator import Augment, render_word
 WORDS_FILE = PACKAGE_DATA / "words_en_10k.txt"
 TEST_CONTRIBUTOR = "art"
 MIX = {"synthetic": 0.4, "composed": 0.4, "real": 0.2}  # shares of an epoch's words
+# With the training corpus's some 50,000 real lowercase words, real words lead.
+MIX_CORPUS = {"synthetic": 0.2, "composed": 0.2, "real": 0.6}
 CURRICULUM_EPOCHS = 4  # longest word grows from 3 letters to 12 over these epochs
 RANDOM_SHARE = 0.3     # share of random letter strings among the chosen words
 
@@ -156,16 +163,30 @@ def az_word_data(cfg):
     per_epoch = 300 * cfg.repeats
     synthetic_only = cfg.data == "synthetic"
     letters, real_words, test_words = {}, [], []
+    held = {"test_contributor": TEST_CONTRIBUTOR}
+    mix = MIX
     if not synthetic_only:
         root = unipen_folder(cfg.data)
         corpus = load_corpus(root, ["1c", "6"])
-        letters = {w: t for w, t in letters_by_writer(s for s in corpus.letters() if s.contributor != TEST_CONTRIBUTOR)
-                   .items() if len(t) >= 20}
         words = corpus.words(lowercase_only=True)
-        real_words = [(s.ink, s.label) for s in words if s.contributor != TEST_CONTRIBUTOR]
-        test_words = [(s.ink, s.label) for s in words if s.contributor == TEST_CONTRIBUTOR]
+        if uses_contributor_split({s.contributor for s in corpus.samples}):
+            # The training corpus: train on the training contributors only; held-out words are the
+            # validation contributors' (they choose the epoch); the test contributors are never read.
+            def role(c):
+                return "test" if c in TEST_CONTRIBUTORS else "val" if c in VALIDATION_CONTRIBUTORS else "train"
+            held = {"test_contributors": list(TEST_CONTRIBUTORS), "validation_contributors":
+                    list(VALIDATION_CONTRIBUTORS), "heldout_is": "validation contributors' words"}
+            mix = MIX_CORPUS
+        else:
+            def role(c):
+                return "test" if c == TEST_CONTRIBUTOR else "train"
+        letters = {w: t for w, t in letters_by_writer(s for s in corpus.letters() if role(s.contributor) == "train")
+                   .items() if len(t) >= 20}
+        real_words = [(s.ink, s.label) for s in words if role(s.contributor) == "train"]
+        test_role = "val" if "validation_contributors" in held else "test"
+        test_words = [(s.ink, s.label) for s in words if role(s.contributor) == test_role]
         if not letters or not test_words:
-            raise InputError(f"the UNIPEN data at {root} has no usable letters or test words")
+            raise InputError(f"the UNIPEN data at {root} has no usable letters or held-out words")
     writers = sorted(letters)
 
     def composed(word: str, rng) -> Ink | None:
@@ -177,11 +198,13 @@ def az_word_data(cfg):
 
     def sample_epoch(rng: np.random.Generator, epoch: int) -> list[tuple[Ink, str]]:
         max_len = 12 if epoch > CURRICULUM_EPOCHS else 3 + (epoch - 1) * 9 // CURRICULUM_EPOCHS
-        shares = {"synthetic": 1.0} if synthetic_only else MIX
+        shares = {"synthetic": 1.0} if synthetic_only else mix
         out: list[tuple[Ink, str]] = []
         for source, share in shares.items():
             n = int(round(share * per_epoch))
             if source == "real":
+                if not real_words:
+                    continue
                 short = [p for p in real_words if len(p[1]) <= max_len] or real_words
                 out += [short[int(i)] for i in rng.integers(len(short), size=n)]
                 continue
@@ -199,9 +222,9 @@ def az_word_data(cfg):
         invocab = [(ink, w) for w in _pick_words(300, eval_rng, 10) if (ink := composed(w, eval_rng)) is not None]
         heldout = test_words
     vocabulary = sorted({w for _, w in heldout})
-    description = {"source": "synthetic" if synthetic_only else cfg.data, "test_contributor": TEST_CONTRIBUTOR,
+    description = {"source": "synthetic" if synthetic_only else cfg.data, **held,
                    "training_writers": len(writers), "real_training_words": len(real_words),
-                   "test_words": len(heldout), "eval_vocabulary": vocabulary, "mix": MIX,
+                   "test_words": len(heldout), "eval_vocabulary": vocabulary, "mix": mix,
                    "words_per_epoch": per_epoch}
     return WordData(reader_alphabet(AZ), sample_epoch, {"invocab": invocab, "heldout": heldout}, description,
-                    lexicon_for(vocabulary))
+                    lexicon_for(vocabulary), select_on="heldout" if "validation_contributors" in held else "invocab")

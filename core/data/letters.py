@@ -5,10 +5,14 @@ here, `core.ink.features.features18`: `(N, 64, 18)`) with string labels.
 
 * Synthetic: the generator's 26 natural-style letters, augmented; a fixed
   number per class and split, seeded.
-* UNIPEN category 1c letters (any UNIPEN source: `core.data.corpus`), split by writer with a fixed seed, stratified
-  by contributor (the contributors used different tablets): no writer is in
-  two splits, and the test writers do not depend on the training seed, so
-  no training or validation split ever sees them. The training split can
+* UNIPEN category 1c letters (any UNIPEN source: `core.data.corpus`), or
+  with charset `chars` every isolated character of categories 1a-1d, split
+  by writer with a fixed seed, stratified by contributor (the contributors
+  used different tablets): no writer is in two splits, and the test writers
+  do not depend on the training seed, so no training or validation split
+  ever sees them. On the training corpus the split is by contributor
+  instead (`core.data.splits.contributor_split`): test and validation
+  figures are then on strangers. The training split can
   grow with augmented copies of its letters and with synthetic letters.
 * Seed 000's format (`core.data.npy`).
 
@@ -24,7 +28,18 @@ from core.data.alphabets import AZ
 from core.data.cache import cached_arrays, content_digest
 from core.data.corpus import SOURCES_HELP, is_unipen_source, load_corpus, unipen_folder
 from core.data.npy import import_npy
-from core.data.splits import SPLIT_SEED, SPLITS, VAL_FRAC, CharSplits, writer_split
+from core.data.splits import (
+    SPLIT_SEED,
+    SPLITS,
+    TEST_CONTRIBUTORS,
+    VAL_FRAC,
+    VALIDATION_CONTRIBUTORS,
+    CharSplits,
+    contributor_of,
+    contributor_split,
+    uses_contributor_split,
+    writer_split,
+)
 from core.errors import InputError
 from core.ink.features import features18
 from core.ink.ink import Ink
@@ -75,30 +90,67 @@ def synthetic_splits(per_class: int = 200, seed: int = 0, n_points: int = 64) ->
 
 # ---------------------------------------------------------------- UNIPEN letters
 
-def _unipen_letters(root: Path) -> list:
-    return [s for s in load_corpus(root, ["1c"]).letters() if s.label in AZ]
+# What a classifier reads: `az` the lowercase letters of category 1c, `chars` every isolated character of
+# categories 1a-1d (digits, capitals, lowercase letters, symbols).
+CHARSETS = {"az": ("1c",), "chars": ("1a", "1b", "1c", "1d")}
+# Labels that name no character: kai's "\@" marks ligatures, noise and delayed strokes (its .doc says so).
+NOT_A_CHARACTER = {"\\@"}
 
 
-def _unipen_key(root: Path) -> dict:
-    """Cache key of a UNIPEN folder: the content of its letter files and of the files they may include."""
-    files = sorted(p for p in (root / "data" / "1c").rglob("*") if p.is_file())
+def char_label(label: str) -> str | None:
+    """A UNIPEN character label as the character it names ("\\\\" is a backslash), or None."""
+    label = label.strip()
+    if label in NOT_A_CHARACTER:
+        return None
+    if label == "\\\\":
+        return "\\"
+    return label if len(label) == 1 and label.isprintable() else None
+
+
+def _categories(charset: str) -> tuple[str, ...]:
+    if charset not in CHARSETS:
+        raise InputError(f"unknown character set {charset!r}", f"choose one of {', '.join(CHARSETS)}")
+    return CHARSETS[charset]
+
+
+def _unipen_letters(root: Path, charset: str = "az") -> list[tuple]:
+    """(sample, character) of every usable isolated character of the charset's categories."""
+    cats = _categories(charset)
+    corpus = load_corpus(root, list(cats))
+    out = []
+    for cat in cats:
+        for s in corpus.of(cat, "CHARACTER"):
+            ch = char_label(s.label)
+            if s.ink and ch is not None and (charset != "az" or ch in AZ):
+                out.append((s, ch))
+    return out
+
+
+def _unipen_key(root: Path, charset: str = "az") -> dict:
+    """Cache key of a UNIPEN folder: the content of its character files and of the files they may include."""
+    cats = _categories(charset)
+    files = sorted(p for c in cats for p in (root / "data" / c).rglob("*") if p.is_file())
     files += sorted(p for p in (root / "include").rglob("*") if p.is_file())
-    return {"content": content_digest(files)}
+    key = {"content": content_digest(files)}
+    return key if charset == "az" else {**key, "charset": charset}
 
 
-def unipen_letters(root: str | Path | None = None, n_points: int = 64) -> dict[str, np.ndarray]:
-    """Features, labels and writers of every a-z letter of UNIPEN category 1c (cached)."""
+def unipen_letters(root: str | Path | None = None, n_points: int = 64, charset: str = "az") -> dict[str, np.ndarray]:
+    """Features, labels and writers of every character of the charset (default: a-z of category 1c; cached)."""
     root = Path(root or unipen_fixture())
-    if not (root / "data" / "1c").is_dir():
-        raise InputError(f"no UNIPEN category 1c letters at {root / 'data' / '1c'}",
+    folders = [root / "data" / c for c in _categories(charset)]
+    if not any(f.is_dir() for f in folders):
+        raise InputError(f"no UNIPEN category {', '.join(f.name for f in folders)} characters at {folders[0].parent}",
                          "pass unipen:PATH pointing at a folder with data/ and include/")
 
     def build():
-        samples = _unipen_letters(root)
-        return {"X": np.stack([features18(s.ink, n_points) for s in samples]),
-                "y": np.array([s.label for s in samples]), "writer": np.array([s.writer for s in samples])}
+        samples = _unipen_letters(root, charset)
+        if not samples:
+            raise InputError(f"the UNIPEN data at {root} has no usable characters of set {charset!r}")
+        return {"X": np.stack([features18(s.ink, n_points) for s, _ in samples]),
+                "y": np.array([ch for _, ch in samples]), "writer": np.array([s.writer for s, _ in samples])}
 
-    return cached_arrays({"kind": "unipen", **_unipen_key(root), "n_points": n_points}, build)
+    return cached_arrays({"kind": "unipen", **_unipen_key(root, charset), "n_points": n_points}, build)
 
 
 def augment_ink(ink: Ink, rng: np.random.Generator, ranges: dict | None = None, strength: float = 1.0) -> Ink:
@@ -131,10 +183,10 @@ def augment_ink(ink: Ink, rng: np.random.Generator, ranges: dict | None = None, 
 
 
 def augmented_unipen(root: Path, writers: list[str], copies: int, seed: int, n_points: int,
-                     strength: float = 1.0) -> dict[str, np.ndarray]:
+                     strength: float = 1.0, charset: str = "az") -> dict[str, np.ndarray]:
     """`copies` augmented versions of every letter of `writers`, with the index of the original (cached)."""
     def build():
-        samples = [s for s in _unipen_letters(root) if s.writer in set(writers)]
+        samples = [s for s, _ in _unipen_letters(root, charset) if s.writer in set(writers)]
         rng = np.random.default_rng(seed)
         X, origin = [], []
         for i, s in enumerate(samples):
@@ -143,14 +195,15 @@ def augmented_unipen(root: Path, writers: list[str], copies: int, seed: int, n_p
                 origin.append(i)
         return {"X": np.stack(X), "origin": np.array(origin)}
 
-    key = {"kind": "unipen-aug", **_unipen_key(root), "writers": sorted(writers), "copies": copies, "seed": seed,
+    key = {"kind": "unipen-aug", **_unipen_key(root, charset), "writers": sorted(writers), "copies": copies, "seed": seed,
            "n_points": n_points, "ranges": REAL_AUGMENT, "strength": strength}
     return cached_arrays(key, build)
 
 
 def unipen_splits(root: str | Path | None = None, n_points: int = 64, copies: int = 0, synthetic: int = 0,
-                  seed: int = 0, val_frac: float = VAL_FRAC, strength: float = 1.0) -> CharSplits:
-    """UNIPEN category 1c letters split by writer (`writer_split`, fixed seed).
+                  seed: int = 0, val_frac: float = VAL_FRAC, strength: float = 1.0, charset: str = "az") -> CharSplits:
+    """UNIPEN isolated characters (`charset`) split by writer (`writer_split`, fixed seed), or by contributor
+    on a corpus that holds the test contributors (`contributor_split`: the training corpus).
 
     `copies` augmented versions of every training letter and `synthetic`
     synthetic letters per class (both seeded by `seed`) join the training
@@ -159,10 +212,12 @@ def unipen_splits(root: str | Path | None = None, n_points: int = 64, copies: in
     writers stay the same (they are drawn first).
     """
     root = Path(root or unipen_fixture())
-    letters = unipen_letters(root, n_points)
+    letters = unipen_letters(root, n_points, charset)
     if not 0.0 <= val_frac <= 0.5:
         raise InputError(f"val_frac must be in [0, 0.5], got {val_frac}")
-    groups = writer_split(letters["writer"].tolist(), val_frac=val_frac)
+    writers = letters["writer"].tolist()
+    by_contributor = uses_contributor_split({contributor_of(w) for w in set(writers)})
+    groups = contributor_split(writers) if by_contributor else writer_split(writers, val_frac=val_frac)
     if not groups["val"]:
         raise InputError(f"val_frac {val_frac} leaves no validation writer", "use at least 0.05")
     X, y, who = {}, {}, {}
@@ -171,7 +226,7 @@ def unipen_splits(root: str | Path | None = None, n_points: int = 64, copies: in
         X[split], y[split], who[split] = letters["X"][mask], letters["y"][mask], letters["writer"][mask]
     group_of = np.arange(len(y["train"]))
     if copies > 0:
-        aug = augmented_unipen(root, groups["train"], copies, seed, n_points, strength)
+        aug = augmented_unipen(root, groups["train"], copies, seed, n_points, strength, charset)
         X["train"] = np.concatenate([X["train"], aug["X"]])
         y["train"] = np.concatenate([y["train"], y["train"][aug["origin"]]])
         group_of = np.concatenate([group_of, aug["origin"]])
@@ -179,7 +234,10 @@ def unipen_splits(root: str | Path | None = None, n_points: int = 64, copies: in
         Xs, ys = synthetic_letters(synthetic, 7919 + seed, n_points)
         X["train"], y["train"] = np.concatenate([X["train"], Xs]), np.concatenate([y["train"], ys])
         group_of = np.concatenate([group_of, group_of.max() + 1 + np.arange(len(ys))])
-    description = {"source": f"unipen:{root}", "n_points": n_points, "split_seed": SPLIT_SEED,
+    split = ({"split": "by contributor", "test_contributors": list(TEST_CONTRIBUTORS),
+              "validation_contributors": list(VALIDATION_CONTRIBUTORS)} if by_contributor
+             else {"split": "by writer", "split_seed": SPLIT_SEED})
+    description = {"source": f"unipen:{root}", "charset": charset, "n_points": n_points, **split,
                    "writers": groups, "augmented_copies": copies, "augment_strength": strength,
                    "synthetic_per_class": synthetic,
                    "sizes": {s: int(len(y[s])) for s in SPLITS}}
@@ -189,7 +247,7 @@ def unipen_splits(root: str | Path | None = None, n_points: int = 64, copies: in
 # ---------------------------------------------------------------- one entry point
 
 def char_splits(source: str, seed: int = 0, per_class: int = 200, n_points: int = 64, copies: int = 0,
-                synthetic: int = 0, val_frac: float = VAL_FRAC, strength: float = 1.0) -> CharSplits:
+                synthetic: int = 0, val_frac: float = VAL_FRAC, strength: float = 1.0, charset: str = "az") -> CharSplits:
     """`synthetic`, a UNIPEN source (`unipen`, `unipen:PATH` of a folder or archive, `unipen-train`) or `npy:DIR`
     as train/val/test splits.
 
@@ -200,7 +258,9 @@ def char_splits(source: str, seed: int = 0, per_class: int = 200, n_points: int 
     if source == "synthetic":
         return synthetic_splits(per_class, seed, n_points)
     if is_unipen_source(source):
-        return unipen_splits(unipen_folder(source), n_points, copies, synthetic, seed, val_frac, strength)
+        return unipen_splits(unipen_folder(source), n_points, copies, synthetic, seed, val_frac, strength, charset)
+    if charset != "az":
+        raise InputError(f"the character set {charset!r} needs UNIPEN data", f"use {SOURCES_HELP}")
     if source.startswith("npy:") and len(source) > 4:
         return import_npy(source[4:])
     raise InputError(f"unknown character data source {source!r}", f"use synthetic, {SOURCES_HELP} or npy:DIR")

@@ -66,3 +66,34 @@ def writer_split(writers, seed: int = SPLIT_SEED, val_frac: float = VAL_FRAC,
         out["val"] += order[n_test:n_test + max(n_val, 0)]
         out["train"] += order[n_test + max(n_val, 0):]
     return {s: sorted(v) for s, v in out.items()}
+
+
+# The contributor split of the training corpus (unipen-train), chosen on 2026-12-02 from its table of
+# categories by contributors, before any model was trained or tuned on it. A contributor is one lab
+# with its own tablets and writers, so a figure on these is a figure on strangers. Test contributors
+# hold characters (ced: 43 writers of digits, capitals, lowercase and symbols; kai: 13, no digits;
+# cea, pri, lou: a few writers of every group) and isolated words (kai, cea, pri, lou: 25 writers);
+# no split ever trains on them, in any category. Validation contributors choose recipes and epochs
+# (characters: aga 14 writers, gmd 3, ceb 4; words: ceb, par, rim).
+TEST_CONTRIBUTORS = ("ced", "kai", "cea", "pri", "lou")
+VALIDATION_CONTRIBUTORS = ("aga", "gmd", "ceb", "par", "rim")
+
+
+def uses_contributor_split(contributors) -> bool:
+    """Whether a corpus is split by contributor: it holds some of the test contributors (the training
+    corpus does; the small test fixture of apb, art and lav does not, and keeps its writer split)."""
+    return bool(set(contributors) & set(TEST_CONTRIBUTORS))
+
+
+def contributor_of(writer: str) -> str:
+    """The contributor part of a "contributor/writer" name."""
+    return writer.split("/")[0]
+
+
+def contributor_split(writers) -> dict[str, list[str]]:
+    """Writers ("contributor/writer") into train/val/test by their contributor (TEST_ and VALIDATION_CONTRIBUTORS)."""
+    out: dict[str, list[str]] = {s: [] for s in SPLITS}
+    for w in sorted(set(writers)):
+        c = contributor_of(w)
+        out["test" if c in TEST_CONTRIBUTORS else "val" if c in VALIDATION_CONTRIBUTORS else "train"].append(w)
+    return out

@@ -16,7 +16,8 @@ class WordData:
     `sample_epoch(rng, epoch)` returns fresh (ink, text) pairs for epoch
     `epoch` (1-based) drawn from `rng`; `eval_sets` maps a split name
     ("invocab", "heldout", ...) to fixed (ink, text) pairs; `lexicon` is the
-    default word list of lexicon decoding.
+    default word list of lexicon decoding; `select_on` names the evaluation set whose CER
+    chooses the best epoch (the other breaks ties).
     """
 
     alphabet: list[str]
@@ -24,3 +25,4 @@ class WordData:
     eval_sets: dict[str, list[tuple[Ink, str]]]
     description: dict
     lexicon: list[str]
+    select_on: str = "invocab"

@@ -39,6 +39,8 @@ class ClassifierConfig:
     data: str = _opt("synthetic", "Data source: unipen[:PATH] or unipen-train (real UNIPEN letters, split by writer: "
                                   "reads real handwriting best; PATH: a folder or an archive of one), synthetic (generated a-z letters) or npy:DIR (seed 000's X_/y_ "
                                   ".npy files)")
+    charset: str = _opt("az", "Characters: az (lowercase a-z, UNIPEN category 1c) or chars (every isolated "
+                              "character of UNIPEN categories 1a-1d: digits, capitals, lowercase, symbols; unipen only)")
     per_class: int = _opt(200, "Synthetic letters per class: 4-1000 in the training split (validation and test get a "
                                "quarter each); more trains on more varied letters, slower")
     copies: int = _opt(0, "Augmented copies per real letter: 0-16 (unipen only; a new version of each copy every "
@@ -88,6 +90,7 @@ class ClassifierConfig:
         check_field_types(self, "classifier")
         checks = [
             (self.data != "", "data must name a data source, e.g. synthetic"),
+            (self.charset in ("az", "chars"), "charset must be az or chars"),
             (self.per_class >= 1, "per_class must be at least 1"),
             (self.copies >= 0 and self.synthetic >= 0, "copies and synthetic must be >= 0"),
             (0.0 <= self.val_frac <= 0.5, "val_frac must be in [0, 0.5]"),
@@ -143,6 +146,10 @@ PRESETS: dict[str, ClassifierConfig] = {
     # synthetic letters per class, so that it names canvas letters in about a quarter of an hour.
     "az-quick": replace(SEED, data="unipen", synthetic=50, readout="mean", batch_size=64, lr=3e-3,
                         schedule="onecycle", epochs=15, patience=5),
+    # Every isolated character of the training corpus (issue 17): the fast recipe, split by contributor,
+    # two augmented copies of every training character.
+    "chars": replace(SEED, data="unipen-train", charset="chars", copies=2, readout="mean", batch_size=64, lr=3e-3,
+                     schedule="onecycle", label_smoothing=0.1, epochs=15, patience=5),
     # Seconds end to end, for tests and CI: the seed recipe, small and short.
     "tiny": replace(SEED, hidden=16, per_class=6, epochs=2, patience=2, n_points=32),
 }

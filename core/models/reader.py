@@ -209,6 +209,17 @@ PRESETS: dict[str, ReaderConfig] = {
                                     input_scaling=True, encoding="delta", spacing=0.1, conv_channels=64,
                                     conv_kernel=5, conv_stride=2, hidden=96, layers=2, batch_size=16, lr=5e-3,
                                     schedule="onecycle", epochs=30, threads=1),
+    # The a-z reader of strangers (issue 17): the training corpus split by contributor (its ~50,000
+    # real lowercase words of the training contributors lead each epoch, with words composed from
+    # their letters and synthetic words); az-quick's strided conv front end with az's 2x128 LSTM;
+    # 2,400 words an epoch; the epoch kept is the best on the validation contributors' words.
+    "az-corpus": dataclasses.replace(SEED, data="unipen-train", style="natural", repeats=8, eval_repeats=1,
+                                     augment={"jitter": 0.003, "slant": 0.3, "scale": 0.1, "aspect": 0.15,
+                                              "rotation": 4.0, "spacing": 0.12, "baseline": 0.03, "density": 1.0,
+                                              "allograph": 0.5, "ligature": 0.3},
+                                     input_scaling=True, encoding="delta", spacing=0.1, conv_channels=64,
+                                     conv_kernel=5, conv_stride=2, hidden=128, layers=2, batch_size=16, lr=5e-3,
+                                     schedule="onecycle", epochs=40, threads=1),
     # Seconds end to end, for tests and CI: the fast recipe, smaller and shorter.
     "tiny": dataclasses.replace(SEED, encoding="delta", spacing=0.15, input_scaling=True, conv_channels=16,
                                 conv_stride=2, hidden=16, batch_size=8, lr=1e-2, epochs=2, repeats=2,

@@ -30,7 +30,7 @@ METRIC_COLUMNS = ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr
 def load_data(cfg: ClassifierConfig) -> CharSplits:
     """The train/val/test splits a config names."""
     return char_splits(cfg.data, cfg.seed, cfg.per_class, cfg.n_points, cfg.copies, cfg.synthetic, cfg.val_frac,
-                       cfg.augment_strength)
+                       cfg.augment_strength, cfg.charset)
 
 
 def feature_stats(X: np.ndarray) -> dict:

@@ -4,8 +4,9 @@
 every epoch it draws fresh training words from the data source (a share of
 them cut at letter boundaries when asked), trains in padded, packed batches
 and evaluates on fixed sets (in-vocabulary and held-out words). best.pt is
-the epoch with the lowest in-vocabulary CER, ties broken by held-out CER,
-then by the later epoch; eval.json is its evaluation with the per-word table.
+the epoch with the lowest CER on the data's `select_on` set (in-vocabulary
+words, or the validation contributors' words on the training corpus), ties
+broken by the other set, then by the later epoch; eval.json is its evaluation with the per-word table.
 
 Determinism: torch's seed and thread count are set from the config, and
 epoch e draws its renderings from ``numpy.random.default_rng([seed, e])``,
@@ -146,7 +147,8 @@ def train_reader(cfg: ReaderConfig, run: RunFolder | None = None, progress: Call
                for split in ("invocab", "heldout") for m, key in (("cer", "cer"), ("word_acc", "word_acc"))}
         held = row["heldout_cer"] if not math.isnan(row["heldout_cer"]) else 0.0
         record = {k: v for k, v in result.items() if k != "predictions"} | {"epoch": epoch}
-        return row, (row["invocab_cer"], held), record
+        key = (held, row["invocab_cer"]) if data.select_on == "heldout" else (row["invocab_cer"], held)
+        return row, key, record
 
     def checkpoint(metrics: dict) -> dict:
         # The input statistics are buffers of the model: the state dict holds them, once.

@@ -1,0 +1,76 @@
+"""Contributor splits: test contributors are never trained on, in any data a model learns from."""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.data.az_words import az_word_data
+from core.data.letters import char_label, unipen_splits
+from core.data.splits import (
+    TEST_CONTRIBUTORS,
+    VALIDATION_CONTRIBUTORS,
+    contributor_split,
+    uses_contributor_split,
+)
+from core.models.reader import preset
+
+CONTRIBUTORS = list(TEST_CONTRIBUTORS + VALIDATION_CONTRIBUTORS) + ["apb", "art", "sta", "nic"]
+
+
+@given(st.lists(st.tuples(st.sampled_from(CONTRIBUTORS), st.integers(0, 30)), max_size=60))
+def test_every_writer_lands_in_exactly_the_split_of_its_contributor(pairs):
+    writers = [f"{c}/w{k}" for c, k in pairs]
+    split = contributor_split(writers)
+    assert sorted(w for part in split.values() for w in part) == sorted(set(writers))
+    assert all(w.split("/")[0] in TEST_CONTRIBUTORS for w in split["test"])
+    assert all(w.split("/")[0] in VALIDATION_CONTRIBUTORS for w in split["val"])
+    assert not any(w.split("/")[0] in TEST_CONTRIBUTORS + VALIDATION_CONTRIBUTORS for w in split["train"])
+
+
+def test_the_small_fixture_keeps_its_writer_split_and_the_training_corpus_is_split_by_contributor():
+    assert not uses_contributor_split({"apb", "art", "lav"})
+    assert uses_contributor_split({"apb", "kai", "sta"})
+
+
+def test_character_labels_name_one_character_or_none():
+    assert char_label("a") == "a" and char_label(" 7 ") == "7" and char_label("\\\\") == "\\"
+    assert char_label("\\@") is None      # kai's mark for ligatures and noise
+    assert char_label("ab") is None and char_label("") is None
+
+
+def _corpus_with_test_contributors(tmp_path, unipen_root):
+    """The fixture with lav renamed to a test contributor (kai) and art to a validation one (ceb)."""
+    root = tmp_path / "corpus"
+    shutil.copytree(unipen_root / "include", root / "include")
+    for cat in ("1c", "6"):
+        for old, new in (("apb", "apb"), ("lav", "kai"), ("art", "ceb")):
+            if (unipen_root / "data" / cat / old).is_dir():
+                shutil.copytree(unipen_root / "data" / cat / old, root / "data" / cat / new)
+    return root
+
+
+def test_letters_of_a_corpus_with_test_contributors_are_split_by_contributor(tmp_path, unipen_root):
+    root = _corpus_with_test_contributors(tmp_path, unipen_root)
+    s = unipen_splits(root, n_points=16)
+    assert s.description["split"] == "by contributor"
+    who = s.description["writers"]
+    assert who["test"] and {w.split("/")[0] for w in who["test"]} == {"kai"}
+    assert who["val"] and {w.split("/")[0] for w in who["val"]} == {"ceb"}
+    assert {w.split("/")[0] for w in who["train"]} == {"apb"}
+    assert {w.split("/")[0] for w in np.unique(s.writers["test"])} == {"kai"}
+
+
+def test_the_reader_never_reads_test_contributors_and_chooses_epochs_on_validation_words(tmp_path, unipen_root):
+    root = _corpus_with_test_contributors(tmp_path, unipen_root)
+    data = az_word_data(preset("tiny", data=f"unipen:{root}", style="natural"))
+    assert data.select_on == "heldout"
+    assert data.description["test_contributors"] == list(TEST_CONTRIBUTORS)
+    # held-out words are the validation contributor's (art renamed ceb): 687 words, the lowercase ones kept
+    assert 0 < data.description["test_words"] == len(data.eval_sets["heldout"])
+    # the fixture's lav (now kai, a test contributor) has 213 real lowercase words: none is trained on
+    assert data.description["real_training_words"] == 0
+    old = az_word_data(preset("tiny", data=f"unipen:{unipen_root}", style="natural"))
+    assert old.select_on == "invocab" and old.description["real_training_words"] == 213
