@@ -74,3 +74,42 @@ def test_the_reader_never_reads_test_contributors_and_chooses_epochs_on_validati
     assert data.description["real_training_words"] == 0
     old = az_word_data(preset("tiny", data=f"unipen:{unipen_root}", style="natural"))
     assert old.select_on == "invocab" and old.description["real_training_words"] == 213
+
+
+def test_a_reader_split_by_contributor_is_evaluated_on_its_test_contributors(tmp_path, unipen_root, capsys):
+    import json
+
+    import pytest
+
+    from core.cli.main import main
+    from core.train.reader import train_reader
+    from core.train.runs import RunFolder
+
+    root = _corpus_with_test_contributors(tmp_path, unipen_root)
+    run = RunFolder(tmp_path / "run")
+    train_reader(preset("tiny", data=f"unipen:{root}", style="natural", epochs=1), run)
+    assert main(["evaluate", str(run.path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    # its own test split: every word of the test contributor (lav renamed kai), none of the others
+    assert set(out["by_contributor"]) == {"kai"} and out["n"] > 100
+    assert main(["evaluate", str(run.path), "--contributors", "apb"]) == 2
+    assert "not among this model's test contributors" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["evaluate", str(run.path), "--split", "nonsense"])
+
+
+def test_a_classifier_split_by_contributor_is_evaluated_on_its_test_contributors(tmp_path, unipen_root, capsys):
+    import json
+
+    from core.cli.main import main
+    from core.models.classifier import preset as classifier_preset
+    from core.train.classifier import train_classifier
+    from core.train.runs import RunFolder
+
+    root = _corpus_with_test_contributors(tmp_path, unipen_root)
+    run = RunFolder(tmp_path / "run")
+    train_classifier(classifier_preset("tiny", data=f"unipen:{root}", epochs=1), run)
+    assert main(["evaluate", str(run.path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out["by_contributor"]) == {"kai"} and set(out["by_category"]) == {"1c"}
+    assert out["n"] > 500 and 0 <= out["accuracy"] <= out["top5"] <= 1

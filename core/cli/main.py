@@ -12,6 +12,7 @@ import argparse
 import sys
 
 from core.cli import adapt, classifier, data, reader, score, sweep
+from core.data.corpus import is_unipen_source
 from core.errors import InputError
 from core.models.checkpoint import load_checkpoint
 
@@ -60,6 +61,8 @@ def _evaluate(args) -> int:
     ckpt = load_checkpoint(args.checkpoint)
     if score.is_other_data(args.data, ckpt, args.split):
         return score.score_command(ckpt, args)
+    if score.own_test_contributors(ckpt) and (args.data is None or is_unipen_source(args.data)):
+        return score.score_command(ckpt, score.own_test_split(ckpt, args))
     return EVALUATORS[ckpt["kind"]](ckpt, args)
 
 

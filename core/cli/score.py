@@ -2,7 +2,9 @@
 
 A UNIPEN source counts as other data when it is not the folder the model
 trained on (or with `--split all`): then every sample of its categories
-that the model can read is scored. Readers read isolated words (category
+that the model can read is scored. A model split by contributor (trained
+on the training corpus) scores its own test split the same way: every
+sample of its test contributors. Readers read isolated words (category
 6) and, when they know the space, text lines (8); classifiers isolated
 characters (1a-1d); `--category` chooses others, `--contributors` keeps
 only some contributors.
@@ -13,6 +15,7 @@ same as one object (without the predictions, which `--out` keeps).
 """
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -54,6 +57,22 @@ def is_other_data(source: str | None, ckpt: dict, split: str = "test") -> bool:
     if not is_unipen_source(source):
         return False
     return split == "all" or unipen_folder(source).resolve() != trained_folder(ckpt)
+
+
+def own_test_contributors(ckpt: dict) -> list[str]:
+    """The test contributors of a model split by contributor (the training corpus), else []."""
+    return list((ckpt.get("data") or {}).get("test_contributors") or [])
+
+
+def own_test_split(ckpt: dict, args):
+    """`args` narrowed to a contributor-split model's own test split: its training data, its test contributors."""
+    own = own_test_contributors(ckpt)
+    asked = _names(args.contributors) or own
+    if set(asked) - set(own):
+        raise InputError(f"{', '.join(sorted(set(asked) - set(own)))} not among this model's test contributors "
+                         f"({', '.join(own)})", "add --split all to score contributors it trained on")
+    data = args.data or str((ckpt.get("config") or {}).get("data", ""))
+    return argparse.Namespace(**{**vars(args), "data": data, "contributors": ",".join(asked)})
 
 
 def _names(text: str | None) -> list[str] | None:
