@@ -33,13 +33,18 @@ HIDDEN = {"augment", "seed", "data", "min_cut", "conv_kernel", "features", "clas
 PRESET_NOTES = {
     "reader": {
         "az-quick": "a-z reader of real and synthetic words in about 15 minutes: reads the canvas (the default)",
-        "az": "the shipped reader-az's recipe: 2x128 units, about an hour for 20 epochs on two cores",
+        "fast-real": "real handwriting while you watch: the whole training corpus, split by contributor; about "
+                     "ten minutes, with the test contributors' CER drawn live",
+        "az-corpus": "the a-z reader of strangers: the whole training corpus, 40 epochs, about half an hour",
+        "az": "the first reader-az's recipe: 2x128 units, about an hour for 20 epochs on two cores",
         "fast": "seed 001's protocol, the measured best recipe (ten letters; 15 s)",
         "seed": "seed 001's protocol with seed 001's own recipe (ten letters; about 20 s)",
         "tiny": "the tests' preset: seconds, to check that training works; it reads nothing useful",
     },
     "classifier": {
         "az-quick": "real UNIPEN letters plus synthetic ones, the fast recipe: names canvas letters (the default)",
+        "chars": "every isolated character (digits, capitals, lowercase, symbols) of the whole training corpus, "
+                 "split by contributor; about an hour and a half",
         "fast": "the measured best recipe on synthetic letters",
         "seed": "seed 000's own recipe on synthetic letters",
         "tiny": "the tests' preset: seconds, to check that training works; it names nothing useful",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -96,7 +97,8 @@ def _train(args) -> int:
         print(f"epoch {row['epoch']:3d}/{row['total_epochs']}  loss {row['train_loss']:8.4f}  "
               f"in-vocab CER {row['invocab_cer']:.4f} word {row['invocab_word_acc']:.3f}  "
               f"held-out CER {row['heldout_cer']:.4f} word {row['heldout_word_acc']:.3f}  "
-              f"lr {row['lr']:.2e}  {row['seconds']:6.1f}s", flush=True)
+              + ("" if math.isnan(row.get("test_cer", math.nan)) else f"test CER {row['test_cer']:.4f}  ")
+              + f"lr {row['lr']:.2e}  {row['seconds']:6.1f}s", flush=True)
 
     try:
         result = train_reader(cfg, run, show, stop, resume=last, device=args.device)

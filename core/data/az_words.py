@@ -22,8 +22,10 @@ words come first (a curriculum over the first epochs). `invocab` is a fixed
 sample of words composed from the training writers' letters. On the
 training corpus (`unipen-train`) the split is by contributor
 (`core.data.splits`): the test contributors are never read, `heldout` is
-the validation contributors' real words and chooses the best epoch, and
-real words are the larger share of an epoch. On a folder without those
+the validation contributors' real words and chooses the best epoch,
+`test` a fixed sample of the test contributors' words, read after every
+epoch for the curve of strangers but never used to choose, and real
+words are the larger share of an epoch. On a folder without those
 contributors (the small fixture), contributor `art` is kept out of all
 training, letters and words alike: its real words are the `heldout` split.
 With `--data synthetic` only synthetic words train and evaluate.
@@ -51,6 +53,7 @@ TEST_CONTRIBUTOR = "art"
 MIX = {"synthetic": 0.4, "composed": 0.4, "real": 0.2}  # shares of an epoch's words
 # With the training corpus's some 50,000 real lowercase words, real words lead.
 MIX_CORPUS = {"synthetic": 0.2, "composed": 0.2, "real": 0.6}
+TEST_SAMPLE = 500  # test contributors' words read after every epoch (the Train page's curve of strangers)
 CURRICULUM_EPOCHS = 4  # longest word grows from 3 letters to 12 over these epochs
 RANDOM_SHARE = 0.3     # share of random letter strings among the chosen words
 
@@ -162,7 +165,7 @@ def az_word_data(cfg):
     aug = _natural_augment(cfg)
     per_epoch = 300 * cfg.repeats
     synthetic_only = cfg.data == "synthetic"
-    letters, real_words, test_words = {}, [], []
+    letters, real_words, test_words, test_sample = {}, [], [], []
     held = {"test_contributor": TEST_CONTRIBUTOR}
     mix = MIX
     if not synthetic_only:
@@ -185,6 +188,11 @@ def az_word_data(cfg):
         real_words = [(s.ink, s.label) for s in words if role(s.contributor) == "train"]
         test_role = "val" if "validation_contributors" in held else "test"
         test_words = [(s.ink, s.label) for s in words if role(s.contributor) == test_role]
+        if test_role == "val":  # a fixed sample of the test contributors' words: a live curve, never a choice
+            strangers = [(s.ink, s.label) for s in words if role(s.contributor) == "test"]
+            pick = np.random.default_rng(0).permutation(len(strangers))[:TEST_SAMPLE]
+            test_sample = [strangers[i] for i in sorted(pick)]
+            held["test_sample_words"] = len(test_sample)
         if not letters or not test_words:
             raise InputError(f"the UNIPEN data at {root} has no usable letters or held-out words")
     writers = sorted(letters)
@@ -226,5 +234,6 @@ def az_word_data(cfg):
                    "training_writers": len(writers), "real_training_words": len(real_words),
                    "test_words": len(heldout), "eval_vocabulary": vocabulary, "mix": mix,
                    "words_per_epoch": per_epoch}
-    return WordData(reader_alphabet(AZ), sample_epoch, {"invocab": invocab, "heldout": heldout}, description,
+    sets = {"invocab": invocab, "heldout": heldout} | ({"test": test_sample} if test_sample else {})
+    return WordData(reader_alphabet(AZ), sample_epoch, sets, description,
                     lexicon_for(vocabulary), select_on="heldout" if "validation_contributors" in held else "invocab")

@@ -40,7 +40,7 @@ from core.train.optim import Adam, lr_at
 from core.train.runs import RunFolder
 
 METRIC_COLUMNS = ["epoch", "train_loss", "invocab_cer", "invocab_word_acc", "heldout_cer",
-                  "heldout_word_acc", "lr", "seconds"]
+                  "heldout_word_acc", "test_cer", "test_word_acc", "lr", "seconds"]
 
 # name -> function(config) -> WordData; `--data name[:arg]` selects one by name.
 DATA_SOURCES: dict[str, Callable[[ReaderConfig], WordData]] = {
@@ -144,7 +144,8 @@ def train_reader(cfg: ReaderConfig, run: RunFolder | None = None, progress: Call
         result = evaluate_frames(model, alphabet, eval_sets)
         sp = result["splits"]
         row = {f"{split}_{m}": sp.get(split, {}).get(key, float("nan"))
-               for split in ("invocab", "heldout") for m, key in (("cer", "cer"), ("word_acc", "word_acc"))}
+               for split in ("invocab", "heldout", "test") if split != "test" or split in eval_sets
+               for m, key in (("cer", "cer"), ("word_acc", "word_acc"))}
         held = row["heldout_cer"] if not math.isnan(row["heldout_cer"]) else 0.0
         record = {k: v for k, v in result.items() if k != "predictions"} | {"epoch": epoch}
         key = (held, row["invocab_cer"]) if data.select_on == "heldout" else (row["invocab_cer"], held)
