@@ -93,4 +93,5 @@ def test_evaluate_scores_a_unipen_folder_the_model_did_not_train_on(tmp_path, un
     assert main(["evaluate", str(CLASSIFIER), "--data", f"unipen:{root}", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["n"] > 100 and set(out["by_category"]) == {"1c"} and 0 < out["accuracy"] <= out["top5"] <= 1
+    assert set(out["by_group"]) == {"lowercase"} and out["accuracy"] <= out["case_insensitive"] <= 1
     assert main(["evaluate", str(READER), "--data", f"unipen:{root}", "--contributors", "nobody"]) == 2

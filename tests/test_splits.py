@@ -113,3 +113,10 @@ def test_a_classifier_split_by_contributor_is_evaluated_on_its_test_contributors
     out = json.loads(capsys.readouterr().out)
     assert set(out["by_contributor"]) == {"kai"} and set(out["by_category"]) == {"1c"}
     assert out["n"] > 500 and 0 <= out["accuracy"] <= out["top5"] <= 1
+
+
+def test_every_character_has_one_group():
+    from core.data.alphabets import char_group
+
+    assert [char_group(c) for c in "7Qq"] == ["digits", "capitals", "lowercase"]
+    assert {char_group(c) for c in "!\\@~ "} == {"symbols"} and char_group("é") == "symbols"

@@ -29,7 +29,8 @@ from core.models.classifier import load_classifier
 from core.models.inference import load_reader
 from core.train.score import score_classifier, score_reader
 
-KEYS = {"reader": ("n", "cer", "corpus_cer", "word_acc", "wer"), "classifier": ("n", "accuracy", "top5")}
+KEYS = {"reader": ("n", "cer", "corpus_cer", "word_acc", "wer"),
+        "classifier": ("n", "accuracy", "top5", "case_insensitive")}
 
 
 LEVELS = {"1a": "CHARACTER", "1b": "CHARACTER", "1c": "CHARACTER", "1d": "CHARACTER", "2": "CHARACTER",
@@ -108,7 +109,8 @@ def _line(name: str, r: dict, kind: str) -> str:
     if kind == "reader":
         return (f"{name:24s} n={r['n']:6d}  CER {r['cer']:.4f}  corpus CER {r['corpus_cer']:.4f}  "
                 f"word accuracy {r['word_acc']:.3f}  WER {r['wer']:.3f}")
-    return f"{name:24s} n={r['n']:6d}  accuracy {r['accuracy']:.4f}  top-5 {r['top5']:.4f}"
+    return (f"{name:24s} n={r['n']:6d}  accuracy {r['accuracy']:.4f}  top-5 {r['top5']:.4f}  "
+            f"case-insensitive {r['case_insensitive']:.4f}")
 
 
 def score_command(ckpt: dict, args) -> int:
@@ -129,7 +131,9 @@ def score_command(ckpt: dict, args) -> int:
         print(json.dumps(shown))
         return 0
     print(_line(f"{args.data}", result, kind))
-    for group in ("category", "contributor", "writer"):
+    for group in ("group", "category", "contributor", "writer"):
+        if f"by_{group}" not in result:
+            continue
         table = result[f"by_{group}"]
         if len(table) > 1 or group == "contributor":
             print(f"by {group}, hardest first ({len(table)}):")

@@ -34,3 +34,18 @@ def is_seed_alphabet(alphabet: Sequence[str]) -> bool:
     """A reader of seed 001's protocol (its ten letters, in any order)."""
     letters = letters_of(alphabet)
     return len(letters) == len(SEED_ALPHABET) and set(letters) == set(SEED_ALPHABET)
+
+
+CHAR_GROUPS = ("digits", "capitals", "lowercase", "symbols")  # UNIPEN categories 1a, 1b, 1c, 1d
+
+
+def char_group(ch: str) -> str:
+    """The group of one character: digits, capitals, lowercase (a-z) or symbols (any other)."""
+    if len(ch) == 1 and ch.isascii():
+        if ch.isdigit():
+            return "digits"
+        if ch.isupper():
+            return "capitals"
+        if ch.islower():
+            return "lowercase"
+    return "symbols"

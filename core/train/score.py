@@ -12,11 +12,13 @@ Samples are anything with `ink`, `label`, `category`, `contributor` and
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
 
-from core.data.alphabets import letters_of
+from core.data.alphabets import CHAR_GROUPS, char_group, letters_of
+from core.data.letters import char_label
 from core.errors import InputError
 from core.ink.features import features18
 from core.ink.ink import n_points
@@ -94,11 +96,13 @@ def score_reader(reader: LoadedReader, samples: Sequence, decoder: str = "greedy
 
 
 def score_classifier(clf: LoadedClassifier, samples: Sequence) -> dict:
-    """`n`, `accuracy`, `top5`, the same `by_category`, `by_contributor` and `by_writer` (hardest first) and
-    `skipped` of a classifier on labelled characters (labels outside its classes are skipped)."""
+    """`n`, `accuracy`, `top5`, `case_insensitive` (o for O counts), the same `by_group` (digits, capitals,
+    lowercase, symbols), `by_category`, `by_contributor` and `by_writer` (hardest first), `skipped` and
+    `predictions` of a classifier on labelled characters (labels outside its classes are skipped)."""
     if clf.checkpoint.get("encoding", "features18") != "features18" or clf.config.features != 18:
         raise InputError("this classifier was trained on other features than features18, so it cannot read ink",
                          "score a classifier trained on synthetic or unipen letters")
+    samples = [_as_character(s) for s in samples]
     keep, skipped = _readable(samples, set(clf.classes), whole_label=True)
     if not keep:
         raise InputError(f"none of the {len(samples)} samples can be scored by this classifier: "
@@ -108,11 +112,27 @@ def score_classifier(clf: LoadedClassifier, samples: Sequence) -> dict:
     p = clf.probabilities(X)
     index = {c: k for k, c in enumerate(clf.classes)}
     true = np.array([index[s.label] for s in keep])
-    right = p.argmax(axis=1) == true
+    guess = p.argmax(axis=1)
+    right = guess == true
     top5 = (np.argsort(-p, axis=1, kind="stable")[:, :5] == true[:, None]).any(axis=1)
+    folded = np.array([clf.classes[g].lower() == s.label.lower() for g, s in zip(guess, keep)])
 
     def figures(idx: list[int]) -> dict:
-        return {"n": len(idx), "accuracy": float(right[idx].mean()), "top5": float(top5[idx].mean())}
+        return {"n": len(idx), "accuracy": float(right[idx].mean()), "top5": float(top5[idx].mean()),
+                "case_insensitive": float(folded[idx].mean())}
 
     groups = {k: _hardest_first(v, "accuracy", False) for k, v in _grouped(keep, figures).items()}
-    return {**figures(list(range(len(keep)))), **groups, "skipped": dict(skipped)}
+    kinds = [char_group(s.label) for s in keep]
+    by_group = _hardest_first({g: figures([i for i, k in enumerate(kinds) if k == g]) for g in CHAR_GROUPS
+                               if g in kinds}, "accuracy", False)
+    return {**figures(list(range(len(keep)))), "by_group": by_group, **groups, "skipped": dict(skipped),
+            "predictions": [{"target": s.label, "pred": clf.classes[g], "group": k,
+                             **{name: group_of(s, name) for name in GROUPS}}
+                            for s, g, k in zip(keep, guess, kinds)]}
+
+
+def _as_character(sample):
+    """A character sample with its label as the character it names (UNIPEN's "\\\\" is a backslash);
+    labels that name no character are left as they are, and counted as unknown."""
+    ch = char_label(sample.label) if sample.label else None
+    return replace(sample, label=ch) if ch is not None and ch != sample.label else sample
