@@ -49,3 +49,7 @@ def char_group(ch: str) -> str:
         if ch.islower():
             return "lowercase"
     return "symbols"
+
+# The text reader's letters: every printable ASCII character, the space first; each occurs in the labels of
+# the training corpus's text lines (category 8), so the set is that corpus's, fixed here once.
+TEXT = "".join(chr(i) for i in range(32, 127))

@@ -61,10 +61,10 @@ RANDOM_SHARE = 0.3     # share of random letter strings among the chosen words
 # to the baseline at 0 and the x-height at 1.
 _ASCENDERS = set("bdhkl")
 _DESCENDERS = set("gpqy")
-_EXTENT = {ch: (1.0, 0.0) for ch in AZ}
-_EXTENT.update({ch: (1.75, 0.0) for ch in _ASCENDERS})
-_EXTENT.update({ch: (1.0, -0.75) for ch in _DESCENDERS})
-_EXTENT.update({"t": (1.45, 0.0), "i": (1.35, 0.0), "j": (1.35, -0.75), "f": (1.75, -0.3)})
+LETTER_EXTENT = {ch: (1.0, 0.0) for ch in AZ}
+LETTER_EXTENT.update({ch: (1.75, 0.0) for ch in _ASCENDERS})
+LETTER_EXTENT.update({ch: (1.0, -0.75) for ch in _DESCENDERS})
+LETTER_EXTENT.update({"t": (1.45, 0.0), "i": (1.35, 0.0), "j": (1.35, -0.75), "f": (1.75, -0.3)})
 
 
 @lru_cache(maxsize=1)
@@ -80,10 +80,11 @@ def lexicon_for(words: Sequence[str] = ()) -> list[str]:
     return list(seen)
 
 
-def place_letter(ink: Ink, ch: str, x_left: float, x_height: float = 1.0) -> Ink:
-    """Scale a letter's ink so its extent matches its class, then put its left edge at `x_left`."""
+def place_letter(ink: Ink, ch: str, x_left: float, x_height: float = 1.0, extent: dict | None = None) -> Ink:
+    """Scale a letter's ink so its extent matches its class (`extent`: LETTER_EXTENT unless given), then put
+    its left edge at `x_left`."""
     x0, y0, x1, y1 = bounds(ink)
-    top, bottom = _EXTENT.get(ch, (1.0, 0.0))
+    top, bottom = (extent or LETTER_EXTENT).get(ch, (1.0, 0.0))
     height = max(y1 - y0, 1e-9)
     scale = (top - bottom) * x_height / height
     # A flat letter (a dash-like scribble) keeps a sane width instead of exploding.
@@ -94,7 +95,7 @@ def place_letter(ink: Ink, ch: str, x_left: float, x_height: float = 1.0) -> Ink
 
 def compose_word(letters: Sequence[tuple[str, Ink]], rng: np.random.Generator,
                  gap: tuple[float, float] = (0.1, 0.45), baseline_jitter: float = 0.06,
-                 size_jitter: float = 0.08) -> tuple[Ink, list[tuple[str, int, int]]]:
+                 size_jitter: float = 0.08, extent: dict | None = None) -> tuple[Ink, list[tuple[str, int, int]]]:
     """Lay out (char, ink) letters left to right on a common baseline.
 
     Returns the word's ink and its letter spans (char, first point, end point)
@@ -105,7 +106,7 @@ def compose_word(letters: Sequence[tuple[str, Ink]], rng: np.random.Generator,
     x, n = 0.0, 0
     for ch, ink in letters:
         size = 1.0 + rng.uniform(-size_jitter, size_jitter)
-        placed = place_letter(ink, ch, x, size)
+        placed = place_letter(ink, ch, x, size, extent)
         lift = rng.normal(0.0, baseline_jitter)
         placed = [s + np.array([0.0, lift]) for s in placed]
         count = sum(len(s) for s in placed)

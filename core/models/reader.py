@@ -54,6 +54,8 @@ class ReaderConfig:
     data: str = _opt("seed", "Data source: unipen[:PATH] or unipen-train (real UNIPEN a-z words and letters plus "
                              "generated words: reads real handwriting best; PATH: a folder or an archive of one), "
                              "synthetic (generated a-z words only) or seed (seed 001's protocol: ten letters, 47 words)")
+    charset: str = _opt("az", "Characters: az (lowercase words) or text (every printable ASCII character and the "
+                              "space: lines and words of any case; needs unipen-train)")
     style: str = _opt("seed", "Glyph style of the generated words: natural (a-z with several forms of each letter) or "
                               "seed (seed 001's ten glyphs)")
     holdout_frac: float = _opt(0.2, "Held-out share of the vocabulary: seed protocol only, 0.05-0.8; these words are "
@@ -125,6 +127,7 @@ class ReaderConfig:
         checks = [
             (isinstance(self.data, str) and self.data != "", "data must name a data source, e.g. seed"),
             (self.style in STYLES, f"style must be one of {', '.join(STYLES)}"),
+            (self.charset in ("az", "text"), "charset must be az or text"),
             (0.0 <= self.holdout_frac < 1.0, "holdout_frac (held-out share) must be in [0, 1)"),
             (self.repeats >= 1, "repeats must be at least 1"),
             (0.0 <= self.cut_fraction <= 1.0, "cut_fraction must be in [0, 1]"),
@@ -230,6 +233,13 @@ PRESETS: dict[str, ReaderConfig] = {
                                      input_scaling=True, encoding="delta", spacing=0.1, conv_channels=64,
                                      conv_kernel=5, conv_stride=2, hidden=96, layers=2, batch_size=16, lr=5e-3,
                                      schedule="onecycle", epochs=16, threads=1),
+    # The text reader (issue 15): lines and words of any case of the training corpus, split by contributor,
+    # and texts composed from one writer's characters; Graves' 25 features of the normalised line, a
+    # strided conv front end and a 3x128 BLSTM over blank, space and printable ASCII.
+    "text": dataclasses.replace(SEED, data="unipen-train", charset="text", style="natural", repeats=4,
+                                eval_repeats=1, input_scaling=True, encoding="graves25", spacing=0.2,
+                                conv_channels=64, conv_kernel=5, conv_stride=2, hidden=128, layers=3, dropout=0.1,
+                                batch_size=16, lr=3e-3, schedule="onecycle", epochs=60, threads=1),
     # Seconds end to end, for tests and CI: the fast recipe, smaller and shorter.
     "tiny": dataclasses.replace(SEED, encoding="delta", spacing=0.15, input_scaling=True, conv_channels=16,
                                 conv_stride=2, hidden=16, batch_size=8, lr=1e-2, epochs=2, repeats=2,

@@ -26,7 +26,9 @@ import torch
 from core.ctc.autograd import numpy_ctc_loss
 from core.ctc.matrix import frames_needed
 from core.data.az_words import az_word_data
+from core.data.corpus import is_unipen_source
 from core.data.seed_words import seed_protocol_data
+from core.data.text_lines import text_data
 from core.data.word_data import WordData
 from core.errors import InputError
 from core.ink.encodings import BINARY
@@ -50,6 +52,10 @@ DATA_SOURCES: dict[str, Callable[[ReaderConfig], WordData]] = {
 def word_data(cfg: ReaderConfig) -> WordData:
     """The data source named by `cfg.data` (the part before any ':')."""
     name = cfg.data.split(":", 1)[0]
+    if cfg.charset == "text":
+        if not is_unipen_source(cfg.data):
+            raise InputError(f"the text reader reads UNIPEN data, not {cfg.data!r}", "use --data unipen-train")
+        return text_data(cfg)
     if name not in DATA_SOURCES:
         raise InputError(f"unknown reader data source {cfg.data!r}",
                          f"choose one of {', '.join(DATA_SOURCES)}")

@@ -1,0 +1,163 @@
+"""Lines and words of any case for the text reader: real UNIPEN text, real words, and text composed from one
+writer's characters.
+
+Every epoch mixes three sources (`MIX`), all of the training contributors of
+`core.data.splits` (the test contributors are never read):
+
+* real text lines and sentences (category 8), labels of any printable ASCII;
+* real isolated words of any case (category 6);
+* short texts composed from one writer's isolated characters (categories
+  1a-1d: digits, capitals, lowercase, symbols): English words, some
+  capitalised or in capitals, numbers and punctuation, laid out on one
+  baseline with wider gaps between words (`compose_text`).
+
+The held-out set (it chooses the epoch) is the validation contributors'
+lines and words; `test` is a fixed sample of the test contributors' lines,
+read after every epoch for the Train page's curve and never used to choose.
+Labels are UNIPEN's with the escapes read (`\\"` a quote, `\\\\` a backslash);
+a sample whose label holds kai's ligature mark or a character outside
+`TEXT` is left out.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from core.data.alphabets import TEXT, reader_alphabet
+from core.data.az_words import LETTER_EXTENT, compose_word, english_words, lexicon_for
+from core.data.corpus import load_corpus, unipen_folder
+from core.data.letters import char_label
+from core.data.splits import TEST_CONTRIBUTORS, VALIDATION_CONTRIBUTORS, uses_contributor_split
+from core.data.word_data import WordData
+from core.errors import InputError
+from core.ink.ink import Ink, bounds, n_points
+
+MIX = {"lines": 0.4, "words": 0.3, "composed": 0.3}  # shares of an epoch's samples
+EVAL_SAMPLE = 200  # held-out and test samples read after every epoch, per kind (lines, words)
+WORD_GAP = (0.6, 1.1)  # the gap between composed words, in x-heights (letters: 0.1-0.45)
+PUNCTUATION = ".,;:!?"
+
+# Vertical extent (top, bottom) of characters other than a-z, in x-heights over the baseline.
+EXTENT = dict(LETTER_EXTENT)
+EXTENT.update({ch: (1.7, 0.0) for ch in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"})
+EXTENT.update({".": (0.15, 0.0), ",": (0.15, -0.35), ";": (0.8, -0.35), ":": (0.8, 0.0), "!": (1.7, 0.0),
+               "?": (1.7, 0.0), "'": (1.75, 1.2), '"': (1.75, 1.2), "-": (0.6, 0.4), "(": (1.8, -0.4),
+               ")": (1.8, -0.4)})
+
+
+def text_label(label: str) -> str | None:
+    """A UNIPEN text label with its escapes read, or None when it names something the text reader cannot write."""
+    if "\\@" in label:
+        return None
+    text = label.replace("\\\\", "\\").strip()
+    return text if text and set(text) <= set(TEXT) else None
+
+
+def chars_by_writer(samples) -> dict[str, dict[str, list]]:
+    """Writer -> character -> [ink, ...] of isolated characters (any of TEXT but the space)."""
+    table: dict[str, dict[str, list]] = {}
+    for s in samples:
+        ch = char_label(s.label)
+        if ch is not None and ch != " " and ch in TEXT and s.ink:
+            table.setdefault(s.writer, {}).setdefault(ch, []).append(s.ink)
+    return table
+
+
+def random_text(rng: np.random.Generator, max_words: int = 4) -> str:
+    """A short text: English words, some capitalised or in capitals, sometimes a number, sometimes punctuation."""
+    words = english_words()
+    out = []
+    for _ in range(int(rng.integers(1, max_words + 1))):
+        r = rng.random()
+        if r < 0.12:
+            w = str(int(rng.integers(0, 10 ** int(rng.integers(1, 5)))))
+        else:
+            w = words[int(rng.integers(len(words)))]
+            w = w.upper() if r < 0.17 else w.capitalize() if r < 0.45 else w
+        if rng.random() < 0.2:
+            w += PUNCTUATION[int(rng.integers(len(PUNCTUATION)))]
+        out.append(w)
+    return " ".join(out)
+
+
+def compose_text(text: str, chars: dict[str, list], rng: np.random.Generator) -> Ink | None:
+    """`text` composed from one writer's characters (None when the writer lacks one of them)."""
+    if any(ch != " " and ch not in chars for ch in text):
+        return None
+    ink: Ink = []
+    x = 0.0
+    for word in text.split(" "):
+        letters = [(ch, chars[ch][int(rng.integers(len(chars[ch])))]) for ch in word]
+        placed, _ = compose_word(letters, rng, extent=EXTENT)
+        shift = np.array([x - bounds(placed)[0], 0.0])
+        ink += [s + shift for s in placed]
+        x = bounds(ink)[2] + rng.uniform(*WORD_GAP)
+    return ink
+
+
+def _readable(samples) -> list[tuple[Ink, str]]:
+    out = []
+    for s in samples:
+        text = text_label(s.label)
+        if text is not None and n_points(s.ink) >= 2:
+            out.append((s.ink, text))
+    return out
+
+
+def _sample(pairs: list, n: int, seed: int) -> list:
+    pick = np.random.default_rng(seed).permutation(len(pairs))[:n]
+    return [pairs[i] for i in sorted(pick)]
+
+
+def text_data(cfg) -> WordData:
+    """WordData for the text reader (see the module docstring); the data must be split by contributor."""
+    root = unipen_folder(cfg.data)
+    corpus = load_corpus(root, ["1a", "1b", "1c", "1d", "6", "8"])
+    if not uses_contributor_split({s.contributor for s in corpus.samples}):
+        raise InputError(f"the text reader trains on a corpus split by contributor; {root} holds none of the test "
+                         f"contributors {', '.join(TEST_CONTRIBUTORS)}", "use --data unipen-train")
+
+    def role(c: str) -> str:
+        return "test" if c in TEST_CONTRIBUTORS else "val" if c in VALIDATION_CONTRIBUTORS else "train"
+
+    def of(cat: str, level: str, who: str) -> list[tuple[Ink, str]]:
+        return _readable(s for s in corpus.of(cat, level) if role(s.contributor) == who)
+
+    lines, words = of("8", "TEXT", "train"), of("6", "WORD", "train")
+    chars = {w: t for w, t in chars_by_writer(s for c in ("1a", "1b", "1c", "1d") for s in corpus.of(c, "CHARACTER")
+                                              if role(s.contributor) == "train").items() if len(t) >= 40}
+    writers = sorted(chars)
+    if not lines or not words or not writers:
+        raise InputError(f"the UNIPEN data at {root} has no training lines, words or characters")
+    per_epoch = 300 * cfg.repeats
+
+    def composed(rng) -> tuple[Ink, str] | None:
+        for _ in range(6):
+            text = random_text(rng)
+            ink = compose_text(text, chars[writers[int(rng.integers(len(writers)))]], rng)
+            if ink is not None:
+                return ink, text
+        return None
+
+    def sample_epoch(rng: np.random.Generator, epoch: int) -> list[tuple[Ink, str]]:
+        out = []
+        for source, share in MIX.items():
+            n = int(round(share * per_epoch))
+            if source == "composed":
+                out += [p for p in (composed(rng) for _ in range(n)) if p is not None]
+            else:
+                pool = lines if source == "lines" else words
+                out += [pool[int(i)] for i in rng.integers(len(pool), size=n)]
+        return [out[i] for i in rng.permutation(len(out))]
+
+    heldout = _sample(of("8", "TEXT", "val"), EVAL_SAMPLE, 1) + _sample(of("6", "WORD", "val"), EVAL_SAMPLE, 2)
+    test = _sample(of("8", "TEXT", "test"), EVAL_SAMPLE, 3)
+    vocabulary = sorted({w for _, t in heldout for w in t.split()})
+    description = {"source": cfg.data, "charset": "text", "test_contributors": list(TEST_CONTRIBUTORS),
+                   "validation_contributors": list(VALIDATION_CONTRIBUTORS),
+                   "heldout_is": "validation contributors' lines and words", "test_sample_lines": len(test),
+                   "training_lines": len(lines), "training_words": len(words), "composing_writers": len(writers),
+                   "test_words": len(heldout), "eval_vocabulary": vocabulary, "mix": MIX,
+                   "samples_per_epoch": per_epoch}
+    sets = {"invocab": _sample(lines, EVAL_SAMPLE, 4), "heldout": heldout, "test": test}
+    return WordData(reader_alphabet(TEXT), sample_epoch, sets, description, lexicon_for(vocabulary),
+                    select_on="heldout")

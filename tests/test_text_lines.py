@@ -1,0 +1,44 @@
+"""Text for the text reader: labels read as the characters they name, and texts composed from one writer's ink."""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.data.alphabets import TEXT
+from core.data.text_lines import compose_text, random_text, text_label
+from core.ink.ink import bounds
+
+
+def test_text_labels_read_escapes_and_refuse_what_cannot_be_written():
+    assert text_label('  He said "no" ') == 'He said "no"'
+    assert text_label("C:\\\\temp") == "C:\\temp"
+    assert text_label("a\\@b") is None          # kai's mark for ligatures and noise
+    assert text_label("caf\u00e9") is None and text_label("   ") is None
+    assert len(TEXT) == 95 and TEXT[0] == " " and TEXT[-1] == "~"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**31 - 1))
+def test_random_texts_are_short_printable_and_spaced_once(seed):
+    text = random_text(np.random.default_rng(seed))
+    assert text and set(text) <= set(TEXT) and "  " not in text and text == text.strip()
+    assert 1 <= len(text.split(" ")) <= 4
+
+
+def _stroke(h: float) -> list[np.ndarray]:
+    return [np.array([[0.0, 0.0], [0.3, h], [0.6, 0.0]])]
+
+
+def test_composed_text_puts_words_left_to_right_with_wider_gaps_between_words():
+    chars = {c: [_stroke(1.0)] for c in "HiAB7."}
+    rng = np.random.default_rng(0)
+    ink = compose_text("Hi AB7.", chars, rng)
+    assert ink is not None and len(ink) == 6
+    lefts = [float(s[:, 0].min()) for s in ink]
+    assert lefts == sorted(lefts)
+    gaps = [float(ink[k + 1][:, 0].min() - ink[k][:, 0].max()) for k in range(5)]
+    assert gaps[1] == max(gaps) and gaps[1] >= 0.6 * 0.9   # the space between "Hi" and "AB7."
+    # a capital stands taller than a full stop; the full stop sits on the baseline
+    assert np.ptp(ink[2][:, 1]) > 5 * np.ptp(ink[5][:, 1]) and abs(bounds([ink[5]])[1]) < 0.2
+    assert compose_text("Hi there", chars, rng) is None   # this writer wrote no t, h, e or r
