@@ -37,6 +37,32 @@ def unipen_root() -> Path:
     return unipen_fixture()
 
 
+@pytest.fixture(scope="session")
+def training_corpus_contributor(tmp_path_factory):
+    """`make(contributor, categories)`: a UNIPEN folder of one contributor of the training corpus's archive
+    (its data files of those categories and its include files), read straight from the archive."""
+    import tarfile
+
+    from core.paths import unipen_train_archive
+
+    archive = unipen_train_archive()
+    if not archive.is_file():
+        _missing(f"the UNIPEN training corpus is not at {archive}", "REQUIRE_UNIPEN")
+
+    def make(contributor: str, categories: list[str]) -> Path:
+        root = tmp_path_factory.mktemp(f"corpus-{contributor}")
+        wanted = [f"/data/{c}/{contributor}/" for c in categories] + [f"/include/{contributor}/"]
+        with tarfile.open(archive) as tf:
+            for m in tf:
+                if m.isfile() and any(w in "/" + m.name for w in wanted):
+                    target = root / m.name.split("/", 1)[1]
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(tf.extractfile(m).read())
+        return root
+
+    return make
+
+
 @pytest.fixture(autouse=True)
 def _runs_dir(tmp_path, monkeypatch):
     """Every test writes runs and sweeps to a temporary folder, never to checkpoints/."""

@@ -15,12 +15,13 @@ from core.train.evaluate import evaluate_sets
 from core.train.shipped import available_checkpoints
 
 READER = checkpoints_dir() / "reader-az"
-# A made-up hand the reader has never seen: wide, strongly slanted letters.
+# A made-up hand the reader has never seen: seed 001's glyphs (its ten letters c o l t i n m a e u), wide and
+# strongly slanted. reader-az reads the natural style of this hand without an error, but not these glyphs.
 HAND = Augment(slant=0.6, aspect=0.4, jitter=0.004, scale=0.05, rotation=2.0, spacing=0.05)
 
 
 def hand(words, seed):
-    return [(render_word(w, "natural", seed + k, HAND).ink, w) for k, w in enumerate(words)]
+    return [(render_word(w, "seed", seed + k, HAND).ink, w) for k, w in enumerate(words)]
 
 
 def test_only_the_chosen_part_may_change():
@@ -36,9 +37,10 @@ def test_only_the_chosen_part_may_change():
 
 def test_adapting_on_a_hand_lowers_its_error_and_writes_a_reader_run(tmp_path):
     ckpt = load_checkpoint(READER)
-    words = ["minimum", "letter", "garden", "window", "number", "people", "yellow", "simple"]
-    train, held = hand(words, 0), hand(["little", "summer"], 100)
+    words = ["minimum", "lettuce", "nation", "motion", "cement", "column", "contain", "mutation"]
+    train, held = hand(words, 0), hand(["little", "mutual"], 100)
     before = evaluate_sets(load_reader(ckpt), {"held": train})["splits"]["held"]["cer"]
+    assert before > 0.05  # a hand it misreads
     from core.train.runs import RunFolder
 
     result = adapt_reader(ckpt, train, held, AdaptConfig(steps=24, eval_every=24, batch_size=8, threads=1), RunFolder(tmp_path / "a"))
@@ -52,7 +54,7 @@ def test_adapting_on_a_hand_lowers_its_error_and_writes_a_reader_run(tmp_path):
 
 def test_the_command_line_adapts_a_reader_from_a_folder_and_it_is_listed(tmp_path, capsys):
     folder = tmp_path / "mine"
-    for k, (ink, w) in enumerate(hand(["apple", "river", "stone", "table", "house", "green"], 7)):
+    for k, (ink, w) in enumerate(hand(["tonic", "atom", "mice", "lemon", "cattle", "action"], 7)):
         write_ink_json(folder / f"{k:04d}.json", ink, w)
     from core.paths import runs_dir
 

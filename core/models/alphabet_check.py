@@ -14,13 +14,16 @@ likely:
   capitals and digits are as tall as the word, most lowercase strokes are
   half its height.
 
-They are combined by a logistic score whose weights were fitted to
-reader-az's readings (default lexicon) of the 687 real words by UNIPEN
-contributor art, 273 of which hold capitals, digits or punctuation; the
-three writers held out in turn, it flags 75-89% of those and 3-12% of the
-lowercase words (`python bench/draw_latency.py --alphabet-check` measures the
-rule as shipped). For other readers it is a rough guide: their confidences
-are not calibrated alike.
+They are combined by a logistic score whose weights were fitted (classes
+balanced) to reader-az's readings, with its default lexicon, of the 889
+isolated words of the training corpus's validation contributors ceb, par and
+rim (388 of them hold capitals, digits or punctuation), whom it never trained
+on: `python bench/alphabet_check.py` fits them and measures the rule. Each
+contributor's words flagged by weights fitted on the others: ceb 54% of
+those with other characters and 10% of the lowercase ones, par 26% and 6%
+(mostly a capital first letter, the rest lowercase), rim 97% (all capitals).
+For other readers it is a rough guide: their confidences are not calibrated
+alike.
 """
 from __future__ import annotations
 
@@ -33,7 +36,7 @@ from core.ctc.align import confidence
 from core.ink.ink import Ink
 
 # (log confidence of the text, log confidence of the greedy reading, median stroke height, 1)
-WEIGHTS = (-1.38, -4.47, 5.29, -5.68)
+WEIGHTS = (-2.24, -0.17, 1.87, -3.19)
 _EPS = 1e-4                 # confidences of 0 stay finite in the log
 MIN_STROKES = 3             # fewer strokes (a joined word) say nothing about letter heights
 NEUTRAL_HEIGHT = 0.5        # the stroke height cue of a drawing with fewer strokes
