@@ -13,7 +13,7 @@ st.title("Research")
 st.caption("Seed 001 ended with open questions. Each is answered by a sweep of ordinary runs "
            "(`python -m core sweep ...`); the figures below come from the shipped results in "
            "`checkpoints/research/`, and each button reruns a small version live.")
-with st.expander("Words used on this page"):
+with st.expander("What seed 001, invocab and heldout mean"):
     st.markdown(explain("seed 001", "invocab", "heldout"))
 
 
