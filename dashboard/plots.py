@@ -91,8 +91,8 @@ def ink_figure(ink, title: str = "", order: bool = True, height: int = 260,
     its points ((char, start, end), e.g. a rendering's letter_spans); `upto`
     draws only the first `upto` points (the pen so far) in the frame of the
     whole ink, so that the zoom stays fixed while `upto` changes; `compact`
-    hides the axes for small multiples; `small` keeps them, with few
-    ticks and smaller type, for a narrow column.
+    hides the axes for small multiples; `small` keeps their ticks (few,
+    no axis titles: the page says what x and y are) for a narrow column.
     """
     fig = go.Figure(_stroke_traces(_truncate(ink, upto), order))
     pts = _flat(ink)
@@ -113,15 +113,17 @@ def ink_figure(ink, title: str = "", order: bool = True, height: int = 260,
     fig.update_xaxes(showgrid=False, zeroline=False, title="x", constrain="domain")
     fig.update_yaxes(showgrid=False, zeroline=False, title="y (up)", scaleanchor="x", scaleratio=1,
                      constrain="domain")
-    if upto is not None and len(pts):
+    if (upto is not None or small) and len(pts):  # the whole ink with a margin, whatever is drawn of it
         lo, hi = pts.min(axis=0), pts.max(axis=0)
         pad = 0.05 * max(float((hi - lo).max()), 1e-9)
         fig.update_xaxes(range=[lo[0] - pad, hi[0] + pad], autorange=False)
         fig.update_yaxes(range=[lo[1] - pad, hi[1] + pad], autorange=False)
-    if small:
-        fig.update_layout(margin=dict(l=48, r=8, t=36, b=40), title_font=dict(size=12))
-        fig.update_xaxes(nticks=4, tickfont=dict(size=10), title_font=dict(size=11), title_standoff=4)
-        fig.update_yaxes(nticks=4, tickfont=dict(size=10), title_font=dict(size=11), title_standoff=4)
+    if small:  # ticks only: in a narrow plot the axis titles run into the tick labels (the page says x, y up)
+        fig.update_layout(margin=dict(l=10, r=10, t=36, b=10), title_font=dict(size=12))
+        axis = dict(title_text="", tickfont=dict(size=11, color="#444"), automargin=True, ticks="outside",
+                    ticklen=3, showline=True, linecolor="#bbb")
+        fig.update_xaxes(nticks=4, **axis)
+        fig.update_yaxes(nticks=3, **axis)
     if compact:
         fig.update_layout(margin=dict(l=4, r=4, t=28, b=4), title_font=dict(size=13))
         fig.update_xaxes(visible=False)

@@ -1,4 +1,6 @@
 """Evaluate: where a model fails — per-word tables, confusions and the worst samples."""
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -91,6 +93,9 @@ if kind == "reader":
 
     st.subheader("Worst samples")
     worst = worst_samples(result["predictions"], data.eval_sets, 8)
+    if worst:
+        st.caption("The samples with the highest CER, each titled target → reading; x and y (up) are the ink's own "
+                   "units, at equal scale.")
     if not worst:
         st.success("Every sample is read correctly.")
     cols = st.columns(4)
@@ -133,7 +138,7 @@ else:
                          "accuracy", min_value=0.0, max_value=1.0, format="%.3f")})
     n1, n2 = st.columns(2)
     normalise = n1.toggle("Row-normalised (%)", value=True, key="eval_cm_norm")
-    hide = n2.slider("Hide cells below", 0.0, 20.0 if normalise else 20.0, 2.0 if normalise else 1.0, 0.5,
+    hide = n2.slider("Hide cells below", 0.0, 20.0, 2.0 if normalise else 1.0, 0.5,
                      key="eval_cm_hide", help="percent when row-normalised, else counts")
     st.plotly_chart(confusion_figure(np.array(res["confusion"]), res["classes"], normalise, hide,
                                      title="Confusion matrix (true × predicted)"), key="eval_cm")
@@ -156,7 +161,7 @@ else:
         for j, i in enumerate(bad):
             f = X[i]
             starts = list(np.flatnonzero(f[:, 4] > 0.5)) + [len(f)]
-            ink = [f[a:b, :2] for a, b in zip(starts[:-1], starts[1:]) if b > a]
+            ink = [f[a:b, :2] for a, b in pairwise(starts) if b > a]
             cols[j % 6].plotly_chart(ink_figure(ink, f"{res['y_true'][i]} → {res['y_pred'][i]}", order=False,
                                                 height=160, compact=True), key=f"eval_mis_{j}",
                                      config={"displayModeBar": False}, width="content")

@@ -6,12 +6,15 @@ import streamlit as st
 from core.errors import InputError
 from core.paths import research_dir
 from core.train.research import QUESTIONS, launch_small
+from dashboard.glossary import explain
 from dashboard.research_text import ANSWERS
 
 st.title("Research")
 st.caption("Seed 001 ended with open questions. Each is answered by a sweep of ordinary runs "
            "(`python -m core sweep ...`); the figures below come from the shipped results in "
            "`checkpoints/research/`, and each button reruns a small version live.")
+with st.expander("What seed 001, invocab and heldout mean"):
+    st.markdown(explain("seed 001", "invocab", "heldout"))
 
 
 def load(name: str) -> pd.DataFrame | None:

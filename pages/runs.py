@@ -5,6 +5,7 @@ import streamlit as st
 from core.errors import InputError
 from core.train.runs import delete_run, list_runs, read_metrics, run_path, zip_run
 from core.train.sweep import read_sweep
+from dashboard.glossary import explain
 from dashboard.plots import curves_figure, sweep_figure
 
 st.title("Runs")
@@ -59,7 +60,9 @@ if sweeps:
 event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
                      key="runs_table")
 selected = [table.iloc[i]["run"] for i in event.selection.rows] if event and event.selection else []
-st.caption("Select rows to overlay their curves, download or delete them.")
+st.caption("Select rows to overlay their curves, download or delete them. Columns starting invocab_ and "
+           "heldout_ are a reader's two evaluation sets: in-vocabulary and held-out words.",
+           help=explain("invocab", "heldout"))
 
 if selected:
     frames = []

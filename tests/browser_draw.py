@@ -18,6 +18,9 @@ import numpy as np
 
 from core.paths import REPO_ROOT as REPO
 
+SHOTS = REPO / "docs" / "screenshots"  # the README's screenshots of every page
+WIDTH, MAX_HEIGHT = 1400, 6000  # of a full-page screenshot
+
 
 def start_streamlit(app: Path, port: int, env: dict | None = None, out=subprocess.DEVNULL,
                     seconds: float = 60) -> subprocess.Popen:
@@ -159,3 +162,30 @@ def read_result(page) -> str:
 def read_metric(page, label: str) -> str:
     m = page.locator("[data-testid='stMetric']").filter(has_text=label).first
     return m.locator("[data-testid='stMetricValue']").inner_text().strip()
+
+
+def wait_for_app(page, timeout=180_000):
+    """Wait until the script run is over, nothing is loading, every chart is drawn, and it stays so for 1 s."""
+    page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            const charts = Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'));
+            const busy = !app || app.getAttribute('data-test-script-state') === 'running'
+                || document.querySelector('[data-testid="stStatusWidget"]')
+                || document.querySelector('[data-testid="stSkeleton"]')
+                || document.querySelector('[data-testid="stSpinner"]')
+                || charts.some(c => !c.querySelector('.main-svg'));
+            const now = Date.now();
+            if (busy) { window.__idleSince = null; return false; }
+            window.__idleSince = window.__idleSince || now;
+            return now - window.__idleSince > 1000;
+        }""", timeout=timeout, polling=250)
+
+
+def full_page_screenshot(page) -> bytes:
+    """Streamlit scrolls inside its main block, so grow the viewport to the content's height first."""
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": WIDTH, "height": max(800, min(int(height), MAX_HEIGHT))})
+    wait_for_app(page)  # charts re-layout to the new size
+    return page.screenshot()

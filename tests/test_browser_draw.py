@@ -2,14 +2,17 @@
 
 import pytest
 from browser_draw import (
+    SHOTS,
     choose,
     clear_canvas,
     draw_ink,
     draw_stroke_pen,
     draw_stroke_touch,
+    full_page_screenshot,
     pad_button,
     read_metric,
     read_result,
+    wait_for_app,
     wait_idle,
     wait_strokes,
 )
@@ -100,4 +103,25 @@ def test_a_word_with_a_capital_gets_a_warning(browser, streamlit_server, unipen_
     clear_canvas(page)
     draw_ink(page, render_word("people", "natural", 5).ink)
     assert read_result(page) == "people" and warning.count() == 0
+    page.context.close()
+
+
+@pytest.mark.skipif(not (REPO / "checkpoints" / "reader-az").is_dir(), reason="no shipped reader-az checkpoint")
+def test_opening_what_the_reader_saw_draws_its_figures_for_the_drawn_word(browser, streamlit_server, artifacts):
+    """The default reader reads a drawn word; its figures appear only once their expander is opened (and the
+    page then is the README's screenshot of the Draw page)."""
+    page = open_draw(browser, streamlit_server["url"], "shipped: reader-az")
+    draw_ink(page, render_word("people", "natural", 5).ink)
+    assert read_result(page) == "people"
+    charts = page.locator("[data-testid='stPlotlyChart']")
+    assert charts.count() == 0
+    page.get_by_text("What the reader saw").click()
+    charts.nth(1).locator(".main-svg").first.wait_for(timeout=60_000)
+    wait_for_app(page)
+    assert charts.count() == 2 and read_result(page) == "people"  # opening it kept the drawing and its reading
+    shot = full_page_screenshot(page)
+    (artifacts / "draw-people.png").write_bytes(shot)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / "draw.png").write_bytes(shot)
+    assert page.locator("[data-testid='stException']").count() == 0
     page.context.close()

@@ -53,14 +53,18 @@ def test_alignment_play_moves_the_frame_slider_to_the_end_and_stops(runs_env):
     at.slider(key="align_frame").set_value(1).run()
     at.button(key="align_play").click().run()
     assert at.session_state["align_playing"]
-    seen = [at.slider(key="align_frame").value]
+    seen, zooms = [at.slider(key="align_frame").value], set()
     for _ in range(60):  # each run is one tick of the fragment's timer
         if not at.session_state["align_playing"]:
             break
         at.run()
         seen.append(at.slider(key="align_frame").value)
+        (so_far,) = [json.loads(c.proto.spec)["layout"] for c in at.get("plotly_chart")
+                     if json.loads(c.proto.spec)["layout"]["title"]["text"].startswith("Pen drawn up to")]
+        zooms.add((tuple(so_far["xaxis"]["range"]), tuple(so_far["yaxis"]["range"])))
     assert not at.exception and not at.session_state["align_playing"]
     assert seen == sorted(seen) and len(set(seen)) > 3 and seen[-1] == end
+    assert len(zooms) == 1  # the partial ink keeps one zoom while the frame moves
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
     assert f"Pen drawn up to frame {end}" in titles
 

@@ -30,6 +30,19 @@ def test_ink_figure_draws_the_pen_so_far_and_labels_letters():
     assert plain.data[0].mode == "lines" and plain.data[1].name == "l" and len(points(plain.data[1])) == 2
 
 
+def test_the_pen_so_far_keeps_the_whole_inks_zoom_and_small_plots_keep_their_axes():
+    ranges = [(fig.layout.xaxis.range, fig.layout.yaxis.range, fig.layout.xaxis.autorange)
+              for fig in (plots.ink_figure(L_SHAPE, "so far", upto=k) for k in (1, 2, 4, 5))]
+    assert all(r == ranges[0] for r in ranges) and ranges[0][2] is False
+    (x_lo, x_hi), (y_lo, y_hi) = ranges[0][:2]
+    assert x_lo < 0.0 and x_hi > 1.0 and y_lo < 0.0 and y_hi > 1.0  # the whole L, with a margin
+    small = plots.ink_figure(L_SHAPE, "a small one", small=True)
+    assert small.layout.xaxis.visible is not False and small.layout.yaxis.visible is not False
+    assert small.layout.xaxis.nticks == 4 and small.layout.yaxis.tickfont.size >= 10
+    assert small.layout.xaxis.showticklabels is not False and small.layout.xaxis.automargin
+    assert small.layout.xaxis.range[1] > 1.0 and small.layout.yaxis.range[0] < 0.0  # no stroke at the edge
+
+
 def test_ink_grid_restarts_stroke_numbers_per_cell_and_keeps_cells_apart():
     items = [("a", L_SHAPE), ("b", L_SHAPE[:1]), ("c", L_SHAPE)]
     fig = plots.ink_grid_figure(items, "three", columns=2)
