@@ -163,7 +163,7 @@ def tablet_facts(sample: Sample) -> list[tuple[str, str]]:
     facts = [("x resolution", dpi(sample.x_dpi)), ("y resolution", dpi(sample.y_dpi)),
              ("sampling rate", "not stated" if sample.points_per_second is None
               else f"{sample.points_per_second:g} points per second"),
-             ("strokes, points", f"{len(ink)} strokes, {len(pts)} points")]
+             ("strokes, points", f"{len(ink)} stroke{'' if len(ink) == 1 else 's'}, {len(pts)} points")]
     if len(pts):
         w, h = np.ptp(pts, axis=0)
         size = f"{w:g} × {h:g} tablet units"
