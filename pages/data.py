@@ -1,5 +1,5 @@
-"""Data: the glyphs, a word renderer with every augmentation, its encodings, and real samples beside synthetic ones
-(with the augmented copies the classifier trains on)."""
+"""Data: the glyphs, a word renderer with every augmentation, its encodings, real samples beside synthetic ones
+(with the augmented copies the classifier trains on), a whole UNIPEN corpus and one UNIPEN file."""
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ from core.ink.unipen import load_letters
 from core.paths import unipen_fixture
 from core.synth import glyphs
 from core.synth.generator import AUGMENT_PARAMS, Augment, default_augment, render_letter, render_word
+from dashboard.corpus_browser import show_corpus
 from dashboard.glossary import explain
 from dashboard.messages import show_input_error
 from dashboard.plots import channels_figure, features_figure, ink_figure, ink_grid_figure
@@ -28,8 +29,9 @@ st.caption("Every pen source (the generator, the canvas, a tablet) becomes *ink*
            "and real handwriting beside synthetic.")
 
 # Only the open tab runs (on_change="rerun"); its label is in the URL, e.g. /data?data_tab=Word+renderer.
-alphabet_tab, word_tab, real_tab, file_tab = st.tabs(["Alphabet", "Word renderer", "Real handwriting", "UNIPEN file"],
-                                                     key="data_tab", on_change="rerun", bind="query-params")
+alphabet_tab, word_tab, real_tab, corpus_tab, file_tab = st.tabs(
+    ["Alphabet", "Word renderer", "Real handwriting", "UNIPEN corpus", "UNIPEN file"],
+    key="data_tab", on_change="rerun", bind="query-params")
 
 if alphabet_tab.open:
     with alphabet_tab:
@@ -141,13 +143,18 @@ if real_tab.open:
                              help="what the classifier's --copies and --augment-strength do to a real letter: "
                                   "rotation, slant, width, a smooth warp, jitter, stroke offsets, and now and "
                                   "then a stroke backwards or the strokes in another order (1: the shipped model)")
-        original = int(sorted(chosen)[0])
+        original = int(min(chosen))
         rng = np.random.default_rng(pick)
         copies = [(f"copy {k}", augment_ink(samples[original], rng, strength=strength)) for k in range(1, columns)]
         st.plotly_chart(ink_grid_figure([(f"#{original + 1}", samples[original])] + copies,
                                         f"'{letter}' #{original + 1} by {writer} and augmented copies "
                                         f"(strength {strength:g})", columns=columns, fit="each"),
                         key="data_real_augmented", config={"displayModeBar": False})
+
+
+if corpus_tab.open:
+    with corpus_tab:
+        show_corpus()
 
 
 @st.cache_data(max_entries=4, show_spinner="Reading the UNIPEN file…")

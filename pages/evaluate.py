@@ -1,4 +1,4 @@
-"""Evaluate: where a model fails — per-word tables, confusions and the worst samples."""
+"""Evaluate: where a model fails — per-word tables, confusions and the worst samples; or its scores on a folder."""
 from itertools import pairwise
 
 import numpy as np
@@ -9,6 +9,7 @@ from core.data.letters import char_splits
 from core.errors import InputError
 from core.train.evaluate import evaluate_classifier, evaluate_sets, misclassified, reader_confusion, worst_samples
 from core.train.reader import word_data
+from dashboard.evaluate_folder import folder_scoring
 from dashboard.glossary import explain
 from dashboard.messages import show_input_error
 from dashboard.models import pick_model
@@ -18,6 +19,13 @@ st.title("Evaluate")
 kind = st.radio("Model", ["reader", "classifier"], horizontal=True, key="eval_kind",
                 format_func=lambda k: {"reader": "Word reader", "classifier": "Character classifier"}[k])
 picked = pick_model(kind, f"eval_ckpt_{kind}", "Checkpoint")
+
+# Scoring on a folder of other data: its own section (dashboard/evaluate_folder.py), then the page ends.
+if st.radio("Score on", ["own", "folder"], horizontal=True, key="eval_on",
+            format_func={"own": "its own test split", "folder": "a folder of other data (UNIPEN or Ink JSON)"}.get,
+            help="a folder: what `python -m core evaluate CHECKPOINT --data unipen:PATH|ink:DIR` prints") == "folder":
+    folder_scoring(picked, kind)
+    st.stop()
 
 
 # Results are cached by the picked model's key (a file's path and time, or an upload's sha256);

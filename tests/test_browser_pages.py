@@ -18,7 +18,8 @@ VIEWS = [(p.file[:-3], "" if p.file == "home.py" else p.file[:-3], "Handwriting 
           else p.title) for p in available_pages()]
 if any(name == "data" for name, _, _ in VIEWS):
     VIEWS += [("data-word", "data?data_tab=Word+renderer", "Data"),
-              ("data-real", "data?data_tab=Real+handwriting", "Data")]
+              ("data-real", "data?data_tab=Real+handwriting", "Data"),
+              ("data-corpus", "data?data_tab=UNIPEN+corpus", "Data")]
 
 
 def assert_not_blank(png: bytes) -> None:

@@ -113,17 +113,30 @@ def _line(name: str, r: dict, kind: str) -> str:
             f"case-insensitive {r['case_insensitive']:.4f}")
 
 
+def score_on(source: str, ckpt: dict, model, categories: list[str] | None = None,
+             contributors: list[str] | None = None, decoder: str = "greedy", lexicon: list[str] | None = None,
+             beam_width: int = 10) -> dict:
+    """A loaded reader or classifier (`model`, of checkpoint `ckpt`) scored on every sample of `source` it can
+    read: `score_reader`'s or `score_classifier`'s figures, with unreadable files in `skipped` and `data`."""
+    samples, unreadable = labelled_samples(source, ckpt, categories, contributors)
+    if ckpt["kind"] == "reader":
+        result = score_reader(model, samples, decoder, lexicon, beam_width)
+    else:
+        result = score_classifier(model, samples)
+    result["skipped"] = {**unreadable, **result["skipped"]}
+    result["data"] = source
+    return result
+
+
 def score_command(ckpt: dict, args) -> int:
-    samples, unreadable = labelled_samples(args.data, ckpt, _names(args.category), _names(args.contributors))
     kind = ckpt["kind"]
     if kind == "reader":
-        reader = load_reader(ckpt)
+        model = load_reader(ckpt)
         lexicon = read_lexicon(args.lexicon, default_lexicon(ckpt)) if args.decoder == "lexicon" else None
-        result = score_reader(reader, samples, args.decoder, lexicon, args.beam_width)
     else:
-        result = score_classifier(load_classifier(ckpt), samples)
-    result["skipped"] = {**unreadable, **result["skipped"]}
-    result["data"] = args.data
+        model, lexicon = load_classifier(ckpt), None
+    result = score_on(args.data, ckpt, model, _names(args.category), _names(args.contributors), args.decoder,
+                      lexicon, args.beam_width)
     if args.out:
         write_json(args.out, result)
     shown = {k: v for k, v in result.items() if k != "predictions"}
