@@ -7,7 +7,15 @@ import streamlit as st
 
 from core.data.letters import char_splits
 from core.errors import InputError
-from core.train.evaluate import evaluate_classifier, evaluate_sets, misclassified, reader_confusion, worst_samples
+from core.train.evaluate import (
+    by_char_group,
+    evaluate_classifier,
+    evaluate_sets,
+    group_confusion,
+    misclassified,
+    reader_confusion,
+    worst_samples,
+)
 from core.train.reader import word_data
 from dashboard.evaluate_folder import folder_scoring
 from dashboard.glossary import explain
@@ -113,15 +121,15 @@ if kind == "reader":
                                  config={"displayModeBar": False})
 else:
     @st.cache_resource(max_entries=2, show_spinner="Preparing the test split…")
-    def test_split(data: str, seed: int, per_class: int, n_points: int):
+    def test_split(data: str, seed: int, per_class: int, n_points: int, charset: str = "az"):
         """(X, y, writers or None) of a data source's test split, built once and shared read-only by every rerun."""
-        splits = char_splits(data, seed, per_class, n_points)
+        splits = char_splits(data, seed, per_class, n_points, charset=charset)
         return splits.X["test"], splits.y["test"], splits.writers.get("test")
 
     @st.cache_data(max_entries=8, show_spinner="Classifying the test split…")
     def classifier_result(model_key: str, _clf):
         cfg = _clf.config
-        return evaluate_classifier(_clf, *test_split(cfg.data, cfg.seed, cfg.per_class, cfg.n_points))
+        return evaluate_classifier(_clf, *test_split(cfg.data, cfg.seed, cfg.per_class, cfg.n_points, cfg.charset))
 
     clf = picked.model
     try:
@@ -144,11 +152,20 @@ else:
                                    for w, r in res["per_writer"].items()]).sort_values("accuracy"),
                      hide_index=True, column_config={"accuracy": st.column_config.ProgressColumn(
                          "accuracy", min_value=0.0, max_value=1.0, format="%.3f")})
+    groups = by_char_group(res["y_true"], res["y_pred"])
+    confusion, classes = np.array(res["confusion"]), res["classes"]
+    if len(groups) > 1:
+        st.markdown("**Per group** (case-insensitive: an o read as O counts; many letters have one shape in both)")
+        st.dataframe(pd.DataFrame([{"group": g, "characters": r["n"], "accuracy": r["accuracy"],
+                                    "case-insensitive": r["case_insensitive"]} for g, r in groups.items()]),
+                     hide_index=True)
+        group = st.radio("Confusion matrix of", list(groups), horizontal=True, key="eval_cm_group")
+        confusion, classes = group_confusion(confusion, classes, group)
     n1, n2 = st.columns(2)
     normalise = n1.toggle("Row-normalised (%)", value=True, key="eval_cm_norm")
     hide = n2.slider("Hide cells below", 0.0, 20.0, 2.0 if normalise else 1.0, 0.5,
                      key="eval_cm_hide", help="percent when row-normalised, else counts")
-    st.plotly_chart(confusion_figure(np.array(res["confusion"]), res["classes"], normalise, hide,
+    st.plotly_chart(confusion_figure(confusion, classes, normalise, hide,
                                      title="Confusion matrix (true × predicted)"), key="eval_cm")
     report = pd.DataFrame(res["report"]).T.reset_index(names="class")
     left, right = st.columns(2)
@@ -164,7 +181,7 @@ else:
                "are misclassified; the features are drawn as their (x, y) channels.")
     if bad:
         cfg = clf.config
-        X = test_split(cfg.data, cfg.seed, cfg.per_class, cfg.n_points)[0]
+        X = test_split(cfg.data, cfg.seed, cfg.per_class, cfg.n_points, cfg.charset)[0]
         cols = st.columns(6)
         for j, i in enumerate(bad):
             f = X[i]

@@ -120,3 +120,17 @@ def test_every_character_has_one_group():
 
     assert [char_group(c) for c in "7Qq"] == ["digits", "capitals", "lowercase"]
     assert {char_group(c) for c in "!\\@~ "} == {"symbols"} and char_group("é") == "symbols"
+
+
+def test_figures_per_character_group_and_the_confusion_of_one_group():
+    from core.train.evaluate import by_char_group, group_confusion
+
+    got = by_char_group(["a", "O", "O", "7", "!"], ["a", "o", "O", "1", "!"])
+    assert got == {"digits": {"n": 1, "accuracy": 0.0, "case_insensitive": 0.0},
+                   "capitals": {"n": 2, "accuracy": 0.5, "case_insensitive": 1.0},
+                   "lowercase": {"n": 1, "accuracy": 1.0, "case_insensitive": 1.0},
+                   "symbols": {"n": 1, "accuracy": 1.0, "case_insensitive": 1.0}}
+    classes = ["!", "7", "A", "O", "a"]
+    m = np.arange(25).reshape(5, 5)
+    sub, labels = group_confusion(m, classes, "capitals")
+    assert labels == ["A", "O"] and sub.tolist() == [[12, 13], [17, 18]]

@@ -10,7 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
-from core.data.alphabets import letters_of
+from core.data.alphabets import CHAR_GROUPS, char_group, letters_of
 from core.errors import InputError
 from core.ink.ink import Ink
 from core.models.classifier import LoadedClassifier
@@ -132,3 +132,22 @@ def worst_samples(predictions: Sequence[dict], sets: dict, k: int = 8) -> list[d
 def misclassified(y_true: Sequence[str], y_pred: Sequence[str], k: int = 12) -> list[int]:
     """Indices of the first `k` misclassified samples."""
     return [i for i, (t, p) in enumerate(zip(y_true, y_pred)) if t != p][:k]
+
+
+def by_char_group(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, dict]:
+    """Per character group of the true label (digits, capitals, lowercase, symbols): n, accuracy and
+    case-insensitive accuracy (an o read as O counts), for the groups that occur."""
+    kinds = [char_group(t) for t in y_true]
+    out = {}
+    for g in CHAR_GROUPS:
+        idx = [i for i, k in enumerate(kinds) if k == g]
+        if idx:
+            out[g] = {"n": len(idx), "accuracy": float(np.mean([y_true[i] == y_pred[i] for i in idx])),
+                      "case_insensitive": float(np.mean([y_true[i].lower() == y_pred[i].lower() for i in idx]))}
+    return out
+
+
+def group_confusion(confusion: np.ndarray, classes: Sequence[str], group: str) -> tuple[np.ndarray, list[str]]:
+    """The rows and columns of a confusion matrix whose classes are in one character group."""
+    keep = [i for i, c in enumerate(classes) if char_group(c) == group]
+    return np.asarray(confusion)[np.ix_(keep, keep)], [classes[i] for i in keep]
