@@ -6,7 +6,7 @@ import streamlit as st
 from core.data.uploads import LIMITS_MB, NPY_FILES, describe_npy, npy_digest, npy_from_folder, store_npy_upload
 from core.errors import InputError
 from core.models import classifier, reader
-from core.paths import unipen_fixture, uploads_dir
+from core.paths import unipen_fixture, unipen_train_archive, uploads_dir
 from core.synth.generator import AUGMENT_PARAMS
 from core.train.runs import launch_training, list_runs, progress, read_metrics, run_path, stop_run
 from dashboard.forms import config_widgets, field_label, preset_label, widget_help
@@ -28,14 +28,17 @@ PRESETS = model.PRESETS
 Config = reader.ReaderConfig if kind == "reader" else classifier.ClassifierConfig
 
 DEFAULT_PRESET = "az-quick"  # reads the canvas; `tiny` is the tests' preset
-DATA_OPTIONS = {"reader": ["unipen", "synthetic", "seed"], "classifier": ["unipen", "synthetic", "npy"]}
+DATA_OPTIONS = {"reader": ["unipen", "unipen-train", "synthetic", "seed"],
+                "classifier": ["unipen", "unipen-train", "synthetic", "npy"]}
 DATA_WORDS = {
     "unipen": "real and synthetic a-z (UNIPEN handwriting plus generated)",
+    "unipen-train": "the whole UNIPEN training corpus (about 200 writers), split by contributor",
     "synthetic": "synthetic a-z only (generated)",
     "seed": "seed 001's protocol (ten letters, 47 words)",
     "npy": "seed 000's .npy files (upload or folder)",
 }
 have_unipen = (unipen_fixture() / "data").is_dir()
+have_corpus = unipen_train_archive().is_file()
 
 c1, c2, c3, c4 = st.columns(4)
 preset_name = c1.selectbox("Preset", list(PRESETS), index=list(PRESETS).index(DEFAULT_PRESET),
@@ -44,8 +47,13 @@ preset_name = c1.selectbox("Preset", list(PRESETS), index=list(PRESETS).index(DE
 base = PRESETS[preset_name]
 data_options = DATA_OPTIONS[kind]
 base_data = base.data.split(":", 1)[0]
+if base_data == "unipen-train" and not have_corpus:
+    base_data = "unipen"  # the training corpus is not on this machine: its small subset
 if base_data == "unipen" and not have_unipen:
     base_data = "synthetic"  # the preset's real data is not on this machine
+if st.session_state.get(f"train_data_preset_{kind}") != preset_name:  # a new preset brings its own data
+    st.session_state[f"train_data_preset_{kind}"] = preset_name
+    st.session_state.pop(f"train_data_{kind}", None)
 data = c2.selectbox(field_label(Config, "data"), data_options,
                     index=data_options.index(base_data) if base_data in data_options else 0, key=f"train_data_{kind}",
                     format_func=lambda d: f"{d}: {DATA_WORDS[d]}", help=widget_help(Config, "data"))
@@ -56,6 +64,14 @@ name = c4.text_input("Run name (optional)", key="train_name",
 if data == "unipen" and not have_unipen:
     st.warning(f"The UNIPEN data is not at `{unipen_fixture()}`: put it there to train on real handwriting, or "
                "choose synthetic data.", icon=":material/warning:")
+if data == "unipen-train" and not have_corpus:
+    st.warning(f"The UNIPEN training corpus is not at `{unipen_train_archive()}`: put its archive there, or "
+               "choose unipen (a small subset) or synthetic data.", icon=":material/warning:")
+elif data == "unipen-train":
+    st.caption("Split by contributor (a contributor is one lab with its own tablets and writers): the test "
+               "contributors ced, kai, cea, pri and lou are never trained on; the validation contributors choose "
+               "the best epoch. The first use unpacks and reads the corpus once (about two minutes); then it loads "
+               "in seconds.")
 if data == "seed":
     st.info("Seed 001's protocol: a reader trained on it knows ten letters only (c o l t i n m a e u) and the 47 "
             "words of that experiment. It is for reproducing and studying seed 001 (the Research page asks its open "

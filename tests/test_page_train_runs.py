@@ -162,3 +162,18 @@ def test_the_reader_loss_chart_says_per_word_as_the_trainer_averages():
     loss = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if "train_loss_chart" in c.proto.id]
     assert len(loss) == 1
     assert loss[0]["layout"]["yaxis"]["title"]["text"] == "loss per word"
+
+
+def test_fast_real_trains_on_the_training_corpus_and_says_how_it_is_split(monkeypatch, tmp_path):
+    at = train_page("reader", "fast-real")
+    assert not at.exception
+    from core.paths import unipen_train_archive
+
+    if unipen_train_archive().is_file():
+        assert at.selectbox(key="train_data_reader").value == "unipen-train"
+        assert any("never trained on" in c.value for c in at.caption)
+    monkeypatch.setenv("HWLAB_UNIPEN_TRAIN", str(tmp_path / "missing.tar.xz"))
+    at = train_page("reader", "fast-real")
+    assert at.selectbox(key="train_data_reader").value != "unipen-train"  # its small subset instead
+    at.selectbox(key="train_data_reader").set_value("unipen-train").run()
+    assert any("training corpus is not at" in w.value for w in at.warning)
