@@ -52,6 +52,12 @@ def scored_data(description: dict, sizes: dict) -> str:
                 f"its {len(description['heldout_words'])} words never trained on)")
     if description.get("source") == "synthetic":
         return f"synthetic a-z words: in-vocabulary ({n_in} renderings) and held-out ({n_out} common English words)"
+    if description.get("test_contributors"):
+        return (f"in-vocabulary ({n_in} words composed from the training writers' real UNIPEN letters), held-out "
+                f"({n_out} real words of the validation contributors {', '.join(description['validation_contributors'])}"
+                f", which choose the epoch) and test ({sizes.get('test', 0)} real words, a fixed sample, of the test "
+                f"contributors {', '.join(description['test_contributors'])}: labs whose writers no split trained on; "
+                "every test word: a folder of other data, below 'Score on')")
     return (f"in-vocabulary ({n_in} words composed from the training writers' real UNIPEN letters) and held-out "
             f"({n_out} real words by UNIPEN contributor {description.get('test_contributor', 'art')}, whose writers "
             "it never saw)")
