@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.cli.score import LEVELS, default_categories, is_other_data, score_on
+from core.cli.score import LEVELS, default_categories, is_other_data, own_test_contributors, score_on
 from core.data.az_words import default_lexicon
 from core.errors import InputError
 from core.paths import unipen_train_archive
@@ -117,7 +117,15 @@ def folder_scoring(picked, kind: str) -> None:
     try:
         source = _source(request["format"], request["path"])
         own = not is_other_data(source, picked.ckpt, "test")
-        if own and request["split"] == "test":
+        tested = own and request["split"] == "test" and bool(own_test_contributors(picked.ckpt))
+        if tested:  # a model split by contributor: its own test split is every sample of its test contributors
+            mine = own_test_contributors(picked.ckpt)
+            others = sorted(set(request["contributors"]) - set(mine))
+            if others:
+                raise InputError(f"{', '.join(others)} not among this model's test contributors ({', '.join(mine)})",
+                                 "choose the split 'every sample' to score contributors it trained on")
+            request = {**request, "contributors": request["contributors"] or tuple(mine)}
+        elif own and request["split"] == "test":
             st.info(f"`{source}` is the folder **{picked.label}** trained on, so the test split is its own test "
                     "split: see *its own test split* above, or choose the split *every sample* to score the "
                     "whole folder, training samples included.", icon=":material/info:")
@@ -129,7 +137,8 @@ def folder_scoring(picked, kind: str) -> None:
         return
     cats = ", ".join(result["by_category"])
     who = f" by contributors {', '.join(request['contributors'])}" if request["contributors"] else ""
-    split = ("every sample of the folder it trained on, training samples included (split all)" if own
+    split = ("its own test split: every sample of its test contributors, labs whose writers no split trained on"
+             if tested else "every sample of the folder it trained on, training samples included (split all)" if own
              else "every sample it can read (it did not train on this folder)")
     decoder = f"; decoder: {request['decoder']}" if kind == "reader" else ""
     st.info(f"Scoring **{picked.label}** on `{source}`, categories {cats}{who}: {split}{decoder}. "
