@@ -140,7 +140,8 @@ def unipen_letters(root: str | Path | None = None, n_points: int = 64, charset: 
     root = Path(root or unipen_fixture())
     folders = [root / "data" / c for c in _categories(charset)]
     if not any(f.is_dir() for f in folders):
-        raise InputError(f"no UNIPEN category {', '.join(f.name for f in folders)} characters at {folders[0].parent}",
+        what = "letters" if charset == "az" else "characters"
+        raise InputError(f"no UNIPEN category {', '.join(f.name for f in folders)} {what} at {folders[0]}",
                          "pass unipen:PATH pointing at a folder with data/ and include/")
 
     def build():
