@@ -33,6 +33,7 @@ from core.data.splits import TEST_CONTRIBUTORS  # noqa: E402
 from core.models.checkpoint import load_checkpoint  # noqa: E402
 from core.models.classifier import load_classifier  # noqa: E402
 from core.models.inference import load_reader  # noqa: E402
+from core.cli.cards import classifier_card, classifier_test, write_card  # noqa: E402
 from core.train.score import score_classifier, score_reader  # noqa: E402
 
 SOURCE = "unipen-train"
@@ -82,23 +83,33 @@ def bench_reader(path: str, limit: int | None) -> None:
         print(f"| {name} | {writers} | {r['n']:,} | {r['cer']:.3f} | {r['word_acc']:.3f} |")
 
 
-def bench_classifier(path: str, limit: int | None) -> None:
-    ckpt = load_checkpoint(path, kind="classifier")
-    samples, _ = labelled_samples(SOURCE, ckpt, ["1a", "1b", "1c", "1d"], list(TEST_CONTRIBUTORS))
-    samples = _subset(samples, limit)
+def bench_classifier(path: str, limit: int | None, card: dict | None = None) -> None:
+    """Its figures on the test contributors; with `card` ({name, summary, command}) also its card.json."""
     t0 = time.perf_counter()
-    r = score_classifier(load_classifier(ckpt), samples)
-    print(f"\n### classifier {path} ({len(load_classifier(ckpt).classes)} classes; trained "
+    r = classifier_test(path, SOURCE) if not limit else None
+    if limit:  # a quick look at a random part: printed, never a card
+        ckpt = load_checkpoint(path, kind="classifier")
+        samples, _ = labelled_samples(SOURCE, ckpt, ["1a", "1b", "1c", "1d"], list(TEST_CONTRIBUTORS))
+        r = score_classifier(load_classifier(ckpt), _subset(samples, limit))
+        r["by_contributor"] = {c: v | {"writers": sum(w.startswith(c + "/") for w in r["by_writer"])}
+                               for c, v in r["by_contributor"].items()}
+    ckpt = load_checkpoint(path, kind="classifier")
+    print(f"\n### classifier {path} ({len(ckpt['alphabet'])} classes; trained "
           f"{training_minutes(ckpt)}; scored in {time.perf_counter() - t0:.1f} s; {_writers(r)})\n")
     print("| group | characters | top-1 | top-5 | case-insensitive top-1 |\n|---|---|---|---|---|")
     for name, g in [*r["by_group"].items(), ("all", r)]:
         print(f"| {name} | {g['n']:,} | {g['accuracy']:.3f} | {g['top5']:.3f} | {g['case_insensitive']:.3f} |")
-    print("\n| contributor | writers | characters | top-1 |\n|---|---|---|---|")
+    print("\n| contributor | writers | characters | top-1 | case-insensitive |\n|---|---|---|---|---|")
     for name, c in r["by_contributor"].items():
-        writers = sum(w.startswith(name + "/") for w in r["by_writer"])
-        print(f"| {name} | {writers} | {c['n']:,} | {c['accuracy']:.3f} |")
+        print(f"| {name} | {c['writers']} | {c['n']:,} | {c['accuracy']:.3f} | {c['case_insensitive']:.3f} |")
+    worst = list(r["by_writer"].items())[:5]
+    print("\nhardest writers: " + ", ".join(f"{w} {v['accuracy']:.3f} ({v['n']})" for w, v in worst))
     if r["skipped"]:
         print(f"\nnot scored: {', '.join(f'{n} {why}' for why, n in r['skipped'].items())}")
+    if card and not limit:
+        out = write_card(Path(path) if Path(path).is_dir() else Path(path).parent,
+                         classifier_card(path, test=r, **card))
+        print(f"\nwrote {out}")
 
 
 def bench_fast_real(run: str) -> None:
@@ -120,13 +131,16 @@ def main() -> None:
     ap.add_argument("--classifier", nargs="*", default=["checkpoints/classifier-az"])
     ap.add_argument("--fast-real", nargs="*", default=[], metavar="RUN")
     ap.add_argument("--limit", type=int, default=None, help="score only N samples drawn at random (a quick look)")
+    ap.add_argument("--card", nargs=3, metavar=("NAME", "SUMMARY", "COMMAND"), default=None,
+                    help="write each classifier's card.json from these figures (its name, a summary, the command "
+                         "that trained it)")
     args = ap.parse_args()
     print(f"Test contributors {', '.join(TEST_CONTRIBUTORS)} of the training corpus; {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}")
     for path in args.reader:
         bench_reader(path, args.limit)
     for path in args.classifier:
-        bench_classifier(path, args.limit)
+        bench_classifier(path, args.limit, dict(zip(("name", "summary", "command"), args.card)) if args.card else None)
     for run in args.fast_real:
         bench_fast_real(run)
 

@@ -101,3 +101,45 @@ with st.container(border=True):
                  help="the four readers with 6 epochs each, in the background; the table appears below"):
         launch_small("timing")
     show_small_timing()
+
+
+def adaptation_figure(df: pd.DataFrame):
+    g = df.groupby("n")[["own_cer", "others_cer"]].mean().reset_index()
+    g = g.rename(columns={"own_cer": "the writer's other words", "others_cer": "other writers' words"})
+    fig = px.line(g, x="n", y=["the writer's other words", "other writers' words"], markers=True,
+                  title="Greedy CER after adapting to N words of a writer (mean over writers)",
+                  labels={"n": "N: the writer's words adapted to (0: as shipped)", "value": "CER", "variable": ""})
+    return fig.update_xaxes(tickvals=sorted(g["n"]))
+
+
+@st.fragment(run_every=2)
+def show_small_adaptation() -> None:
+    small = load("adaptation-small")
+    log = research_dir() / "adaptation-small" / "log.txt"
+    if small is not None:
+        st.caption("Small rerun (two writers, N = 5 and 20):")
+        st.dataframe(small, hide_index=True)
+    elif log.exists():
+        st.caption("Small rerun started: " + (log.read_text()[-300:] or "loading the corpus…"))
+
+
+with st.container(border=True):
+    st.subheader("How many samples of your handwriting does the reader need?")
+    adaptation = load("adaptation")
+    if adaptation is None:
+        st.info("No shipped results for this question yet; run the small version below.")
+    else:
+        st.plotly_chart(adaptation_figure(adaptation), key="research_adaptation")
+    st.markdown(ANSWERS.get("adaptation", ""))
+    if adaptation is not None:
+        with st.expander("Per writer"):
+            st.caption("Greedy CER on the writer's other words after adapting to N of them (N = 0: as shipped)")
+            table = adaptation.pivot_table(index=["contributor", "writer"], columns="n", values="own_cer").round(3)
+            st.dataframe(table.rename(columns=lambda n: f"N = {n}").reset_index(), hide_index=True)
+    if st.button("Rerun a small version", key="research_run_adaptation",
+                 help="two test writers, N = 5 and 20, in the background (the Collect page's adaptation recipe)"):
+        try:
+            launch_small("adaptation")
+        except InputError as exc:
+            st.error(exc.message)
+    show_small_adaptation()

@@ -24,3 +24,23 @@ def test_reader_az_card_matches_a_fresh_evaluation_of_a_test_contributor(trainin
     assert got["word_acc"] == pytest.approx(expected["word_acc"], abs=1e-4)
     # the headline is the card's own greedy figure over every test contributor
     assert card["test"]["greedy"]["cer"] == pytest.approx(float(next(iter(card["headline"].values()))), abs=5e-4)
+
+
+@pytest.mark.parametrize("name", ["classifier-chars", "classifier-az"])
+def test_classifier_card_matches_a_fresh_evaluation_of_a_test_contributor(name, training_corpus_contributor, capsys):
+    folder_of_model = checkpoints_dir() / name
+    card = json.loads((folder_of_model / "card.json").read_text())
+    test = card["test"]
+    assert set(test["contributors"]) == set(card["data"]["test_contributors"])  # every test lab, none trained on
+    assert test["n"] == sum(c["n"] for c in test["by_contributor"].values()) == sum(
+        w["n"] for w in test["by_writer"].values())
+    hardest = [c["accuracy"] for c in test["by_contributor"].values()]
+    assert hardest == sorted(hardest)  # hardest first
+    expected = test["by_contributor"]["pri"]
+    folder = training_corpus_contributor("pri", ["1a", "1b", "1c", "1d"])
+    assert main(["evaluate", str(folder_of_model), "--data", f"unipen:{folder}", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["n"] == expected["n"] and set(got["by_contributor"]) == {"pri"}
+    for key in ("accuracy", "top5", "case_insensitive"):
+        assert got[key] == pytest.approx(expected[key], abs=1e-4)
+    assert card["headline"][next(iter(card["headline"]))] == f"{test['accuracy']:.3f}"

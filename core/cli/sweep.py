@@ -1,9 +1,13 @@
 """`sweep`: a grid of options times seeds, each an ordinary run, summarised in sweep.csv."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from core.errors import InputError
+from core.paths import research_dir
 from core.train.research import run_question, timing_table
 from core.train.sweep import parse_grid, plan, run_sweep
+from core.train.writer_adaptation import run_adaptation
 
 
 def register(commands, train_models) -> None:
@@ -41,7 +45,8 @@ def _sweep(args) -> int:
 
 def register_research(commands) -> None:
     p = commands.add_parser("research", help="run one of seed 001's open questions as a sweep")
-    p.add_argument("question", help="bidirectional | hidden | seeds | compositional | timing")
+    p.add_argument("question", help="bidirectional | hidden | seeds | compositional | timing | adaptation "
+                                    "(how many samples of a hand the reader needs: writer adaptation on real writers)")
     p.add_argument("--small", action="store_true", help="one seed (the Research page's rerun)")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--workers", type=int, default=None)
@@ -50,6 +55,11 @@ def register_research(commands) -> None:
 
 
 def _research(args) -> int:
+    if args.question == "adaptation":
+        small = {"ns": (5, 20), "max_writers": 2} if args.small else {}
+        out = Path(args.out) if args.out else research_dir() / ("adaptation-small" if args.small else "adaptation")
+        print(f"wrote {run_adaptation(out, **small)}", flush=True)
+        return 0
     if args.question == "timing":
         rows = timing_table(args.out, args.small, args.epochs, args.workers)
         for r in rows:

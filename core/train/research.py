@@ -109,17 +109,22 @@ def timing_summary(rows: list[dict]) -> dict:
             "in_last_fifth": float(((emit / T) >= 0.8)[~last].mean()) if (~last).any() else 0.0}
 
 
+EXTRA = ("timing", "adaptation")  # questions that are not a sweep of training runs
+
+
 def launch_small(name: str) -> Path:
-    """Start the small version of a question's sweep (or of the timing question) in the background,
-    on the cores that are free (the one launcher's rule); returns its folder, where `log.txt` follows it."""
-    if name not in QUESTIONS and name != "timing":
-        raise InputError(f"unknown question {name!r}", f"choose one of {', '.join([*QUESTIONS, 'timing'])}")
-    n_runs = len(sweep_specs(QUESTIONS[name], small=True)) if name in QUESTIONS else 4
+    """Start the small version of a question's sweep (or of the timing or adaptation question) in the
+    background, on the cores that are free (the one launcher's rule); returns its folder, where `log.txt`
+    follows it."""
+    if name not in QUESTIONS and name not in EXTRA:
+        raise InputError(f"unknown question {name!r}", f"choose one of {', '.join([*QUESTIONS, *EXTRA])}")
+    n_runs = len(sweep_specs(QUESTIONS[name], small=True)) if name in QUESTIONS else 4 if name == "timing" else 1
     workers = max(1, min(free_cores(), n_runs, os.cpu_count() or 1))
     out = research_dir() / f"{name}-small"
     out.mkdir(parents=True, exist_ok=True)
-    launch(["research", name, "--small", "--epochs", "6", "--workers", str(workers)], out / "log.txt", workers,
-           f"research {name}")
+    sweep = ["--epochs", "6", "--workers", str(workers)] if name != "adaptation" else []
+    args = ["research", name, "--small", *sweep]
+    launch(args, out / "log.txt", workers, f"research {name}")
     return out
 
 
