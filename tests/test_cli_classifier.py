@@ -102,17 +102,16 @@ def test_other_bad_input_exits_2_with_one_line(trained, tmp_path, capsys):
                                                                     "first", "--run-dir", tmp_path / "r2")
 
 
-def test_the_shipped_classifier_names_real_letters_of_unseen_writers(unipen_root, tmp_path, capsys):
-    """`python -m core classify checkpoints/classifier-az --ink INK.json` on real UNIPEN letters of test writers."""
-    from core.data.letters import writer_split
-    from core.ink.unipen import load_letters
+def test_the_shipped_classifier_names_real_letters_of_strangers(training_corpus_contributor, tmp_path, capsys):
+    """`python -m core classify checkpoints/classifier-az --ink INK.json` on real letters of a test contributor
+    (kai: a lab none of its splits trained on)."""
+    from core.data.corpus import load_corpus
 
     assert (SHIPPED / "model.pt").exists() and (SHIPPED / "README.md").exists()
-    letters = load_letters(unipen_root)
-    test_writers = set(writer_split([s.writer for s in letters])["test"])
+    folder = training_corpus_contributor("kai", ["1c"])
+    letters = [s for s in load_corpus(f"unipen:{folder}", ["1c"]).letters()]
     rng = np.random.default_rng(0)
-    pool = [s for s in letters if s.writer in test_writers]
-    picks = [pool[i] for i in rng.choice(len(pool), 20, replace=False)]
+    picks = [letters[i] for i in rng.choice(len(letters), 20, replace=False)]
     right = 0
     for k, s in enumerate(picks):
         write_ink_json(tmp_path / f"{k}.json", s.ink, s.label)
@@ -121,19 +120,10 @@ def test_the_shipped_classifier_names_real_letters_of_unseen_writers(unipen_root
     assert right >= 16
     p = _cli("classify", SHIPPED, "--ink", tmp_path / "0.json", "--top", "1")
     assert p.stdout.split("\t")[0] == picks[0].label
-
-
-def test_the_shipped_card_states_what_evaluate_measures_per_unseen_writer(unipen_root, capsys):
-    card = json.loads((SHIPPED / "card.json").read_text())
-    assert main(["evaluate", str(SHIPPED), "--data", f"unipen:{unipen_root}", "--json"]) == 0
-    got = json.loads(capsys.readouterr().out)
-    assert got["n"] == card["test"]["n"] == sum(r["n"] for r in got["per_writer"].values())
-    assert sorted(got["per_writer"]) == card["data"]["test_writers"]  # the writers no split trained on
-    assert abs(got["accuracy"] - card["test"]["accuracy"]) < 1e-9
-    for w, (n, acc) in card["test"]["per_writer"].items():
-        assert got["per_writer"][w]["n"] == n and abs(got["per_writer"][w]["accuracy"] - acc) < 1e-9
-    assert main(["evaluate", str(SHIPPED), "--data", f"unipen:{unipen_root}"]) == 0
-    assert capsys.readouterr().out.count("  writer ") == len(card["data"]["test_writers"])
+    assert main(["evaluate", str(SHIPPED), "--data", f"unipen:{folder}"]) == 0
+    out = capsys.readouterr().out
+    writers = {s.writer for s in letters}
+    assert out.count("  kai/") == len(writers) > 1  # one line per writer, hardest first
 
 
 def test_ensemble_command_writes_a_checkpoint_that_classifies(trained, tmp_path, capsys):
