@@ -10,11 +10,13 @@ import back, and so does a folder. Names are made safe as run names are.
 from __future__ import annotations
 
 import io
+import random
 import re
 import shutil
 import zipfile
 from pathlib import Path
 
+from core.data.az_words import english_words
 from core.errors import InputError
 from core.ink.ink import Ink, n_points
 from core.ink.inkml import ink_to_inkml, inkml_to_ink
@@ -32,6 +34,17 @@ def safe_name(name: str) -> str:
     if not safe:
         raise InputError(f"{name!r} is not a usable dataset name", "use letters, digits, '-' or '_'")
     return safe
+
+
+def prompt(letters, rng: random.Random, words: int = 1, avoid=(), common: int = 3000) -> str:
+    """A text to write: `words` frequent English words (3 to 9 letters) made only of `letters`, joined by
+    spaces; words in `avoid` (already written) are left out while others remain."""
+    known = set(letters)
+    pool = [w for w in english_words()[:common] if 3 <= len(w) <= 9 and set(w) <= known]
+    if not pool:
+        raise InputError("no word of the English list uses only these letters", "type a text of your own")
+    fresh = [w for w in pool if w not in set(avoid)] or pool
+    return " ".join(rng.choice(fresh) for _ in range(max(1, words)))
 
 
 def dataset_path(name: str) -> Path:
