@@ -18,7 +18,7 @@ from dashboard.messages import show_input_error
 from dashboard.models import Picked
 from dashboard.plots import curves_figure
 
-CURVES = {"heldout_cer": "held-back CER", "invocab_cer": "CER on the samples it adapts on"}
+CURVES = {"heldout_cer": "held back", "invocab_cer": "adapted on"}
 ACTIVE = ("running", "starting")
 
 
@@ -52,14 +52,21 @@ def start_form(name: str, n: int, picked: Picked) -> None:
         st.caption("With fewer than four samples none is held back, so there is nothing to compare before and after.")
 
 
-def _curve(path, eval_every: int) -> None:
+def _curve(path, eval_every: int, before: float | None = None) -> None:
+    """The CER curves against the step; `before`: the held-back CER of the original reader, as a dotted line."""
     df = read_metrics(path)
     if not len(df):
         return
     df = df.assign(step=df["epoch"] * eval_every)
     shown = [c for c in CURVES if c in df and df[c].notna().any()]
-    st.plotly_chart(curves_figure(df, "step", shown, "Character error rate while adapting", "CER (0-1)",
-                                  names=CURVES), key="collect_curve")
+    fig = curves_figure(df, "step", shown, "Character error rate of the samples held back and adapted on",
+                        "CER (0-1)", names=CURVES)
+    top = max([float(df[c].max()) for c in shown] + [before or 0.0])
+    fig.update_yaxes(range=[0, max(0.1, 1.15 * top)])  # from 0, also when every point is 0
+    if before is not None:
+        fig.add_hline(y=before, line_dash="dot", line_color="#888", annotation_text="held back, before adapting",
+                      annotation_position="top left")
+    st.plotly_chart(fig, key="collect_curve")
 
 
 @st.fragment(run_every=1.0)
@@ -87,6 +94,10 @@ def _rate(x) -> str:
     return f"{x:.1%}"
 
 
+def _delta(x) -> str | None:
+    return f"{x:+.1%}" if abs(x) >= 0.0005 else None  # no arrow for no change
+
+
 def result(run: dict) -> None:
     """A run that has ended: its failure, or its held-back samples before and after."""
     path, state = run["path"], run["state"]
@@ -99,12 +110,12 @@ def result(run: dict) -> None:
         if log.exists():
             st.code(log.read_text(errors="replace")[-1500:])
         return
-    _curve(path, eval_every)
     try:
         cmp = _compared(run["id"], (path / "best.pt").stat().st_mtime)
     except InputError as exc:
         show_input_error(exc)
         return
+    _curve(path, eval_every, cmp["before"]["cer"] if cmp["n"] else None)
     original = run.get("reader", "").rstrip("/").split("/")
     original = original[-2] if original[-1] in ("model.pt", "best.pt") and len(original) > 1 else original[-1]
     if cmp["n"]:
@@ -112,9 +123,9 @@ def result(run: dict) -> None:
         m = st.columns(4)
         b, a = cmp["before"], cmp["after"]
         m[0].metric(f"CER before ({original})", _rate(b["cer"]))
-        m[1].metric("CER after (adapted)", _rate(a["cer"]), f"{a['cer'] - b['cer']:+.1%}", delta_color="inverse")
+        m[1].metric("CER after (adapted)", _rate(a["cer"]), _delta(a["cer"] - b["cer"]), delta_color="inverse")
         m[2].metric("Word accuracy before", _rate(b["word_acc"]))
-        m[3].metric("Word accuracy after", _rate(a["word_acc"]), f"{a['word_acc'] - b['word_acc']:+.1%}")
+        m[3].metric("Word accuracy after", _rate(a["word_acc"]), _delta(a["word_acc"] - b["word_acc"]))
         st.dataframe([{"label": r["label"], "read before": r["before"], "read after": r["after"],
                        "after is right": "✓" if r["after"] == r["label"] else ""} for r in cmp["rows"]],
                      hide_index=True, key="collect_before_after")

@@ -3,7 +3,9 @@
 The writing area is a fragment: a stroke reruns only the prompt, the
 canvas and its buttons. Save reruns the whole page (the counter and the
 listing grow); Skip and Redo word clear the canvas by giving it a new key.
-Messages that must outlive a rerun wait in the session as a "flash".
+Messages that must outlive a rerun wait in the session as a "flash"; the
+writing area's own messages sit below the canvas, so that none appears or
+goes above it and moves it under the pen.
 """
 from __future__ import annotations
 
@@ -103,12 +105,14 @@ def prompt_choice(letters: list[str], written: set[str]) -> str:
 @st.fragment
 def write_area(name: str, letters: list[str], how_many: int, written: set[str]) -> None:
     """The prompt, the canvas, Save / Skip / Redo word, and the counter toward the goal."""
-    show_flash("write")
     text = prompt_choice(letters, written)
     st.markdown(f"<div data-testid='collect-prompt' style='font-size:1.6rem'>Write: <b>{text or '…'}</b></div>",
                 unsafe_allow_html=True)
     st.session_state.setdefault("collect_pad", 0)
     ink = pen_canvas(f"collect_pad_{st.session_state['collect_pad']}", height=220)
+    if len(ink):
+        st.markdown(f"<div data-testid='collect-count' style='color:#888;font-size:0.85em'>{len(ink)} strokes · "
+                    f"{n_points(ink)} points drawn</div>", unsafe_allow_html=True)
     b1, b2, b3, _ = st.columns([1, 1, 1, 3])
     save = b1.button("Save", type="primary", key="collect_save", icon=":material/save:")
     how = st.session_state.get("collect_how", "word")
@@ -126,9 +130,12 @@ def write_area(name: str, letters: list[str], how_many: int, written: set[str]) 
         except InputError as exc:
             show_input_error(exc, "Nothing was saved: ")
         else:
-            flash("success", f"Saved “{text}” as {path.name} in `{name}`.", "write")
+            st.session_state["collect_saved"] = (name, f"Saved “{text}” as {path.name} in `{name}`.")
             _new_prompt(letters, how, written | {text})
             st.rerun()
+    saved = st.session_state.get("collect_saved")
+    if saved and saved[0] == name and not save:  # below the canvas, and kept: a message above would move it
+        st.success(saved[1], icon=":material/check:")
     st.progress(min(1.0, how_many / GOAL),
                 text=f"**{how_many} samples in {name}** · {max(0, GOAL - how_many)} more to reach {GOAL}, "
                      "enough to adapt a reader" if how_many < GOAL else f"**{how_many} samples in {name}** · "

@@ -1,7 +1,7 @@
 """Collect: write your own words, keep them as a dataset, and adapt a reader to your hand."""
 import streamlit as st
 
-from core.data.alphabets import letters_of
+from core.data.alphabets import AZ, letters_of
 from dashboard.collect_adapt import adapt_section
 from dashboard.collect_view import choose_dataset, contents, listing, move_and_delete, write_area
 from dashboard.models import pick_model
@@ -18,7 +18,8 @@ with top_right:
 with top_left:
     name = choose_dataset()
 letters = letters_of(picked.model.alphabet)
-top_right.caption(f"It reads {len(letters)} characters: {' '.join(c if c != ' ' else '␣' for c in letters)}.")
+top_right.caption("It reads lowercase a-z only." if set(letters) == set(AZ) else
+                  f"It reads {len(letters)} characters: {' '.join(c if c != ' ' else '␣' for c in letters)}.")
 if name is None:
     st.info("Create a dataset to start: give it a name (yours, say) and press Create.", icon=":material/edit_note:")
     st.stop()

@@ -116,7 +116,7 @@ def adapted(monkeypatch):
     """A finished two-step adaptation of reader-az on six samples (two held back), prepared as the page does."""
     fill("mine")
     path, args = prepare_adaptation("mine", checkpoints_dir() / "reader-az", steps=2, holdout=2)
-    assert main(args + ["--eval-every", "2", "--batch-size", "4"]) == 0
+    assert main(args + ["--batch-size", "4"]) == 0
     return path
 
 

@@ -32,6 +32,11 @@ def default_holdout(n: int) -> int:
     return max(1, round(n / 4)) if n >= 4 else 0
 
 
+def eval_every(steps: int) -> int:
+    """Steps between two evaluations: about six points on the curve (every 10 of the default 60 steps)."""
+    return max(1, steps // 6)
+
+
 def prepare_adaptation(dataset: str, reader: str | Path, steps: int = AdaptConfig().steps,
                        holdout: int | None = None) -> tuple[Path, list[str]]:
     """A new run folder holding a copy of the dataset and its record; (its path, the `adapt` arguments to run)."""
@@ -52,7 +57,7 @@ def prepare_adaptation(dataset: str, reader: str | Path, steps: int = AdaptConfi
                                "holdout": holdout, "samples": len(files)})
     RunFolder(path).set_status("starting", 0, "launching the adaptation", kind="reader")
     return path, ["adapt", str(reader_file), "--data", f"ink:{path / 'samples'}", "--out", str(path),
-                  "--holdout", str(holdout), "--steps", str(int(steps))]
+                  "--holdout", str(holdout), "--steps", str(int(steps)), "--eval-every", str(eval_every(int(steps)))]
 
 
 def start_adaptation(dataset: str, reader: str | Path, steps: int = AdaptConfig().steps,
