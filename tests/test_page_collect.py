@@ -132,7 +132,8 @@ def test_a_finished_adaptation_shows_the_held_back_words_before_and_after(adapte
     assert list(table.columns) == ["label", "read before", "read after", "after is right"]
     assert any(f"run: {adapted.name}** is now listed in every reader picker" in s.value for s in at.success)
     assert f"run: {adapted.name}" in at.selectbox(key="collect_reader").options
-    assert any("held-back CER" in c.proto.spec for c in at.get("plotly_chart"))
+    assert any("samples held back and adapted on" in c.proto.spec and "held back, before adapting" in c.proto.spec
+               for c in at.get("plotly_chart"))
 
 
 def test_adapt_refuses_to_hold_back_every_sample():

@@ -27,8 +27,8 @@ MAX_ZIP_BYTES = 64 * 2**20
 MAX_FILES = 5000
 _SAFE = re.compile(r"[^A-Za-z0-9_-]+")
 # Frequent words no prompt should ask a person to write (the list is the web's commonest words)
-PROMPT_LEFT_OUT = frozenset("ass bitch damn dick fuck fucked fucking kill killed killing murder porn sex sexual "
-                            "shit suicide".split())
+PROMPT_LEFT_OUT = frozenset({"ass", "bitch", "damn", "dick", "fuck", "fucked", "fucking", "kill", "killed", "killing",
+                             "murder", "porn", "sex", "sexual", "shit", "suicide"})
 
 
 def safe_name(name: str) -> str:
