@@ -35,6 +35,8 @@ PAGES = (
     PageInfo("alignment.py", "Alignment", ":material/timeline:",
              "how CTC reads a word: softmax per frame, best path, forced alignment on the ink"),
     PageInfo("draw.py", "Draw", ":material/draw:", "write a word with the mouse and see it read"),
+    PageInfo("collect.py", "Collect", ":material/edit_note:",
+             "write your own words, save them as a dataset, adapt a reader to your hand"),
     PageInfo("runs.py", "Runs", ":material/folder_open:", "compare runs, overlay their curves, download, delete"),
     PageInfo("research.py", "Research", ":material/science:",
              "the open questions of seed 001 (the prototype the word reader comes from), answered by sweeps"),

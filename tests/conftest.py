@@ -92,15 +92,17 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def streamlit_server(tmp_path_factory):
-    """Start `streamlit run dashboard/Home.py` once per session; yields its base URL."""
+    """Start `streamlit run dashboard/Home.py` once per session (runs and datasets in temporary folders);
+    yields its base URL and those folders."""
     port = _free_port()
-    runs = tmp_path_factory.mktemp("server-runs")
+    runs, data = tmp_path_factory.mktemp("server-runs"), tmp_path_factory.mktemp("server-datasets")
     log = open(tmp_path_factory.mktemp("server") / "streamlit.log", "w")
     try:
-        proc = start_streamlit(REPO / "dashboard" / "Home.py", port, {"HWLAB_RUNS_DIR": str(runs)}, log)
+        proc = start_streamlit(REPO / "dashboard" / "Home.py", port,
+                               {"HWLAB_RUNS_DIR": str(runs), "HWLAB_DATASETS_DIR": str(data)}, log)
     except RuntimeError as exc:
         pytest.fail(str(exc))
-    yield {"url": f"http://127.0.0.1:{port}", "runs": runs}
+    yield {"url": f"http://127.0.0.1:{port}", "runs": runs, "datasets": data}
     proc.terminate()
     try:
         proc.wait(10)

@@ -83,3 +83,22 @@ def test_imports_skip_what_is_not_a_labelled_drawing_and_refuse_bad_archives(tmp
         datasets.dataset_path("../..")
     with pytest.raises(InputError, match="needs its text"):
         datasets.add_sample("z", render_word("a", "natural", 0).ink, " ")
+
+
+def test_prompts_use_only_the_readers_letters_and_skip_what_was_written():
+    import random
+
+    from core.data.datasets import PROMPT_LEFT_OUT, prompt
+    from core.train.collect import default_holdout
+
+    rng = random.Random(0)
+    seed_words = {prompt("coltinmaeu", rng) for _ in range(40)}
+    assert all(set(w) <= set("coltinmaeu") and 3 <= len(w) <= 9 for w in seed_words)
+    assert not seed_words & PROMPT_LEFT_OUT
+    phrase = prompt("abcdefghijklmnopqrstuvwxyz ", rng, words=3)
+    assert len(phrase.split(" ")) == 3
+    first = prompt("coltinmaeu", random.Random(1))
+    assert prompt("coltinmaeu", random.Random(1), avoid={first}) != first
+    with pytest.raises(InputError, match="no word of the English list"):
+        prompt("xq", rng)
+    assert [default_holdout(n) for n in (0, 3, 4, 6, 20, 21)] == [0, 0, 1, 2, 5, 5]

@@ -8,7 +8,7 @@ from core.errors import InputError
 from core.ink.io import load_ink_folder
 from core.models.checkpoint import load_checkpoint
 from core.models.inference import load_reader
-from core.train.adapt import AdaptConfig, adapt_reader
+from core.train.adapt import AdaptConfig, adapt_reader, holdout_split
 from core.train.evaluate import evaluate_sets
 from core.train.runs import RunFolder, install_stop_handler, new_run_dir
 
@@ -32,9 +32,7 @@ def _adapt(args) -> int:
     ckpt = load_checkpoint(args.reader, kind="reader")
     found, _ = load_ink_folder(args.data[len("ink:"):])
     pairs = [(s.ink, s.label) for s in found]
-    if args.holdout < 0 or args.holdout >= len(pairs):
-        raise InputError(f"--holdout {args.holdout} leaves no sample to adapt on ({len(pairs)} samples)")
-    train, held = (pairs[:-args.holdout], pairs[-args.holdout:]) if args.holdout else (pairs, [])
+    train, held = holdout_split(pairs, args.holdout)
     cfg = AdaptConfig.from_dict({**AdaptConfig().to_dict(), **overrides_from(args, AdaptConfig)})
     run = RunFolder(Path(args.out) if args.out else new_run_dir("reader", "adapted"))
     print(f"run folder: {run.path}", flush=True)

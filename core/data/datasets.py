@@ -10,11 +10,13 @@ import back, and so does a folder. Names are made safe as run names are.
 from __future__ import annotations
 
 import io
+import random
 import re
 import shutil
 import zipfile
 from pathlib import Path
 
+from core.data.az_words import english_words
 from core.errors import InputError
 from core.ink.ink import Ink, n_points
 from core.ink.inkml import ink_to_inkml, inkml_to_ink
@@ -24,6 +26,9 @@ from core.paths import datasets_dir
 MAX_ZIP_BYTES = 64 * 2**20
 MAX_FILES = 5000
 _SAFE = re.compile(r"[^A-Za-z0-9_-]+")
+# Frequent words no prompt should ask a person to write (the list is the web's commonest words)
+PROMPT_LEFT_OUT = frozenset({"ass", "bitch", "damn", "dick", "fuck", "fucked", "fucking", "kill", "killed", "killing",
+                             "murder", "porn", "sex", "sexual", "shit", "suicide"})
 
 
 def safe_name(name: str) -> str:
@@ -32,6 +37,18 @@ def safe_name(name: str) -> str:
     if not safe:
         raise InputError(f"{name!r} is not a usable dataset name", "use letters, digits, '-' or '_'")
     return safe
+
+
+def prompt(letters, rng: random.Random, words: int = 1, avoid=(), common: int = 3000) -> str:
+    """A text to write: `words` frequent English words (3 to 9 letters) made only of `letters`, joined by
+    spaces; words in `avoid` (already written) are left out while others remain, and so are a few rude ones."""
+    known = set(letters)
+    pool = [w for w in english_words()[:common]
+            if 3 <= len(w) <= 9 and set(w) <= known and w not in PROMPT_LEFT_OUT]
+    if not pool:
+        raise InputError("no word of the English list uses only these letters", "type a text of your own")
+    fresh = [w for w in pool if w not in set(avoid)] or pool
+    return " ".join(rng.choice(fresh) for _ in range(max(1, words)))
 
 
 def dataset_path(name: str) -> Path:

@@ -53,7 +53,9 @@ class AdaptConfig:
     augment: float = opt(0.5, "strength of the augmented copy each step draws of a sample (0: the sample itself)")
     eval_every: int = opt(10, "steps between two evaluations (one row of metrics)")
     seed: int = opt(0, "seed of the batches, augmentation and synthetic words")
-    threads: int = opt(2, "torch CPU threads")
+    # One thread, as the trainers: two runs side by side (one per core) with two threads each slow down many-fold
+    # (on a machine busy with two trainings, 60 steps took 36 s with one thread and over 2 minutes with two).
+    threads: int = opt(1, "torch CPU threads (one per run when runs share the cores)")
 
     def __post_init__(self):
         check_field_types(self, "adapt")
@@ -74,6 +76,14 @@ class AdaptConfig:
         if unknown:
             raise InputError(f"unknown adapt option(s): {', '.join(unknown)}")
         return cls(**values)
+
+
+def holdout_split(pairs: Sequence, k: int) -> tuple[list, list]:
+    """(adapt on, held back): the last `k` samples (in the order they were written) are held back."""
+    if k < 0 or k >= len(pairs):
+        raise InputError(f"holding back {k} of {len(pairs)} samples leaves no sample to adapt on",
+                         "hold back fewer samples, or write more")
+    return (list(pairs[:-k]), list(pairs[-k:])) if k else (list(pairs), [])
 
 
 def trainable(model: torch.nn.Module, part: str, layers: int) -> list[torch.nn.Parameter]:
