@@ -25,7 +25,7 @@ from core.ctc.beam import beam_decode  # noqa: E402
 from core.ctc.bigram_lm import DEFAULT_SOURCE, bigram_lm  # noqa: E402
 from core.ctc.flashlight_lm import HAVE_FLASHLIGHT, FlashlightDecoder  # noqa: E402
 from core.ctc.greedy import greedy_decode  # noqa: E402
-from core.ctc.lm import LM_DEFAULTS, lm_decode  # noqa: E402
+from core.ctc.lm import FLASHLIGHT_DEFAULTS, LM_DEFAULTS, lm_decode  # noqa: E402
 from core.ctc.synthetic import LEVELS, synthetic_log_probs  # noqa: E402
 from core.data.alphabets import TEXT, reader_alphabet  # noqa: E402
 from core.data.corpus import load_corpus  # noqa: E402
@@ -56,7 +56,7 @@ def decoders(lm, params=LM_DEFAULTS, fl_params=None) -> dict:
            "beam": lambda lp: beam_decode(lp, ALPHABET, params.beam)[0][0],
            "lm": lambda lp: lm_decode(lp, ALPHABET, lm, params)[0][0]}
     if HAVE_FLASHLIGHT:
-        fl = FlashlightDecoder(ALPHABET, lm, fl_params or params)
+        fl = FlashlightDecoder(ALPHABET, lm, fl_params or FLASHLIGHT_DEFAULTS)
         out["flashlight"] = fl
     return out
 
@@ -82,7 +82,7 @@ def tune(lm, lines: list[str], level: str) -> None:
         print(f"| lm | {w} | {b} | {o} | {r['cer']:.4f} | {r['word_acc']:.3f} |", flush=True)
     if HAVE_FLASHLIGHT:
         for w, b in itertools.product((0.5, 1.0, 1.5), (0.0, 2.0, 4.0)):
-            r = run(FlashlightDecoder(ALPHABET, lm, LM_DEFAULTS.with_(lm_weight=w, word_bonus=b)), lps, lines)
+            r = run(FlashlightDecoder(ALPHABET, lm, FLASHLIGHT_DEFAULTS.with_(lm_weight=w, word_bonus=b)), lps, lines)
             print(f"| flashlight | {w} | {b} | - | {r['cer']:.4f} | {r['word_acc']:.3f} |", flush=True)
 
 
@@ -93,16 +93,16 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=20_000)
     parser.add_argument("--levels", default=",".join(LEVELS))
     parser.add_argument("--tune", action="store_true")
-    parser.add_argument("--fl-weight", type=float, default=None, help="flashlight's lm_weight (default: lm's)")
-    parser.add_argument("--fl-bonus", type=float, default=None, help="flashlight's word_score (default: lm's)")
+    parser.add_argument("--fl-weight", type=float, default=None, help="flashlight's lm_weight (default: FLASHLIGHT_DEFAULTS)")
+    parser.add_argument("--fl-bonus", type=float, default=None, help="flashlight's word_score (default: FLASHLIGHT_DEFAULTS)")
     args = parser.parse_args()
     lm = bigram_lm(args.source, args.size)
     test, tuning = split_lines(args.lines, 60)
     if args.tune:
         tune(lm, tuning, "mid")
         return
-    fl_params = LM_DEFAULTS.with_(**{k: v for k, v in (("lm_weight", args.fl_weight), ("word_bonus", args.fl_bonus))
-                                     if v is not None})
+    fl_params = FLASHLIGHT_DEFAULTS.with_(**{k: v for k, v in (("lm_weight", args.fl_weight),
+                                                               ("word_bonus", args.fl_bonus)) if v is not None})
     decs = decoders(lm, LM_DEFAULTS, fl_params)
     print(f"LM: {args.source}, {lm.size:,} words; {LM_DEFAULTS}; flashlight {fl_params}\n")
 

@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from core.ctc.bigram_lm import BigramLM
-from core.ctc.lm import LM_DEFAULTS, LMParams
+from core.ctc.lm import FLASHLIGHT_DEFAULTS, LMParams
 from core.ctc.matrix import char_index, check_log_probs
 from core.errors import InputError
 
@@ -55,7 +55,7 @@ class _BigramAdapter(LM):
 class FlashlightDecoder:
     """A flashlight `LexiconDecoder` over `alphabet` (a space needed) with `lm`; call it on (T, K) log-probabilities."""
 
-    def __init__(self, alphabet: Sequence[str], lm: BigramLM, params: LMParams = LM_DEFAULTS, blank: int = 0,
+    def __init__(self, alphabet: Sequence[str], lm: BigramLM, params: LMParams = FLASHLIGHT_DEFAULTS, blank: int = 0,
                  beam_size_token: int = 8, beam_threshold: float = 25.0):
         if not HAVE_FLASHLIGHT:
             raise InputError("flashlight-text is not installed", "pip install flashlight-text")

@@ -41,9 +41,9 @@ class LMParams:
     validation lines of a real text reader.
     """
 
-    lm_weight: float = 1.0      # times log P(word | previous word), natural log
-    word_bonus: float = 0.0     # added per word (insertion bonus > 0, penalty < 0)
-    oov_penalty: float = -8.0   # log-penalty per word outside the dictionary; -inf: dictionary words only
+    lm_weight: float = 0.25     # times log P(word | previous word), natural log
+    word_bonus: float = 4.0     # added per word (insertion bonus > 0, penalty < 0)
+    oov_penalty: float = -12.0  # log-penalty per word outside the dictionary; -inf: dictionary words only
     beam: int = 16              # prefixes kept after every frame
     prune: float = 1e-3         # characters below this probability at a frame are not tried (the best always is)
 
@@ -52,6 +52,8 @@ class LMParams:
 
 
 LM_DEFAULTS = LMParams()
+# flashlight-text's LexiconDecoder with the same LM, tuned on the same lines (core.ctc.flashlight_lm; no OOV path).
+FLASHLIGHT_DEFAULTS = LMParams(lm_weight=1.0, word_bonus=4.0)
 
 _SPACE, _CORE, _APOS, _PUNCT, _BLANK = range(5)
 _ROOT = 0
