@@ -138,3 +138,18 @@ def test_flashlight_reads_dictionary_words_with_the_same_lm_but_not_numbers(lm):
     assert "42" not in fl(synthetic_log_probs("I owe you 42 dollars.", LINE, rng))
     with pytest.raises(InputError):
         FlashlightDecoder(WORD, lm)
+
+
+def test_decode_command_reads_with_lm_on_a_reader_without_a_space(tmp_path, capsys):
+    import json
+
+    from core.cli.main import main
+    from core.ink.io import write_ink_json
+    from core.paths import checkpoints_dir
+    from core.synth.generator import render_word
+
+    ink = tmp_path / "house.json"
+    write_ink_json(ink, render_word("house", "natural", 0).ink, "house")
+    assert main(["decode", str(checkpoints_dir() / "reader-az"), "--ink", str(ink), "--decoder", "lm", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["decoder"] == "lm" and out["text"] == "house" and out["alternatives"][0]["text"] == "house"

@@ -144,11 +144,10 @@ def lm_decode(log_probs, alphabet: Sequence[str], lm: BigramLM | None, params: L
                 dn += score
                 ph, nd = 0, _ROOT
         elif kind == _CORE:
-            if ph == 3 or (ph == 2 and nd < 0):
-                nxt = -1
-            else:
-                nxt = children[nd if ph == 2 else _ROOT].get(low[k], -1)
-            if nxt < 0 and not (ph == 2 and nd < 0):
+            # A letter after a word's trailing punctuation leaves the dictionary ("4/10", "a&b");
+            # a word out of it already paid its penalty and pays no more.
+            nxt = -1 if ph == 3 or nd < 0 else children[nd].get(low[k], -1)
+            if nxt < 0 and nd >= 0:
                 dn += oov
             ph, nd = 2, nxt
         elif kind == _APOS:

@@ -12,6 +12,9 @@ as Norvig's `count_1w` / `count_2w`), lowercase, without apostrophes:
   wordsegment's times 64 exactly (measured on all 242,342 shared pairs)
   while its word counts are unscaled, so they are divided by 64 here:
   then both sources give a pair's relative frequency c(v, w) / c(v) alike.
+  Its dictionary also lacks the apostrophe-less contractions (dont, im,
+  youre), which a line of handwriting is full of: they are taken, with
+  their pairs, from wordsegment's counts (the same corpus on the same scale).
 
 Which one the lab uses is measured in `bench/lm_sources.py` (README, decoders).
 """
@@ -27,6 +30,10 @@ from core.errors import InputError
 
 LM_SOURCES = ("wordsegment", "symspellpy")
 _SYMSPELL_PAIR_SCALE = 64.0
+CONTRACTIONS = ("dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "cant", "couldnt", "wouldnt",
+                "shouldnt", "wont", "havent", "hasnt", "hadnt", "im", "ive", "id", "ill", "youre", "youve", "youll",
+                "youd", "hes", "shes", "its", "were", "theyre", "theyve", "theyll", "weve", "well", "thats", "whats",
+                "theres", "heres", "lets", "aint", "wheres", "whos", "hows")
 
 
 class WordCounts(NamedTuple):
@@ -59,14 +66,25 @@ def _symspell() -> WordCounts:
         parts = line.split()
         if len(parts) == 3:
             pairs[(parts[0], parts[1])] = float(parts[2]) / _SYMSPELL_PAIR_SCALE
+    full = _wordsegment_cached()
+    added = {w for w in CONTRACTIONS if w not in words and w in full.unigrams}
+    words.update({w: full.unigrams[w] for w in added})
+    for (v, w), n in full.bigrams.items():
+        if (v in added or w in added) and v in words and w in words:
+            pairs.setdefault((v, w), n)
     return WordCounts("symspellpy", words, pairs)
+
+
+@lru_cache(maxsize=1)
+def _wordsegment_cached() -> WordCounts:
+    return _wordsegment()
 
 
 @lru_cache(maxsize=2)
 def word_counts(source: str = "symspellpy") -> WordCounts:
     """The counts of one source (`LM_SOURCES`), read once per process."""
     if source == "wordsegment":
-        return _wordsegment()
+        return _wordsegment_cached()
     if source == "symspellpy":
         return _symspell()
     raise InputError(f"unknown language-model source {source!r}", f"choose one of {', '.join(LM_SOURCES)}")
