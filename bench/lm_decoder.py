@@ -76,7 +76,7 @@ def tune(lm, lines: list[str], level: str) -> None:
     lps = posteriors(lines, level, seed=2)
     print(f"tuning on {len(lines)} lines, level {level}\n\n| decoder | lm_weight | word_bonus | oov_penalty | CER | word acc |")
     print("|---|---|---|---|---|---|")
-    for w, b, o in itertools.product((0.5, 1.0, 1.5), (0.0, 2.0, 4.0), (-8.0, -12.0, -16.0)):
+    for w, b, o in itertools.product((0.25, 0.5, 1.0), (2.0, 4.0, 6.0), (-10.0, -12.0, -14.0)):
         r = run(lambda lp: lm_decode(lp, ALPHABET, lm, LM_DEFAULTS.with_(lm_weight=w, word_bonus=b, oov_penalty=o))[0][0],
                 lps, lines)
         print(f"| lm | {w} | {b} | {o} | {r['cer']:.4f} | {r['word_acc']:.3f} |", flush=True)
