@@ -15,6 +15,7 @@ from core.cli import adapt, classifier, data, reader, score, sweep
 from core.data.corpus import is_unipen_source
 from core.errors import InputError
 from core.models.checkpoint import load_checkpoint
+from core.models.inference import DECODERS
 
 COMMAND_MODULES = (data, reader, classifier, sweep, adapt)
 EVALUATORS = {"reader": reader.evaluate_command, "classifier": classifier.evaluate_command}
@@ -39,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="seed | synthetic | unipen[:PATH] | unipen-train | npy:DIR (default: what the model was trained "
                          "on; PATH: a UNIPEN folder or a .tar.xz/.tar.gz/.zip of one), or ink:DIR: every labelled "
                          "Ink JSON file of a folder; a UNIPEN folder the model did not train on is scored whole")
-    ev.add_argument("--decoder", choices=("greedy", "beam", "lexicon"), default="greedy")
+    ev.add_argument("--decoder", choices=DECODERS, default="greedy")
     ev.add_argument("--beam-width", type=int, default=10)
     ev.add_argument("--lexicon", default=None, help="a text file with one word per line")
     ev.add_argument("--seed", type=int, default=None, help="seed of the evaluation data (default: the run's)")

@@ -8,7 +8,8 @@ evaluation, and the Draw and Alignment pages.
 * `encode_ink` turns ink into the frames of the reader's encoding and
   `read_frames` runs the model on many of them at once;
 * `decode` turns one (T, K) matrix into a text and its alternatives with
-  one decoder (greedy, prefix beam or lexicon);
+  one decoder (greedy, prefix beam, lexicon, or lm: a dictionary and a
+  word-bigram language model over lines, core.ctc.lm);
 * `read` does all of that for one drawing and returns a `Reading`: the
   text of the most informed decoder asked for, every decoder's answer,
   and the confidence of the text it returns.
@@ -25,7 +26,9 @@ import torch
 from core.ctc.align import confidence
 from core.ctc.beam import beam_decode
 from core.ctc.greedy import greedy_decode
+from core.ctc.bigram_lm import BigramLM, bigram_lm
 from core.ctc.lexicon import Lexicon, build_lexicon, lexicon_search
+from core.ctc.lm import LM_DEFAULTS, LMParams, lm_decode
 from core.data.alphabets import BLANK
 from core.errors import InputError
 from core.ink.encodings import encode
@@ -36,7 +39,9 @@ from core.models.checkpoint import load_checkpoint
 from core.models.device import model_device
 from core.models.reader import ReaderConfig, WordReader, build_reader
 
-DECODERS = ("greedy", "beam", "lexicon")  # in the order of how much they know: the last one asked for answers
+DECODERS = ("greedy", "beam", "lexicon", "lm")  # in the order of how much they know: the last one asked for answers
+# What `read` runs unless told otherwise (the Draw page): lm reads lines and runs only when asked for.
+READ_DECODERS = ("greedy", "beam", "lexicon")
 MIN_POINTS = 2
 # The Draw page's lexicon search budget (trie nodes): on the 414 real test words it gives the exact
 # search's answer for every word, and an unsure drawing costs tens of ms instead of up to a second.
@@ -140,17 +145,24 @@ def load_reader(ckpt: dict | str | Path) -> LoadedReader:
 
 def decode(log_probs: np.ndarray, alphabet: Sequence[str], decoder: str = "greedy",
            lexicon: Lexicon | Sequence[str] | None = None, beam_width: int = 10, top: int = 5,
-           budget: int | None = None) -> tuple[str, list[tuple[str, float]]]:
+           budget: int | None = None, lm: BigramLM | None = None,
+           lm_params: LMParams = LM_DEFAULTS) -> tuple[str, list[tuple[str, float]]]:
     """(text, alternatives) of one (T, K) matrix; alternatives are (text, log-probability), best first.
 
     greedy has no alternatives; beam returns its beam; lexicon the `top`
     words of `lexicon` by exact CTC likelihood (see core.ctc.lexicon), the
-    search bounded by `budget` trie nodes if given (None: exact).
+    search bounded by `budget` trie nodes if given (None: exact); lm the
+    best `top` texts of the dictionary-and-bigram beam search (core.ctc.lm;
+    scores add the LM's terms) with `lm` (default: `bigram_lm()`, 20,000
+    words) and `lm_params` (its beam is `lm_params.beam`, not `beam_width`).
+    A reader without a space reads one word: the dictionary's words by
+    their unigram prior, anything else on the out-of-vocabulary path.
     """
-    return _decode(log_probs, alphabet, decoder, lexicon, beam_width, top, budget)[:2]
+    return _decode(log_probs, alphabet, decoder, lexicon, beam_width, top, budget, lm, lm_params)[:2]
 
 
-def _decode(log_probs, alphabet, decoder, lexicon, beam_width, top, budget) -> tuple[str, list, bool]:
+def _decode(log_probs, alphabet, decoder, lexicon, beam_width, top, budget, lm=None,
+            lm_params=LM_DEFAULTS) -> tuple[str, list, bool]:
     """`decode` and whether its answer is proven best (only a bounded lexicon search may not be)."""
     if decoder == "greedy":
         return greedy_decode(log_probs, alphabet), [], True
@@ -165,6 +177,9 @@ def _decode(log_probs, alphabet, decoder, lexicon, beam_width, top, budget) -> t
         trie = lexicon if isinstance(lexicon, Lexicon) else build_lexicon(lexicon, alphabet)
         found = lexicon_search(log_probs, alphabet, trie, top=top, budget=budget)
         return (found.words[0][0] if found.words else ""), found.words, found.exact
+    if decoder == "lm":
+        alts = lm_decode(log_probs, alphabet, lm if lm is not None else bigram_lm(), lm_params)
+        return (alts[0][0] if alts else ""), alts[:top], True
     raise InputError(f"unknown decoder {decoder!r}", f"choose one of {', '.join(DECODERS)}")
 
 
@@ -195,6 +210,7 @@ class Reading:
     downsampled: bool = False
     argmax: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     lexicon_exact: bool = True            # False: a bounded lexicon search stopped early (best word so far)
+    lm: list[tuple[str, float]] = field(default_factory=list)   # empty unless lm decoding ran
 
     @property
     def best_text(self) -> str:
@@ -202,7 +218,7 @@ class Reading:
 
     @property
     def alternatives(self) -> list[tuple[str, float]]:
-        return {"greedy": [], "beam": self.beam, "lexicon": self.lexicon}[self.decoder]
+        return {"greedy": [], "beam": self.beam, "lexicon": self.lexicon, "lm": self.lm}[self.decoder]
 
     def as_dict(self) -> dict:
         """{text, decoder, alternatives [{text, log_prob}], confidence, frames, log_probs} (plain values but
@@ -234,12 +250,13 @@ def model_view(ink: Ink, encoding: str, spacing: float) -> Ink:
 
 
 def read(reader: LoadedReader, ink: Ink, lexicon: Lexicon | Sequence[str] | None = None, beam_width: int = 10,
-         top: int = 5, decoders: Sequence[str] = DECODERS, budget: int | None = None) -> Reading:
+         top: int = 5, decoders: Sequence[str] = READ_DECODERS, budget: int | None = None) -> Reading:
     """Read one drawing with each of `decoders`; the text is the answer of the most informed of them.
 
     Lexicon decoding runs only when a lexicon is given, unless it is the
     only decoder asked for (then a missing lexicon is an InputError);
-    `budget` bounds its search (core.ctc.lexicon.lexicon_search).
+    `budget` bounds its search (core.ctc.lexicon.lexicon_search). lm runs
+    only when asked for (with the default bigram LM and `LM_DEFAULTS`).
     """
     unknown = [d for d in decoders if d not in DECODERS]
     if unknown or not decoders:
@@ -258,4 +275,5 @@ def read(reader: LoadedReader, ink: Ink, lexicon: Lexicon | Sequence[str] | None
     return Reading(text, chosen, confidence(lp, text, alphabet), lp, alphabet, greedy,
                    answers.get("beam", ("", []))[1], answers.get("lexicon", ("", []))[1],
                    model_view(ink, reader.config.encoding, reader.config.spacing), n_points(ink),
-                   n_points(ink) < before, lp.argmax(axis=1), answers.get("lexicon", ("", [], True))[2])
+                   n_points(ink) < before, lp.argmax(axis=1), answers.get("lexicon", ("", [], True))[2],
+                   answers.get("lm", ("", []))[1])

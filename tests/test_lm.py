@@ -1,0 +1,155 @@
+"""The word-bigram LM and the `lm` decoder: smoothing, reading lines, dictionary preference, OOV words, flashlight."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from core.ctc.beam import beam_decode
+from core.ctc.bigram_lm import bigram_lm, normalise_word
+from core.ctc.flashlight_lm import HAVE_FLASHLIGHT, FlashlightDecoder
+from core.ctc.greedy import greedy_decode
+from core.ctc.lm import LM_DEFAULTS, lm_decode
+from core.ctc.synthetic import synthetic_log_probs
+from core.data.alphabets import AZ, TEXT, reader_alphabet
+from core.errors import InputError
+from core.models.inference import DECODERS, decode
+
+LINE = reader_alphabet(TEXT)
+WORD = reader_alphabet(AZ)
+
+
+@pytest.fixture(scope="module")
+def lm():
+    return bigram_lm()
+
+
+@pytest.fixture(scope="module")
+def small():
+    return bigram_lm("symspellpy", 300)
+
+
+def posteriors(units, alphabet, gap: float = 0.5) -> np.ndarray:
+    """Two frames per unit then a blank frame; a unit is a character or (shown, runner-up) `gap` nats behind."""
+    index = {c: k for k, c in enumerate(alphabet)}
+    rows = [np.full(len(alphabet), -12.0)]
+    rows[0][0] = 0.0
+    for u in units:
+        shown, runner = (u, None) if isinstance(u, str) else u
+        row = np.full(len(alphabet), -12.0)
+        row[index[shown]] = 0.0
+        row[0] = -5.0
+        if runner is not None:
+            row[index[runner]] = -gap
+        blank = np.full(len(alphabet), -12.0)
+        blank[0] = 0.0
+        rows += [row, row, blank]
+    logits = np.array(rows)
+    return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+
+
+# ---------------------------------------------------------------- the LM
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 299))
+def test_every_row_of_the_bigram_sums_to_one(small, v):
+    assert math.isclose(sum(math.exp(small.log_prob(w, v)) for w in range(small.size)), 1.0, rel_tol=1e-9)
+
+
+def test_unigram_sums_to_one_and_an_unseen_pair_is_finite_but_below_a_seen_one(small):
+    assert math.isclose(sum(math.exp(p) for p in small.unigram), 1.0, rel_tol=1e-9)
+    (v, w), seen = next(iter(small.pairs.items()))
+    unseen_w = next(u for u in range(small.size) if (v, u) not in small.pairs)
+    assert math.isfinite(small.log_prob(unseen_w, v))
+    # The same word after the same context scores more for being a recorded pair than it would unrecorded.
+    assert seen == small.log_prob(w, v) > small.backoff[v] + small.unigram[w]
+    assert small.log_prob(small.index["the"], small.index["of"]) > small.log_prob(small.index["of"], small.index["of"])
+
+
+def test_words_are_looked_up_lowercase_without_surrounding_punctuation(lm):
+    assert normalise_word("Hello,") == "hello" and normalise_word("don't") == "dont" and normalise_word("(The") == "the"
+    assert lm.word_log_prob("Hello,") == lm.word_log_prob("hello") is not None
+    assert lm.word_log_prob("House.", "The") == lm.word_log_prob("house", "the")
+    assert lm.word_log_prob("42") is None
+    with pytest.raises(InputError):
+        bigram_lm("no-such-source")
+
+
+# ---------------------------------------------------------------- the decoder
+
+def test_clean_posteriors_of_a_sentence_read_back_exactly(lm):
+    rng = np.random.default_rng(0)
+    for text in ("The house is on the hill.", "Hello, she said to the old man"):
+        lp = synthetic_log_probs(text, LINE, rng, confuse=0.0, noise=0.5)
+        assert lm_decode(lp, LINE, lm)[0][0] == text
+
+
+def test_the_dictionary_word_beats_a_near_miss_the_posteriors_prefer(lm):
+    # "hovse": the v is half a nat ahead of the u on its frames; greedy and beam read the near-miss.
+    lp = posteriors(["t", "h", "e", " ", "h", "o", ("v", "u"), "s", "e"], LINE)
+    assert greedy_decode(lp, LINE) == "the hovse" == beam_decode(lp, LINE, 16)[0][0]
+    assert lm_decode(lp, LINE, lm)[0][0] == "the house"
+
+
+def test_an_out_of_vocabulary_number_and_name_are_still_read(lm):
+    rng = np.random.default_rng(1)
+    for text in ("I owe you 42 dollars.", "Ask Bob, then Zyqwert."):
+        lp = synthetic_log_probs(text, LINE, rng, confuse=0.0, noise=0.5)
+        assert lm_decode(lp, LINE, lm)[0][0] == text
+    strict = lm_decode(synthetic_log_probs("you 42 dollars", LINE, rng), LINE, lm, LM_DEFAULTS.with_(oov_penalty=-math.inf))
+    assert "42" not in strict[0][0]
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.text(alphabet="abcdo l1,.0", min_size=1, max_size=25), st.integers(0, 2**16))
+def test_without_lm_or_bonus_it_is_the_plain_beam_search(text, seed):
+    lp = synthetic_log_probs(text, LINE, np.random.default_rng(seed), confuse=0.0, noise=0.5)
+    plain = beam_decode(lp, LINE, 8)
+    ours = lm_decode(lp, LINE, None, LM_DEFAULTS.with_(lm_weight=0.0, word_bonus=0.0, beam=8))
+    assert ours[0][0] == plain[0][0] == greedy_decode(lp, LINE)
+    assert math.isclose(ours[0][1], plain[0][1], rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_a_reader_without_a_space_reads_one_word_with_the_unigram_prior(lm):
+    lp = posteriors(["h", "o", ("v", "u"), "s", "e"], WORD)
+    assert greedy_decode(lp, WORD) == "hovse"
+    assert decode(lp, WORD, "lm")[0] == "house"
+    odd = posteriors(list("qxzvk"), WORD)
+    assert decode(odd, WORD, "lm")[0] == "qxzvk"          # not a word: read on the out-of-vocabulary path
+
+
+def test_lm_is_a_decoder_of_the_read_path(lm):
+    assert DECODERS[-1] == "lm"
+    lp = synthetic_log_probs("the old man", LINE, np.random.default_rng(3))
+    text, alts = decode(lp, LINE, "lm", top=3)
+    assert text == "the old man" and 1 <= len(alts) <= 3 and alts[0][0] == text
+    with pytest.raises(InputError):
+        lm_decode(lp, LINE, lm, LM_DEFAULTS.with_(beam=0))
+
+
+@pytest.mark.skipif(not HAVE_FLASHLIGHT, reason="flashlight-text is not installed (pip install flashlight-text)")
+def test_flashlight_reads_dictionary_words_with_the_same_lm_but_not_numbers(lm):
+    fl = FlashlightDecoder(LINE, lm)
+    rng = np.random.default_rng(4)
+    assert fl(synthetic_log_probs("The house is on the hill.", LINE, rng)) == "The house is on the hill."
+    assert fl(posteriors(["t", "h", "e", " ", "h", "o", ("v", "u"), "s", "e"], LINE)) == "the house"
+    assert "42" not in fl(synthetic_log_probs("I owe you 42 dollars.", LINE, rng))
+    with pytest.raises(InputError):
+        FlashlightDecoder(WORD, lm)
+
+
+def test_decode_command_reads_with_lm_on_a_reader_without_a_space(tmp_path, capsys):
+    import json
+
+    from core.cli.main import main
+    from core.ink.io import write_ink_json
+    from core.paths import checkpoints_dir
+    from core.synth.generator import render_word
+
+    ink = tmp_path / "house.json"
+    write_ink_json(ink, render_word("house", "natural", 0).ink, "house")
+    assert main(["decode", str(checkpoints_dir() / "reader-az"), "--ink", str(ink), "--decoder", "lm", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["decoder"] == "lm" and out["text"] == "house" and out["alternatives"][0]["text"] == "house"
