@@ -96,9 +96,11 @@ def bench_classifier(path: str, limit: int | None, card: dict | None = None) -> 
     ckpt = load_checkpoint(path, kind="classifier")
     print(f"\n### classifier {path} ({len(ckpt['alphabet'])} classes; trained "
           f"{training_minutes(ckpt)}; scored in {time.perf_counter() - t0:.1f} s; {_writers(r)})\n")
-    print("| group | characters | top-1 | top-5 | case-insensitive top-1 |\n|---|---|---|---|---|")
+    print("| group | characters | top-1 | top-5 | case-insensitive top-1 | top-1 told the group |\n"
+          "|---|---|---|---|---|---|")
     for name, g in [*r["by_group"].items(), ("all", r)]:
-        print(f"| {name} | {g['n']:,} | {g['accuracy']:.3f} | {g['top5']:.3f} | {g['case_insensitive']:.3f} |")
+        print(f"| {name} | {g['n']:,} | {g['accuracy']:.3f} | {g['top5']:.3f} | {g['case_insensitive']:.3f} | "
+              f"{g['within_group']:.3f} |")
     print("\n| contributor | writers | characters | top-1 | case-insensitive |\n|---|---|---|---|---|")
     for name, c in r["by_contributor"].items():
         print(f"| {name} | {c['writers']} | {c['n']:,} | {c['accuracy']:.3f} | {c['case_insensitive']:.3f} |")

@@ -16,7 +16,7 @@ import numpy as np
 import streamlit as st
 
 from core.ctc.lexicon import Lexicon, build_lexicon
-from core.data.alphabets import AZ, class_names, is_seed_alphabet, letters_of
+from core.data.alphabets import AZ, CHAR_GROUPS, char_group, class_names, is_seed_alphabet, letters_of
 from core.data.az_words import default_lexicon
 from core.data.uploads import LIMITS_MB, ink_from_upload
 from core.errors import InputError
@@ -174,13 +174,21 @@ def drawing_area(picked: Picked, classifier: Picked | None, source: str, lexicon
         return
     show_reading(picked, reading, ink, label, lexicon is not None)
     if len(reading.greedy) <= 1 and classifier is not None:
+        st.subheader("As a single character")
+        groups = [g for g in CHAR_GROUPS if any(char_group(c) == g for c in classifier.model.classes)]
+        group = None
+        if len(groups) > 1:
+            choice = st.radio("It is", ["any character", *groups], horizontal=True, key="draw_char_group",
+                              help="tell the classifier what you wrote: 0 and o, 1 and l, O and o often have one "
+                                   "shape, and told the group it chooses among that group only")
+            group = None if choice == "any character" else choice
         try:
-            top = classifier.model.classify_ink(ink, 5)
+            top = classifier.model.classify_ink(ink, 5, group)
         except InputError as exc:
             show_input_error(exc, "The classifier could not read this ink: ")
         else:
-            st.subheader("As a single letter")
-            st.caption(f"{classifier.label}: the character classifier's top five")
+            st.caption(f"{classifier.label}: the character classifier's top five"
+                       + (f" among {group}" if group else ""))
             st.dataframe({"letter": [c for c, _ in top], "probability": [round(p, 3) for _, p in top]},
                          hide_index=True)
 

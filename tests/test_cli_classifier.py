@@ -138,3 +138,16 @@ def test_ensemble_command_writes_a_checkpoint_that_classifies(trained, tmp_path,
     assert json.loads(capsys.readouterr().out)["n"] == 52
     bad = _cli("ensemble", root / "run", "--out", tmp_path / "one", code=2)
     assert bad.stderr.startswith("error:") and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_told_the_group_classify_names_only_characters_of_that_group(tmp_path, capsys):
+    from core.synth.generator import render_letter
+
+    chars = REPO / "checkpoints" / "classifier-chars"
+    write_ink_json(tmp_path / "o.json", render_letter("o", "natural", 3).ink, "o")
+    assert main(["classify", str(chars), "--ink", str(tmp_path / "o.json"), "--top", "20", "--group", "digits",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out) == 10 and all(r["label"].isdigit() for r in out) and out[0]["label"] == "0"
+    assert abs(sum(r["probability"] for r in out) - 1.0) < 1e-4  # renormalised over the ten digits
+    assert "knows no digits" in _error(capsys, "classify", SHIPPED, "--ink", tmp_path / "o.json", "--group", "digits")

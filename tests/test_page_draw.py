@@ -127,3 +127,19 @@ def test_the_warning_flags_most_words_with_other_characters_and_few_lowercase_on
     assert len(flagged[True]) > 300 and len(flagged[False]) > 400
     assert sum(flagged[True]) / len(flagged[True]) >= 0.65
     assert sum(flagged[False]) / len(flagged[False]) <= 0.12
+
+
+def test_told_what_kind_of_character_it_is_the_classifier_chooses_among_that_group():
+    """A round o-shaped letter: told it is a digit, classifier-chars names the digit 0 of the same shape."""
+    from core.synth.generator import render_letter
+
+    at = draw_page()
+    at.selectbox(key="draw_classifier").set_value("shipped: classifier-chars").run()
+    at = upload(at, render_letter("o", "natural", 3).ink, "zero.json")
+    assert not at.exception
+    assert at.radio(key="draw_char_group").options == ["any character", "digits", "capitals", "lowercase", "symbols"]
+    at.radio(key="draw_char_group").set_value("digits").run()
+    (table,) = [d.value for d in at.dataframe if "letter" in d.value.columns]
+    assert all(c.isdigit() for c in table["letter"]) and table["letter"].iloc[0] == "0"
+    assert table["probability"].sum() <= 1.0 + 1e-6
+    assert any("among digits" in c.value for c in at.caption)

@@ -18,7 +18,7 @@ from core.models.checkpoint import load_checkpoint
 from core.models.classifier import load_classifier
 
 CATEGORIES = ["1a", "1b", "1c", "1d"]
-_KEYS = ("n", "accuracy", "top5", "case_insensitive")
+_KEYS = ("n", "accuracy", "top5", "case_insensitive", "within_group")
 
 
 def _round(r: dict) -> dict:

@@ -18,6 +18,7 @@ from core.errors import InputError
 from core.files.atomic import write_json
 from core.ink.io import load_ink_file
 from core.models.checkpoint import load_checkpoint, save_checkpoint
+from core.data.alphabets import CHAR_GROUPS
 from core.models.classifier import PRESETS, ClassifierConfig, classify_ink, load_classifier, make_ensemble, preset
 from core.models.device import DEVICES
 from core.train.classifier import train_classifier
@@ -49,6 +50,9 @@ def register(commands, train_models) -> None:
     c.add_argument("--ink", required=True, help="Ink JSON or canvas json_data file")
     c.add_argument("--top", type=int, default=5, help="how many labels to list")
     c.add_argument("--json", action="store_true", help="print [{label, probability}, ...]")
+    c.add_argument("--group", choices=CHAR_GROUPS, default=None,
+                   help="the character is known to be a digit, a capital, a lowercase letter or a symbol: "
+                        "choose among that group only (0 or o, 1 or l often look the same)")
     c.set_defaults(func=_classify)
 
     m = commands.add_parser("ensemble", help="average finished classifier runs into one checkpoint",
@@ -109,7 +113,7 @@ def _classify(args) -> int:
         raise InputError("--top must be at least 1")
     clf = load_classifier(load_checkpoint(args.checkpoint, kind="classifier"))
     ink, _ = load_ink_file(args.ink)
-    out = classify_ink(clf, ink, args.top)
+    out = classify_ink(clf, ink, args.top, args.group)
     if args.json:
         print(json.dumps([{"label": c, "probability": p} for c, p in out]))
     else:

@@ -30,7 +30,7 @@ from core.models.inference import load_reader
 from core.train.score import score_classifier, score_reader
 
 KEYS = {"reader": ("n", "cer", "corpus_cer", "word_acc", "wer"),
-        "classifier": ("n", "accuracy", "top5", "case_insensitive")}
+        "classifier": ("n", "accuracy", "top5", "case_insensitive", "within_group")}
 
 
 LEVELS = {"1a": "CHARACTER", "1b": "CHARACTER", "1c": "CHARACTER", "1d": "CHARACTER", "2": "CHARACTER",
@@ -110,7 +110,7 @@ def _line(name: str, r: dict, kind: str) -> str:
         return (f"{name:24s} n={r['n']:6d}  CER {r['cer']:.4f}  corpus CER {r['corpus_cer']:.4f}  "
                 f"word accuracy {r['word_acc']:.3f}  WER {r['wer']:.3f}")
     return (f"{name:24s} n={r['n']:6d}  accuracy {r['accuracy']:.4f}  top-5 {r['top5']:.4f}  "
-            f"case-insensitive {r['case_insensitive']:.4f}")
+            f"case-insensitive {r['case_insensitive']:.4f}  told the group {r['within_group']:.4f}")
 
 
 def score_on(source: str, ckpt: dict, model, categories: list[str] | None = None,

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from core.data.alphabets import CHAR_GROUPS, char_group
 from core.errors import InputError
 from core.ink.features import features18
 from core.ink.ink import Ink
@@ -278,12 +279,13 @@ class LoadedClassifier:
                for i in range(0, len(X), batch_size)]
         return np.concatenate(out) if out else np.zeros((0, len(self.classes)), np.float32)
 
-    def classify_ink(self, ink: Ink, top: int = 5) -> list[tuple[str, float]]:
-        return classify_ink(self, ink, top)
+    def classify_ink(self, ink: Ink, top: int = 5, group: str | None = None) -> list[tuple[str, float]]:
+        return classify_ink(self, ink, top, group)
 
 
-def classify_ink(clf: LoadedClassifier, ink: Ink, top: int = 5) -> list[tuple[str, float]]:
-    """The `top` most probable labels of one drawn character, with their probabilities."""
+def classify_ink(clf: LoadedClassifier, ink: Ink, top: int = 5, group: str | None = None) -> list[tuple[str, float]]:
+    """The `top` most probable labels of one drawn character, with their probabilities; told its `group`
+    (digits, capitals, lowercase or symbols), only that group's classes, their probabilities renormalised."""
     if clf.checkpoint.get("encoding", "features18") != "features18" or clf.config.features != 18:
         raise InputError("this classifier was trained on other features than features18, so it cannot read ink",
                          "use a classifier trained on synthetic or unipen letters")
@@ -292,6 +294,14 @@ def classify_ink(clf: LoadedClassifier, ink: Ink, top: int = 5) -> list[tuple[st
     if sum(len(s) for s in ink) < 2:
         raise InputError("the drawing has fewer than two points", "draw a letter")
     p = clf.probabilities(features18(ink, clf.config.n_points)[None])[0]
+    if group:
+        if group not in CHAR_GROUPS:
+            raise InputError(f"unknown character group {group!r}", f"choose one of {', '.join(CHAR_GROUPS)}")
+        mine = np.array([char_group(c) == group for c in clf.classes])
+        if not mine.any():
+            raise InputError(f"this classifier knows no {group}", f"it knows {' '.join(clf.classes[:40])}")
+        p = np.where(mine, p, 0.0) / max(float(p[mine].sum()), 1e-12)
+        top = min(top, int(mine.sum()))
     order = np.argsort(-p, kind="stable")[:top]
     return [(clf.classes[i], float(p[i])) for i in order]
 

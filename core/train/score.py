@@ -96,7 +96,8 @@ def score_reader(reader: LoadedReader, samples: Sequence, decoder: str = "greedy
 
 
 def score_classifier(clf: LoadedClassifier, samples: Sequence) -> dict:
-    """`n`, `accuracy`, `top5`, `case_insensitive` (o for O counts), the same `by_group` (digits, capitals,
+    """`n`, `accuracy`, `top5`, `case_insensitive` (o for O counts), `within_group` (the best class of the
+    character's own group: the accuracy when the writer says a digit or a capital is coming), the same `by_group` (digits, capitals,
     lowercase, symbols), `by_category`, `by_contributor` and `by_writer` (hardest first), `skipped` and
     `predictions` of a classifier on labelled characters (labels outside its classes are skipped)."""
     if clf.checkpoint.get("encoding", "features18") != "features18" or clf.config.features != 18:
@@ -116,13 +117,17 @@ def score_classifier(clf: LoadedClassifier, samples: Sequence) -> dict:
     right = guess == true
     top5 = (np.argsort(-p, axis=1, kind="stable")[:, :5] == true[:, None]).any(axis=1)
     folded = np.array([clf.classes[g].lower() == s.label.lower() for g, s in zip(guess, keep)])
+    kinds = [char_group(s.label) for s in keep]
+    # told the group (a digit is expected, say), the best class of that group
+    class_group = np.array([char_group(c) for c in clf.classes])
+    told = np.array([np.where(class_group == k, p[i], -1.0).argmax() == true[i] for i, k in enumerate(kinds)],
+                    dtype=bool)
 
     def figures(idx: list[int]) -> dict:
         return {"n": len(idx), "accuracy": float(right[idx].mean()), "top5": float(top5[idx].mean()),
-                "case_insensitive": float(folded[idx].mean())}
+                "case_insensitive": float(folded[idx].mean()), "within_group": float(told[idx].mean())}
 
     groups = {k: _hardest_first(v, "accuracy", False) for k, v in _grouped(keep, figures).items()}
-    kinds = [char_group(s.label) for s in keep]
     by_group = _hardest_first({g: figures([i for i, k in enumerate(kinds) if k == g]) for g in CHAR_GROUPS
                                if g in kinds}, "accuracy", False)
     return {**figures(list(range(len(keep)))), "by_group": by_group, **groups, "skipped": dict(skipped),
