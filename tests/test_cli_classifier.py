@@ -136,6 +136,10 @@ def test_ensemble_command_writes_a_checkpoint_that_classifies(trained, tmp_path,
     assert json.loads((tmp_path / "ens" / "eval.json").read_text())["n"] == 52
     assert main(["evaluate", str(tmp_path / "ens"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["n"] == 52
+    from core.models.checkpoint import load_checkpoint
+
+    member, ens = load_checkpoint(root / "run", kind="classifier"), load_checkpoint(tmp_path / "ens", kind="classifier")
+    assert ens["data"]["source"] == member["data"]["source"]  # what the members share is the ensemble's
     bad = _cli("ensemble", root / "run", "--out", tmp_path / "one", code=2)
     assert bad.stderr.startswith("error:") and len(bad.stderr.strip().splitlines()) == 1
 

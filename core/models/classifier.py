@@ -240,11 +240,13 @@ def make_ensemble(ckpts: list[dict]) -> dict:
         model.norm_mean[k] = torch.tensor(clf.norm["mean"], dtype=torch.float32)
         model.norm_std[k] = torch.tensor(clf.norm["std"], dtype=torch.float32)
     identity = {"mean": [0.0] * cfg.features, "std": [1.0] * cfg.features}
+    datas = [c.get("data") or {} for c in ckpts]
+    # what every member's data says alike (source, split, test contributors) is the ensemble's
+    shared = {k: v for k, v in datas[0].items() if all(isinstance(d, dict) and d.get(k) == v for d in datas)}
     return make_checkpoint("classifier", cfg.to_dict(), first.classes, model.state_dict(),
                            encoding=first.checkpoint.get("encoding", "features18"), norm=identity,
                            metrics={"members": [c.get("metrics", {}) for c in ckpts]},
-                           data={"members": [c.get("data", {}) for c in ckpts],
-                                 "member_configs": [c.get("config", {}) for c in ckpts]})
+                           data={**shared, "members": datas, "member_configs": [c.get("config", {}) for c in ckpts]})
 
 
 def n_parameters(model: nn.Module) -> int:
