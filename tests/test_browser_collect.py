@@ -113,6 +113,9 @@ def adapt_in_the_browser(page, server, artifacts, archive) -> None:
     assert listed.count(), text[-3000:]
     print(f"adapting to {n} samples on the page took {seconds:.1f} s from Adapt to the result")
     wait_for_app(page)
+    page.get_by_text("CER after (adapted)").wait_for(timeout=120_000)  # the comparison may render after the note
+    wait_for_app(page)
+    text = page.locator("[data-testid='stMain']").inner_text()
     run_id = re.search(r"run: (\S+-reader-adapted-browser-hand)", text).group(1)
     assert "CER before (reader-az)" in text and "CER after (adapted)" in text
     assert "on the 5 held-back samples" in text

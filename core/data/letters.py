@@ -20,6 +20,8 @@ Feature sets that take seconds to build are cached (`core.data.cache`).
 """
 from __future__ import annotations
 
+import hashlib
+
 from pathlib import Path
 
 import numpy as np
@@ -131,7 +133,9 @@ def _unipen_key(root: Path, charset: str = "az") -> dict:
     cats = _categories(charset)
     files = sorted(p for c in cats for p in (root / "data" / c).rglob("*") if p.is_file())
     files += sorted(p for p in (root / "include").rglob("*") if p.is_file())
-    key = {"content": content_digest(files)}
+    # the writers' names come from the paths (contributor folders), so the paths are part of the key
+    names = hashlib.sha1("\n".join(str(p.relative_to(root)) for p in files).encode()).hexdigest()[:16]
+    key = {"content": content_digest(files), "paths": names}
     return key if charset == "az" else {**key, "charset": charset}
 
 
