@@ -42,11 +42,11 @@ def classifier_card(path: str | Path, name: str, summary: str, command: str, tes
     """The card of the classifier at `path`: its headline comes from `test` (a fresh `classifier_test`)."""
     ckpt = load_checkpoint(path, kind="classifier")
     test = test or classifier_test(path)
-    who = f"{test['writers']} writers of {len(test['contributors'])} labs it never saw"
-    groups = test["by_group"] if len(test["by_group"]) > 1 else {}
+    who = f"{test['writers']} writers, {len(test['contributors'])} unseen labs"
     headline = {f"top-1, strangers ({who})": f"{test['accuracy']:.3f}",
-                "case-insensitive top-1": f"{test['case_insensitive']:.3f}",
-                **{f"{g} top-1": f"{v['accuracy']:.3f}" for g, v in groups.items()}}
+                "case-insensitive top-1": f"{test['case_insensitive']:.3f}"}
+    if len(test["by_group"]) > 1:
+        headline["top-1 told the group"] = f"{test['within_group']:.3f}"
     n_params = sum(v.numel() for v in ckpt["state_dict"].values() if v.is_floating_point())
     return {"kind": "classifier", "name": name, "summary": summary, "headline": headline, "command": command,
             "config": ckpt.get("config"), "metrics": ckpt.get("metrics"), "data": ckpt.get("data"),
