@@ -31,10 +31,9 @@ from core.cli.score import labelled_samples  # noqa: E402
 from core.data.az_words import default_lexicon, lexicon_for  # noqa: E402
 from core.data.splits import TEST_CONTRIBUTORS  # noqa: E402
 from core.models.checkpoint import load_checkpoint  # noqa: E402
-from core.models.classifier import load_classifier  # noqa: E402
 from core.models.inference import load_reader  # noqa: E402
 from core.cli.cards import classifier_card, classifier_test, write_card  # noqa: E402
-from core.train.score import score_classifier, score_reader  # noqa: E402
+from core.train.score import score_reader  # noqa: E402
 
 SOURCE = "unipen-train"
 TARGET_CER = 0.35
@@ -86,13 +85,7 @@ def bench_reader(path: str, limit: int | None) -> None:
 def bench_classifier(path: str, limit: int | None, card: dict | None = None) -> None:
     """Its figures on the test contributors; with `card` ({name, summary, command}) also its card.json."""
     t0 = time.perf_counter()
-    r = classifier_test(path, SOURCE) if not limit else None
-    if limit:  # a quick look at a random part: printed, never a card
-        ckpt = load_checkpoint(path, kind="classifier")
-        samples, _ = labelled_samples(SOURCE, ckpt, ["1a", "1b", "1c", "1d"], list(TEST_CONTRIBUTORS))
-        r = score_classifier(load_classifier(ckpt), _subset(samples, limit))
-        r["by_contributor"] = {c: v | {"writers": sum(w.startswith(c + "/") for w in r["by_writer"])}
-                               for c, v in r["by_contributor"].items()}
+    r = classifier_test(path, SOURCE, limit)  # a limited look is printed, never a card
     ckpt = load_checkpoint(path, kind="classifier")
     print(f"\n### classifier {path} ({len(ckpt['alphabet'])} classes; trained "
           f"{training_minutes(ckpt)}; scored in {time.perf_counter() - t0:.1f} s; {_writers(r)})\n")

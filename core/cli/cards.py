@@ -9,13 +9,15 @@ fresh evaluation of one test contributor.
 """
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
-from core.cli.score import score_on
+from core.cli.score import labelled_samples, score_on
 from core.data.splits import TEST_CONTRIBUTORS
 from core.files.atomic import write_json
 from core.models.checkpoint import load_checkpoint
 from core.models.classifier import load_classifier
+from core.train.score import score_classifier
 
 CATEGORIES = ["1a", "1b", "1c", "1d"]
 _KEYS = ("n", "accuracy", "top5", "case_insensitive", "within_group")
@@ -25,10 +27,16 @@ def _round(r: dict) -> dict:
     return {k: (round(r[k], 4) if isinstance(r[k], float) else r[k]) for k in _KEYS}
 
 
-def classifier_test(path: str | Path, source: str = "unipen-train") -> dict:
-    """The test contributors' figures of the classifier at `path` (a .pt file or a folder holding one)."""
+def classifier_test(path: str | Path, source: str = "unipen-train", limit: int | None = None) -> dict:
+    """The test contributors' figures of the classifier at `path` (a .pt file or a folder holding one);
+    `limit`: only that many of its characters, drawn at random (seeded), for a quick look."""
     ckpt = load_checkpoint(path, kind="classifier")
-    r = score_on(source, ckpt, load_classifier(ckpt), CATEGORIES, list(TEST_CONTRIBUTORS))
+    if limit:
+        samples, _ = labelled_samples(source, ckpt, CATEGORIES, list(TEST_CONTRIBUTORS))
+        keep = set(random.Random(0).sample(range(len(samples)), min(limit, len(samples))))
+        r = score_classifier(load_classifier(ckpt), [s for i, s in enumerate(samples) if i in keep])
+    else:
+        r = score_on(source, ckpt, load_classifier(ckpt), CATEGORIES, list(TEST_CONTRIBUTORS))
     return {"data": source, "categories": CATEGORIES, "contributors": list(r["by_contributor"]),
             "writers": len(r["by_writer"]), **_round(r),
             "by_group": {g: _round(v) for g, v in r["by_group"].items()},

@@ -70,7 +70,7 @@ def _score(reader, pairs: list) -> dict:
 
 
 def adaptation_sweep(reader_path: str | Path, words: dict[str, list], ns: Sequence[int] = NS,
-                     cfg: AdaptConfig = AdaptConfig(threads=1), others: int = 200, seed: int = 0,
+                     cfg: AdaptConfig = AdaptConfig(), others: int = 200, seed: int = 0,
                      max_eval: int = 200, progress: Callable[[str], None] = print) -> list[dict]:
     """One row per (writer, N), N = 0 first: the writer's own evaluation words and other writers' words."""
     ckpt = load_checkpoint(reader_path, kind="reader")
@@ -122,7 +122,7 @@ def write_sweep(rows: Sequence[dict], out: Path, about: dict) -> Path:
 
 def run_adaptation(out: Path | None = None, reader: str | Path | None = None, source: str = "unipen-train",
                    contributors: Sequence[str] = TEST_CONTRIBUTORS, min_words: int = 60, ns: Sequence[int] = NS,
-                   cfg: AdaptConfig = AdaptConfig(threads=1), max_writers: int | None = None,
+                   cfg: AdaptConfig = AdaptConfig(), max_writers: int | None = None,
                    progress: Callable[[str], None] = print) -> Path:
     """The whole measurement (the Research page's question), written to `out`."""
     reader = Path(reader) if reader else checkpoints_dir() / "reader-az"
