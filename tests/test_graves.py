@@ -110,10 +110,10 @@ def test_a_written_line_gives_finite_features_of_its_own_length():
     assert given.shape[1] == 25
 
 
-def test_bad_ink_is_an_input_error():
+def test_bad_ink_is_an_input_error_and_a_dot_is_one_pen_down_frame():
     with pytest.raises(InputError):
         graves25([])
-    with pytest.raises(InputError):
-        graves25([np.zeros((1, 2))])
+    dot = graves25([np.zeros((1, 2))])  # a lone dot has no line: one frame that only says the pen came down
+    assert dot.shape == (1, 25) and dot[0, 0] == 1.0 and not dot[0, 1:].any()
     with pytest.raises(InputError):
         graves25(render_word("a", "natural", 0).ink, spacing=0)

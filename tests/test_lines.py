@@ -97,3 +97,31 @@ def test_jittered_augmented_lines_keep_their_scale_and_slope(seed):
     f = estimate_line(ink)
     assert f.slope == pytest.approx(0.1, abs=0.01)
     assert f.corpus_height == pytest.approx(20.0 * X_HEIGHT, rel=0.1)  # pen jitter makes no turns
+
+
+def test_delta_line_draws_a_word_at_one_scale_however_it_is_written():
+    """delta-line's frames do not change with the ink's size, position, drift or slant; delta's change with
+    the ink's height, so "mom" (no ascenders) and "hold" get different scales under delta but one under delta-line."""
+    from core.ink.encodings import LINE_SCALE, encode, line_view
+    word = line("the quick brown", 2)
+    plain = encode(word, "delta-line", 0.1)
+    moved = encode(transformed(word, slope=0.08, shift=-40.0, scale=7.0, shear=0.3), "delta-line", 0.1)
+    assert len(moved) == pytest.approx(len(plain), rel=0.06)
+    assert np.abs(moved[:, :2]).sum() == pytest.approx(np.abs(plain[:, :2]).sum(), rel=0.06)
+    assert plain[0, 2] == 1.0 and set(np.unique(plain[:, 2])) <= {0.0, 1.0}
+    # the baseline sits at -LINE_SCALE / 2 and the corpus line at +LINE_SCALE / 2 for a short word and a long line
+    for text in ("mom", "typography helps by judging glyphs"):
+        lows, highs = extrema(line_view(transformed(line(text, 1), slope=0.05, scale=10.0)))
+        assert np.median(lows[:, 1]) == pytest.approx(-LINE_SCALE / 2, abs=0.05 * LINE_SCALE)
+        assert np.median(highs[:, 1]) == pytest.approx(LINE_SCALE / 2, abs=0.25 * LINE_SCALE)
+    # under delta a word without ascenders ("mom") is blown up to the height "hold" has: more frames per letter
+    ratio = {t: len(encode(line(t, 1), "delta", 0.1)) / len(encode(line(t, 1), "delta-line", 0.1))
+             for t in ("mom", "hold")}
+    assert ratio["mom"] > 1.3 * ratio["hold"]
+
+
+def test_delta_line_refuses_empty_ink_and_keeps_a_single_point():
+    from core.ink.encodings import encode
+    with pytest.raises(InputError):
+        encode([], "delta-line", 0.1)
+    assert encode([np.array([[3.0, 4.0]])], "delta-line", 0.1).tolist() == [[0.0, 0.0, 1.0]]

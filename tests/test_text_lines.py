@@ -42,3 +42,24 @@ def test_composed_text_puts_words_left_to_right_with_wider_gaps_between_words():
     # a capital stands taller than a full stop; the full stop sits on the baseline
     assert np.ptp(ink[2][:, 1]) > 5 * np.ptp(ink[5][:, 1]) and abs(bounds([ink[5]])[1]) < 0.2
     assert compose_text("Hi there", chars, rng) is None   # this writer wrote no t, h, e or r
+
+
+def test_one_line_keeps_a_line_and_refuses_lists_and_paragraphs():
+    from core.data.text_lines import one_line
+    from tests.test_lines import line
+    text = "the quick brown fox"
+    ink = line(text, 3)
+    assert one_line(ink, text)
+    # the same words written one under the other (a list): too narrow for its characters
+    listed, y = [], 0.0
+    for k, w in enumerate(text.split()):
+        part = line(w, k)
+        listed += [s + np.array([0.0, y]) for s in part]
+        y -= 1.6
+    assert not one_line(listed, text)
+    # two lines of a paragraph: the pen returns far left and a line down
+    two = line("the quick brown fox jumps", 3)
+    second = [s + np.array([0.0, -1.5]) for s in line("over the lazy dog again", 4)]
+    assert not one_line(two + second, "the quick brown fox jumps over the lazy dog again")
+    # a label far longer than the ink is not this ink
+    assert not one_line(line("dog", 1), "the quick brown fox jumps over the lazy dog")

@@ -101,3 +101,16 @@ def bigram_lm(source: str = DEFAULT_SOURCE, size: int = DEFAULT_SIZE, discount: 
     if size < 1:
         raise InputError(f"the vocabulary needs at least one word, got size {size}")
     return _build(source, int(size), discount)
+
+
+@lru_cache(maxsize=4)
+def word_list_lm(words: tuple[str, ...]) -> BigramLM:
+    """A word list as an LM with no preference: every word (normalised) equally likely, no pairs.
+
+    The `lexicon` decoder of a line reader uses it: each word of the line from the list, spaces between.
+    """
+    ranked = tuple(dict.fromkeys(w for w in (normalise_word(t) for t in words) if w))
+    if not ranked:
+        raise InputError("the lexicon holds no word", "give a word list, one word per line")
+    flat = [-math.log(len(ranked))] * len(ranked)
+    return BigramLM("word list", ranked, 0.0, flat, [0.0] * len(ranked), {}, {w: i for i, w in enumerate(ranked)})

@@ -14,6 +14,9 @@ Every epoch mixes three sources (`MIX`), all of the training contributors of
 The held-out set (it chooses the epoch) is the validation contributors'
 lines and words; `test` is a fixed sample of the test contributors' lines,
 read after every epoch for the Train page's curve and never used to choose.
+Only lines written on one line are kept (`one_line`): about a fifth of
+category 8 are lists written one word under the other or paragraphs, which
+a line reader cannot read in one pass (their labels hold no line breaks).
 Labels are UNIPEN's with the escapes read (`\\"` a quote, `\\\\` a backslash);
 a sample whose label holds kai's ligature mark or a character outside
 `TEXT` is left out.
@@ -30,11 +33,14 @@ from core.data.splits import TEST_CONTRIBUTORS, VALIDATION_CONTRIBUTORS, uses_co
 from core.data.word_data import WordData
 from core.errors import InputError
 from core.ink.ink import Ink, bounds, n_points
+from core.ink.lines import normalise_line
 
 MIX = {"lines": 0.4, "words": 0.3, "composed": 0.3}  # shares of an epoch's samples
 EVAL_SAMPLE = 200  # held-out and test samples read after every epoch, per kind (lines, words)
 WORD_GAP = (0.6, 1.1)  # the gap between composed words, in x-heights (letters: 0.1-0.45)
 PUNCTUATION = ".,;:!?"
+MIN_WIDTH = 0.3   # corpus heights per character: a narrower "line" is written in several lines
+LINE_BREAK = (8.0, 2.0)  # a stroke starting this far left (corpus heights) and this far up or down starts a new line
 
 # Vertical extent (top, bottom) of characters other than a-z, in x-heights over the baseline.
 EXTENT = dict(LETTER_EXTENT)
@@ -50,6 +56,20 @@ def text_label(label: str) -> str | None:
         return None
     text = label.replace("\\\\", "\\").strip()
     return text if text and set(text) <= set(TEXT) else None
+
+
+def one_line(ink: Ink, text: str) -> bool:
+    """Whether `ink` is `text` written on one line: wide enough for its characters, no return to a new line."""
+    try:
+        flat = normalise_line(ink)
+    except InputError:
+        return False
+    x0, _, x1, _ = bounds(flat)
+    if x1 - x0 < MIN_WIDTH * len(text):
+        return False
+    back, jump = LINE_BREAK
+    return not any(b[0, 0] < a[-1, 0] - back and abs(b[0, 1] - a[-1, 1]) > jump
+                   for a, b in zip(flat[:-1], flat[1:]) if len(a) and len(b))
 
 
 def chars_by_writer(samples) -> dict[str, dict[str, list]]:
@@ -94,11 +114,11 @@ def compose_text(text: str, chars: dict[str, list], rng: np.random.Generator) ->
     return ink
 
 
-def _readable(samples) -> list[tuple[Ink, str]]:
+def _readable(samples, lines: bool = False) -> list[tuple[Ink, str]]:
     out = []
     for s in samples:
         text = text_label(s.label)
-        if text is not None and n_points(s.ink) >= 2:
+        if text is not None and n_points(s.ink) >= 2 and (not lines or one_line(s.ink, text)):
             out.append((s.ink, text))
     return out
 
@@ -120,7 +140,7 @@ def text_data(cfg) -> WordData:
         return "test" if c in TEST_CONTRIBUTORS else "val" if c in VALIDATION_CONTRIBUTORS else "train"
 
     def of(cat: str, level: str, who: str) -> list[tuple[Ink, str]]:
-        return _readable(s for s in corpus.of(cat, level) if role(s.contributor) == who)
+        return _readable((s for s in corpus.of(cat, level) if role(s.contributor) == who), lines=cat == "8")
 
     lines, words = of("8", "TEXT", "train"), of("6", "WORD", "train")
     chars = {w: t for w, t in chars_by_writer(s for c in ("1a", "1b", "1c", "1d") for s in corpus.of(c, "CHARACTER")

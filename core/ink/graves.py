@@ -119,8 +119,12 @@ def graves25(ink: Ink, spacing: float = DEFAULT_SPACING, frame: LineFrame | None
     if spacing <= 0:
         raise InputError(f"resampling spacing must be positive, got {spacing}")
     ink = [np.asarray(s, dtype=np.float64) for s in ink if len(s)]
-    if n_points(ink) < 2:
-        raise InputError("the ink is empty or a single point", "write at least one stroke")
+    if not ink:
+        raise InputError("the ink is empty", "write at least one stroke")
+    if n_points(ink) < 2:  # a single point (a dot): one frame, the pen put down, nothing else known
+        frame = np.zeros((1, len(GRAVES25)), dtype=np.float32)
+        frame[0, 0] = 1.0
+        return frame
     flat = normalise_line(ink, frame or estimate_line(ink))
     strokes, speeds = resample_with_speed(flat, spacing)
     return graves25_points(strokes, speeds).astype(np.float32)

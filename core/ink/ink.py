@@ -134,7 +134,11 @@ def encode_seed(ink: Ink) -> np.ndarray:
 
 def encode_delta(ink: Ink, spacing: float = DEFAULT_SPACING) -> np.ndarray:
     """Normalised, resampled (dx, dy, pen_up); a stroke's first step is the pen-up jump."""
-    ink = prepare(ink, spacing)
+    return delta_frames(prepare(ink, spacing))
+
+
+def delta_frames(ink: Ink) -> np.ndarray:
+    """(dx, dy, pen_up) of ink already normalised and resampled."""
     pts = np.concatenate(ink)
     out = np.empty((len(pts), 3), dtype=np.float32)
     out[0, :2] = 0.0

@@ -25,8 +25,8 @@ import torch
 
 from core.ctc.align import confidence
 from core.ctc.beam import beam_decode
+from core.ctc.bigram_lm import BigramLM, bigram_lm, word_list_lm
 from core.ctc.greedy import greedy_decode
-from core.ctc.bigram_lm import BigramLM, bigram_lm
 from core.ctc.lexicon import Lexicon, build_lexicon, lexicon_search
 from core.ctc.lm import LM_DEFAULTS, LMParams, lm_decode
 from core.data.alphabets import BLANK
@@ -40,8 +40,12 @@ from core.models.device import model_device
 from core.models.reader import ReaderConfig, WordReader, build_reader
 
 DECODERS = ("greedy", "beam", "lexicon", "lm")  # in the order of how much they know: the last one asked for answers
-# What `read` runs unless told otherwise (the Draw page): lm reads lines and runs only when asked for.
+# What `read` runs unless told otherwise (the Draw page): a word reader's decoders; a line reader (its
+# alphabet has the space) also runs lm (`read_decoders`).
 READ_DECODERS = ("greedy", "beam", "lexicon")
+LINE_DECODERS = DECODERS
+# A line reader's lexicon decoding: the lm search with every word from the lexicon, no LM, no other word.
+LEXICON_LINE = LM_DEFAULTS.with_(lm_weight=0.0, oov_penalty=float("-inf"))
 MIN_POINTS = 2
 # The Draw page's lexicon search budget (trie nodes): on the 414 real test words it gives the exact
 # search's answer for every word, and an unsure drawing costs tens of ms instead of up to a second.
@@ -174,6 +178,10 @@ def _decode(log_probs, alphabet, decoder, lexicon, beam_width, top, budget, lm=N
     if decoder == "lexicon":
         if not lexicon:
             raise InputError("lexicon decoding needs a lexicon", "give a word list, one word per line")
+        if " " in alphabet:  # a line reader: every word of the line from the lexicon, spaces between
+            words = lexicon.words if isinstance(lexicon, Lexicon) else tuple(lexicon)
+            alts = lm_decode(log_probs, alphabet, word_list_lm(tuple(words)), LEXICON_LINE)
+            return (alts[0][0] if alts else ""), alts[:top], True
         trie = lexicon if isinstance(lexicon, Lexicon) else build_lexicon(lexicon, alphabet)
         found = lexicon_search(log_probs, alphabet, trie, top=top, budget=budget)
         return (found.words[0][0] if found.words else ""), found.words, found.exact
@@ -234,6 +242,11 @@ def read_text(model: WordReader, config: ReaderConfig, alphabet: Sequence[str], 
     return read(LoadedReader(model, config, list(alphabet)), ink, lexicon, beam_width, decoders=(decoder,)).as_dict()
 
 
+def read_decoders(alphabet: Sequence[str]) -> tuple[str, ...]:
+    """The decoders `read` runs for a reader of `alphabet`: lm as well for a line reader (it knows the space)."""
+    return LINE_DECODERS if " " in alphabet else READ_DECODERS
+
+
 def check_drawing(ink: Ink) -> Ink:
     """Refuse empty and one-point drawings; downsample huge ones (every stroke kept)."""
     if n_points(ink) < MIN_POINTS:
@@ -244,20 +257,22 @@ def check_drawing(ink: Ink) -> Ink:
 def model_view(ink: Ink, encoding: str, spacing: float) -> Ink:
     """The ink as the model reads it (normalised for display): rebuilt from delta frames, levelled and
     deslanted for graves25, normalised for seed."""
-    if encoding == "delta":
+    if encoding in ("delta", "delta-line"):
         return ink_from_frames(encode(ink, encoding, spacing))
     return normalise_line(ink) if encoding == "graves25" else normalise(ink)
 
 
 def read(reader: LoadedReader, ink: Ink, lexicon: Lexicon | Sequence[str] | None = None, beam_width: int = 10,
-         top: int = 5, decoders: Sequence[str] = READ_DECODERS, budget: int | None = None) -> Reading:
+         top: int = 5, decoders: Sequence[str] | None = None, budget: int | None = None) -> Reading:
     """Read one drawing with each of `decoders`; the text is the answer of the most informed of them.
 
     Lexicon decoding runs only when a lexicon is given, unless it is the
     only decoder asked for (then a missing lexicon is an InputError);
     `budget` bounds its search (core.ctc.lexicon.lexicon_search). lm runs
-    only when asked for (with the default bigram LM and `LM_DEFAULTS`).
+    runs when asked for, or by default for a line reader (with the default bigram LM and `LM_DEFAULTS`);
+    `decoders` None: `read_decoders(reader.alphabet)`.
     """
+    decoders = read_decoders(reader.alphabet) if decoders is None else decoders
     unknown = [d for d in decoders if d not in DECODERS]
     if unknown or not decoders:
         raise InputError(f"unknown decoder {unknown[0]!r}" if unknown else "no decoder chosen",

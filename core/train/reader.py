@@ -40,6 +40,7 @@ from core.train.evaluate import encode_sets, evaluate_frames
 from core.train.loop import Diverged, Hooks, fit
 from core.train.optim import Adam, lr_at
 from core.train.runs import RunFolder
+from core.train.warm_start import warm_start
 
 METRIC_COLUMNS = ["epoch", "train_loss", "invocab_cer", "invocab_word_acc", "heldout_cer",
                   "heldout_word_acc", "test_cer", "test_word_acc", "lr", "seconds"]
@@ -100,10 +101,14 @@ def train_reader(cfg: ReaderConfig, run: RunFolder | None = None, progress: Call
     index = {c: k for k, c in enumerate(alphabet)}
     eval_sets = encode_sets(cfg, data.eval_sets)
     on = pick_device(device)
-    model = build_reader(cfg, alphabet).to(on)
+    model = build_reader(cfg, alphabet)
+    started = warm_start(model, cfg, alphabet) if cfg.init and resume is None else None
+    model = model.to(on)
     opt = Adam(model.parameters(), lr=lr_at(cfg, 0, 1))
     loss_fn = _ctc_loss_fn(cfg.ctc)
     description = {**data.description, "parameters": n_parameters(model)}
+    if cfg.init:  # on a resume the weights come from last.pt: the run's first sitting started from cfg.init
+        description["init"] = started or {"from": cfg.init}
     steps = {"done": 0, "total": 1}
 
     def train_epoch(epoch: int, should_stop: Callable[[], bool]) -> tuple[dict, bool]:
@@ -117,7 +122,7 @@ def train_reader(cfg: ReaderConfig, run: RunFolder | None = None, progress: Call
             raise InputError(f"epoch {epoch} has no word with enough frames for its letters",
                              "lower the resampling spacing")
         if epoch == 1:
-            if cfg.input_scaling:
+            if cfg.input_scaling and not cfg.init:  # a warm start keeps the statistics its weights learnt with
                 model.set_input_stats(*_input_stats([frames[i] for i in keep], BINARY[cfg.encoding]))
             steps["total"] = cfg.epochs * math.ceil(len(keep) / cfg.batch_size)
         model.train()

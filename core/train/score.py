@@ -19,6 +19,7 @@ import numpy as np
 
 from core.data.alphabets import CHAR_GROUPS, char_group, letters_of
 from core.data.letters import char_label
+from core.data.text_lines import one_line, text_label
 from core.errors import InputError
 from core.ink.features import features18
 from core.ink.ink import n_points
@@ -29,10 +30,29 @@ from core.train.metrics import summarise, word_error_rate
 GROUPS = ("category", "contributor", "writer")
 
 
-def _readable(samples, known: set[str], whole_label: bool) -> tuple[list, Counter]:
-    """The samples a model can be scored on, and the others counted by reason."""
+SEVERAL_LINES = "written on several lines (a list or a paragraph)"
+
+
+def _line_sample(sample) -> tuple[object | None, str]:
+    """A line reader's view of a labelled sample: (the sample with its label's UNIPEN escapes read, "") or
+    (None, why it cannot be scored): a character it cannot write, or a text written on several lines."""
+    text = text_label(sample.label)
+    if text is None:
+        return None, "characters the model does not know"
+    if group_of(sample, "category") == "8" and not one_line(sample.ink, text):
+        return None, SEVERAL_LINES
+    return (sample if text == sample.label else replace(sample, label=text)), ""
+
+
+def _readable(samples, known: set[str], whole_label: bool, lines: bool = False) -> tuple[list, Counter]:
+    """The samples a model can be scored on, and the others counted by reason (`lines`: a line reader)."""
     keep, skipped = [], Counter()
     for s in samples:
+        if lines and s.label:
+            s, why = _line_sample(s)
+            if s is None:
+                skipped[why] += 1
+                continue
         label = s.label
         if not label:
             skipped["no label"] += 1
@@ -70,7 +90,8 @@ def score_reader(reader: LoadedReader, samples: Sequence, decoder: str = "greedy
                  lexicon: Sequence[str] | None = None, beam_width: int = 10) -> dict:
     """`n`, `cer`, `corpus_cer`, `word_acc`, `wer`, the same `by_category`, `by_contributor` and `by_writer`
     (hardest first), `skipped` (reason -> count) and `predictions` of a reader on labelled samples."""
-    keep, skipped = _readable(samples, set(letters_of(reader.alphabet)), whole_label=False)
+    keep, skipped = _readable(samples, set(letters_of(reader.alphabet)), whole_label=False,
+                              lines=" " in reader.alphabet)
     frames, scored = [], []
     for s in keep:
         try:

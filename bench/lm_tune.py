@@ -1,0 +1,101 @@
+"""Tune the `lm` decoder on validation lines read by a real line reader (the LM weight, the word bonus and
+the out-of-dictionary penalty), and show where the defaults stand.
+
+Lines: category 8 of the validation contributors of `core.data.splits` (never the test contributors),
+written on one line (`core.data.text_lines.one_line`), their labels' escapes read; `--lines` of them
+drawn at random (seed 0). The reader reads each line once; every setting of the grid decodes the same
+log-probabilities. Figures: word accuracy as Graves et al. 2009 count it (1 - word edits / words, over
+all lines), CER (mean per line) and the share of lines read exactly; greedy and beam for reference.
+
+    python bench/lm_tune.py checkpoints/reader-text [--lines 200]
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from core.ctc.beam import beam_decode  # noqa: E402
+from core.ctc.bigram_lm import bigram_lm  # noqa: E402
+from core.ctc.greedy import greedy_decode  # noqa: E402
+from core.ctc.lm import LM_DEFAULTS, lm_decode  # noqa: E402
+from core.data.corpus import load_corpus  # noqa: E402
+from core.data.splits import VALIDATION_CONTRIBUTORS  # noqa: E402
+from core.data.text_lines import one_line, text_label  # noqa: E402
+from core.models.inference import encode_ink, load_reader, read_frames  # noqa: E402
+from core.train.metrics import cer, word_error_rate  # noqa: E402
+
+WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)
+BONUSES = (0.0, 2.0, 4.0, 6.0)
+OOV = (-6.0, -9.0, -12.0, float("-inf"))
+
+
+def validation_lines(n: int) -> list[tuple]:
+    corpus = load_corpus("unipen-train", ["8"])
+    pairs = []
+    for s in corpus.of("8", "TEXT"):
+        text = text_label(s.label) if s.label else None
+        if s.contributor in VALIDATION_CONTRIBUTORS and text and one_line(s.ink, text):
+            pairs.append((s.ink, text))
+    pick = np.random.default_rng(0).permutation(len(pairs))[:n]
+    return [pairs[i] for i in sorted(pick)]
+
+
+def figures(preds: list[str], targets: list[str]) -> dict:
+    return {"word_acc": 1 - word_error_rate(preds, targets), "cer": float(np.mean([cer(p, t) for p, t in zip(preds, targets)])),
+            "exact": float(np.mean([p == t for p, t in zip(preds, targets)]))}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("checkpoint")
+    ap.add_argument("--lines", type=int, default=200)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    reader = load_reader(args.checkpoint)
+    lines = validation_lines(args.lines)
+    targets = [t for _, t in lines]
+    lps = read_frames(reader.model, [encode_ink(reader.config, ink) for ink, _ in lines])
+    alphabet = reader.alphabet
+    lm = bigram_lm()
+    print(f"\n{len(lines)} validation lines of {', '.join(VALIDATION_CONTRIBUTORS)} "
+          f"({sum(len(t.split()) for t in targets)} words), reader {args.checkpoint}\n")
+    print("| decoder | LM weight | word bonus | OOV penalty | word accuracy | CER | lines exact | ms per line |")
+    print("|---|---|---|---|---|---|---|---|")
+
+    def show(name, w, b, o, preds, seconds):
+        f = figures(preds, targets)
+        print(f"| {name} | {w} | {b} | {o} | {f['word_acc']:.3f} | {f['cer']:.3f} | {f['exact']:.3f} | "
+              f"{1000 * seconds / len(lines):.1f} |", flush=True)
+        return f
+
+    t = time.perf_counter()
+    show("greedy", "", "", "", [greedy_decode(lp, alphabet) for lp in lps], time.perf_counter() - t)
+    t = time.perf_counter()
+    show("beam 16", "", "", "", [beam_decode(lp, alphabet, 16)[0][0] for lp in lps], time.perf_counter() - t)
+    results = []
+    for w, b, o in itertools.product(WEIGHTS, BONUSES, OOV):
+        params = LM_DEFAULTS.with_(lm_weight=w, word_bonus=b, oov_penalty=o)
+        t = time.perf_counter()
+        preds = [lm_decode(lp, alphabet, lm, params)[0][0] for lp in lps]
+        f = show("lm", w, b, o, preds, time.perf_counter() - t)
+        results.append(((w, b, o), f))
+    best = max(results, key=lambda r: (r[1]["word_acc"], -r[1]["cer"]))
+    d = LM_DEFAULTS
+    print(f"\nbest: lm_weight {best[0][0]}, word_bonus {best[0][1]}, oov_penalty {best[0][2]}: word accuracy "
+          f"{best[1]['word_acc']:.3f}; the defaults ({d.lm_weight}, {d.word_bonus}, {d.oov_penalty}): "
+          + next(f"{f['word_acc']:.3f}" for p, f in results if p == (d.lm_weight, d.word_bonus, d.oov_penalty)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
