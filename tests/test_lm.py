@@ -153,3 +153,17 @@ def test_decode_command_reads_with_lm_on_a_reader_without_a_space(tmp_path, caps
     assert main(["decode", str(checkpoints_dir() / "reader-az"), "--ink", str(ink), "--decoder", "lm", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["decoder"] == "lm" and out["text"] == "house" and out["alternatives"][0]["text"] == "house"
+
+
+def test_a_line_readers_lexicon_decoding_takes_every_word_from_the_list():
+    from core.ctc.bigram_lm import word_list_lm
+    from core.models.inference import decode
+    rng = np.random.default_rng(3)
+    words = ["the", "cat", "sat", "on", "mat", "hat"]
+    lp = synthetic_log_probs("the cat sat on the mxt", LINE, rng)
+    text, alts = decode(lp, LINE, "lexicon", words)
+    assert text == "the cat sat on the mat" and all({normalise_word(w) for w in t.split()} <= set(words) for t, _ in alts)
+    assert decode(lp, LINE, "greedy")[0] == "the cat sat on the mxt"
+    assert word_list_lm(("The", "the", "cat,")).words == ("the", "cat")
+    with pytest.raises(InputError):
+        word_list_lm(("", "..."))

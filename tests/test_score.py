@@ -95,3 +95,29 @@ def test_evaluate_scores_a_unipen_folder_the_model_did_not_train_on(tmp_path, un
     assert out["n"] > 100 and set(out["by_category"]) == {"1c"} and 0 < out["accuracy"] <= out["top5"] <= 1
     assert set(out["by_group"]) == {"lowercase"} and out["accuracy"] <= out["case_insensitive"] <= 1
     assert main(["evaluate", str(READER), "--data", f"unipen:{root}", "--contributors", "nobody"]) == 2
+
+
+def test_a_line_reader_is_scored_on_labels_as_written_and_skips_texts_on_several_lines():
+    from dataclasses import dataclass
+
+    from tests.test_lines import line
+
+    @dataclass
+    class Line:
+        ink: list
+        label: str
+        category: str = "TEXT"
+        data_category: str = "8"
+        contributor: str = "zzz"
+        writer: str = "zzz/w"
+
+    reader = load_reader(checkpoints_dir() / "reader-text")
+    one = Line(line("he said no", 1), 'he said \\\\no')           # UNIPEN's escape: a backslash
+    listed = Line([s + np.array([0.0, -1.6 * k]) for k, w in enumerate("the quick brown fox".split())
+                   for s in line(w, k)], "the quick brown fox")  # one word under the other
+    marked = Line(line("ab", 2), "a\\@b")                          # kai's ligature mark: no character for it
+    r = score_reader(reader, [one, listed, marked])
+    assert r["n"] == 1 and r["predictions"][0]["target"] == "he said \\no"
+    assert r["skipped"] == {"written on several lines (a list or a paragraph)": 1,
+                            "characters the model does not know": 1}
+    assert set(r["by_category"]) == {"8"}

@@ -45,7 +45,9 @@ DECODERS = ("greedy", "beam", "lexicon", "lm")  # in the order of how much they 
 READ_DECODERS = ("greedy", "beam", "lexicon")
 LINE_DECODERS = DECODERS
 # A line reader's lexicon decoding: the lm search with every word from the lexicon, no LM, no other word.
-LEXICON_LINE = LM_DEFAULTS.with_(lm_weight=0.0, oov_penalty=float("-inf"))
+# It tries characters down to probability 1e-5 (lm: 1e-3): a word the ink spells wrongly must still reach
+# the list's word, whose right letter may be far down at that frame.
+LEXICON_LINE = LM_DEFAULTS.with_(lm_weight=0.0, oov_penalty=float("-inf"), prune=1e-5)
 MIN_POINTS = 2
 # The Draw page's lexicon search budget (trie nodes): on the 414 real test words it gives the exact
 # search's answer for every word, and an unsure drawing costs tens of ms instead of up to a second.
