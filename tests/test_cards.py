@@ -44,3 +44,29 @@ def test_classifier_card_matches_a_fresh_evaluation_of_a_test_contributor(name, 
     for key in ("accuracy", "top5", "case_insensitive"):
         assert got[key] == pytest.approx(expected[key], abs=1e-4)
     assert card["headline"][next(iter(card["headline"]))] == f"{test['accuracy']:.3f}"
+
+
+TEXT_READER = checkpoints_dir() / "reader-text"
+
+
+@pytest.mark.skipif(not (TEXT_READER / "card.json").exists(), reason="no shipped reader-text")
+@pytest.mark.parametrize("decoder", ["greedy", "lm"])
+def test_reader_text_card_matches_a_fresh_evaluation_of_a_test_contributor(decoder, training_corpus_contributor,
+                                                                            capsys):
+    card = json.loads((TEXT_READER / "card.json").read_text())
+    lines, words = card["test"]["categories"]["8"], card["test"]["categories"]["6"]
+    assert set(card["test"]["contributors"]) == set(card["data"]["test_contributors"])
+    for table in (lines, words):
+        assert set(table) == {"greedy", "beam", "lexicon", "lm"}
+        cers = [c["cer"] for c in table["greedy"]["by_contributor"].values()]
+        assert cers == sorted(cers, reverse=True)  # hardest first
+        assert table["greedy"]["n"] == sum(c["n"] for c in table["greedy"]["by_contributor"].values())
+    folder = training_corpus_contributor("pri", ["6", "8"])
+    assert main(["evaluate", str(TEXT_READER), "--data", f"unipen:{folder}", "--decoder", decoder, "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    for category, table in (("8", lines), ("6", words)):
+        expected = table[decoder]["by_contributor"]["pri"]
+        assert got["by_category"][category]["n"] == expected["n"]
+        for key in ("cer", "wer", "word_acc"):
+            assert got["by_category"][category][key] == pytest.approx(expected[key], abs=1e-4)
+    assert card["headline"][next(iter(card["headline"]))] == f"{lines['greedy']['cer']:.3f}"

@@ -54,3 +54,15 @@ def test_the_command_line_resumes_a_run_and_trains_it_longer(tmp_path):
     assert main(["train", "classifier", "--resume", str(run)]) == 2
     with pytest.raises(InputError, match="not a run folder"):
         resume_point(tmp_path / "nothing", "reader")
+
+
+def test_a_run_resumed_with_other_epochs_stretches_its_schedule_to_end_at_the_new_last_epoch(tmp_path):
+    cfg = reader.preset("tiny", epochs=4, schedule="onecycle")
+    done = []
+    train_reader(cfg, RunFolder(tmp_path / "long"), progress=done.append, stop_requested=lambda: bool(done))
+    last = load_checkpoint(tmp_path / "long" / "last.pt")
+    assert last["resume"]["epoch"] == 1
+    result = train_reader(cfg.replace(epochs=2), RunFolder(tmp_path / "long"), resume=last)
+    assert [r["epoch"] for r in result["history"]] == [1, 2]
+    # onecycle ends near zero: the shortened run ends its schedule at its own last epoch, not half way
+    assert result["history"][-1]["lr"] < 0.05 * cfg.lr < result["history"][0]["lr"]

@@ -170,10 +170,14 @@ def train_reader(cfg: ReaderConfig, run: RunFolder | None = None, progress: Call
     def state() -> dict:  # each epoch draws its words from rng([seed, epoch]): no data generator to keep
         return {"adam": opt.state_dict(), "steps": dict(steps), "torch_rng": torch.get_rng_state()}
 
+    planned = int(((resume or {}).get("config") or {}).get("epochs", cfg.epochs))
+
     def restore(saved: dict) -> None:
         opt.load_state_dict(saved["adam"])
         steps.update(saved["steps"])
         torch.set_rng_state(saved["torch_rng"])
+        if planned != cfg.epochs:  # `--resume RUN --epochs N` changes the run's length: its schedule follows
+            steps["total"] = max(steps["done"] + 1, round(steps["total"] * cfg.epochs / planned))
 
     hooks = Hooks(train_epoch, evaluate, checkpoint, model, state, restore)
     return fit("reader", cfg.to_dict(), cfg.epochs, METRIC_COLUMNS, hooks, run, progress, stop_requested,
