@@ -1,7 +1,8 @@
 """Draw page latency: from the last pen-up to the read text on screen, in Chromium, per decoder setting.
 
-Starts the dashboard, opens the Draw page with its default reader (the shipped
-checkpoints/reader-az) and writes six-letter words on the canvas with the
+Starts the dashboard, opens the Draw page, picks the shipped
+checkpoints/reader-az (the page's default is the line reader reader-text
+when it is shipped) and writes six-letter words on the canvas with the
 mouse, stroke by stroke, at a steady pace (`--gap` ms between strokes). The
 clock is the page's own (`performance.now()`): from the pointer-up event of
 the word's last stroke to the moment the page shows the result line of the
@@ -59,7 +60,16 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from browser_draw import canvas_strokes, clear_canvas, draw_stroke, read_metric, read_result, start_streamlit, wait_idle  # noqa: E402
+from browser_draw import (  # noqa: E402
+    canvas_strokes,
+    choose,
+    clear_canvas,
+    draw_stroke,
+    read_metric,
+    read_result,
+    start_streamlit,
+    wait_idle,
+)
 
 from core.ctc.lexicon import build_lexicon, lexicon_search  # noqa: E402
 from core.data.az_words import default_lexicon, english_words, lexicon_for  # noqa: E402
@@ -253,6 +263,7 @@ def main(argv=None) -> int:
             page.goto(f"http://127.0.0.1:{args.port}/draw")
             page.locator("canvas").last.wait_for(timeout=120_000)
             wait_idle(page)
+            choose(page, "Reader", "shipped: reader-az")  # words: the page's default may be the line reader
             drawn = False
             for setting in settings:
                 if not apply_setting(page, setting):

@@ -1,5 +1,6 @@
 """Tune the `lm` decoder on validation lines read by a real line reader (the LM weight, the word bonus and
-the out-of-dictionary penalty), and show where the defaults stand.
+the out-of-dictionary penalty) and the line lexicon decoder (its word bonus and pruning), and show where
+the defaults stand.
 
 Lines: category 8 of the validation contributors of `core.data.splits` (never the test contributors),
 written on one line (`core.data.text_lines.one_line`), their labels' escapes read; `--lines` of them
@@ -7,7 +8,7 @@ drawn at random (seed 0). The reader reads each line once; every setting of the 
 log-probabilities. Figures: word accuracy as Graves et al. 2009 count it (1 - word edits / words, over
 all lines), CER (mean per line) and the share of lines read exactly; greedy and beam for reference.
 
-    python bench/lm_tune.py checkpoints/reader-text [--lines 200]
+    python bench/lm_tune.py checkpoints/reader-text [--lines 150]
 """
 from __future__ import annotations
 
@@ -25,18 +26,22 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from core.ctc.beam import beam_decode  # noqa: E402
-from core.ctc.bigram_lm import bigram_lm  # noqa: E402
+from core.ctc.bigram_lm import bigram_lm, word_list_lm  # noqa: E402
 from core.ctc.greedy import greedy_decode  # noqa: E402
 from core.ctc.lm import LM_DEFAULTS, lm_decode  # noqa: E402
+from core.data.az_words import default_lexicon  # noqa: E402
 from core.data.corpus import load_corpus  # noqa: E402
 from core.data.splits import VALIDATION_CONTRIBUTORS  # noqa: E402
 from core.data.text_lines import one_line, text_label  # noqa: E402
-from core.models.inference import encode_ink, load_reader, read_frames  # noqa: E402
+from core.models.checkpoint import load_checkpoint  # noqa: E402
+from core.models.inference import LEXICON_LINE, encode_ink, load_reader, read_frames  # noqa: E402
 from core.train.metrics import cer, word_error_rate  # noqa: E402
 
-WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)
-BONUSES = (0.0, 2.0, 4.0, 6.0)
-OOV = (-6.0, -9.0, -12.0, float("-inf"))
+WEIGHTS = (0.25, 0.5, 1.0, 1.5, 2.0)
+BONUSES = (-2.0, 0.0, 2.0, 4.0)
+OOV = (-6.0, -10.0, -14.0)
+LEXICON_BONUSES = (-2.0, 0.0, 2.0, 4.0)  # the line lexicon decoder: every word from the list, no LM
+PRUNES = (1e-3, 1e-4, 1e-5)
 
 
 def validation_lines(n: int) -> list[tuple]:
@@ -58,7 +63,7 @@ def figures(preds: list[str], targets: list[str]) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("checkpoint")
-    ap.add_argument("--lines", type=int, default=200)
+    ap.add_argument("--lines", type=int, default=150)
     args = ap.parse_args()
     torch.set_num_threads(1)
     reader = load_reader(args.checkpoint)
@@ -82,18 +87,27 @@ def main() -> int:
     show("greedy", "", "", "", [greedy_decode(lp, alphabet) for lp in lps], time.perf_counter() - t)
     t = time.perf_counter()
     show("beam 16", "", "", "", [beam_decode(lp, alphabet, 16)[0][0] for lp in lps], time.perf_counter() - t)
+    d = LM_DEFAULTS
+    grid = list(itertools.product(WEIGHTS, BONUSES, OOV))
     results = []
-    for w, b, o in itertools.product(WEIGHTS, BONUSES, OOV):
-        params = LM_DEFAULTS.with_(lm_weight=w, word_bonus=b, oov_penalty=o)
+    for w, b, o in grid + ([] if (d.lm_weight, d.word_bonus, d.oov_penalty) in grid else
+                           [(d.lm_weight, d.word_bonus, d.oov_penalty)]):
+        params = d.with_(lm_weight=w, word_bonus=b, oov_penalty=o)
         t = time.perf_counter()
         preds = [lm_decode(lp, alphabet, lm, params)[0][0] for lp in lps]
-        f = show("lm", w, b, o, preds, time.perf_counter() - t)
-        results.append(((w, b, o), f))
+        results.append(((w, b, o), show("lm", w, b, o, preds, time.perf_counter() - t)))
+    lexicon = tuple(default_lexicon(load_checkpoint(args.checkpoint, kind="reader")))
+    words = word_list_lm(lexicon)
+    for b, prune in itertools.product(LEXICON_BONUSES, PRUNES):
+        params = LEXICON_LINE.with_(word_bonus=b, prune=prune)
+        t = time.perf_counter()
+        preds = [(lm_decode(lp, alphabet, words, params) or [("", 0.0)])[0][0] for lp in lps]
+        show(f"lexicon ({len(lexicon):,} words), prune {prune:g}", "", b, "", preds, time.perf_counter() - t)
     best = max(results, key=lambda r: (r[1]["word_acc"], -r[1]["cer"]))
-    d = LM_DEFAULTS
+    now = dict(results)[(d.lm_weight, d.word_bonus, d.oov_penalty)]
     print(f"\nbest: lm_weight {best[0][0]}, word_bonus {best[0][1]}, oov_penalty {best[0][2]}: word accuracy "
-          f"{best[1]['word_acc']:.3f}; the defaults ({d.lm_weight}, {d.word_bonus}, {d.oov_penalty}): "
-          + next(f"{f['word_acc']:.3f}" for p, f in results if p == (d.lm_weight, d.word_bonus, d.oov_penalty)))
+          f"{best[1]['word_acc']:.3f}, CER {best[1]['cer']:.3f}; LM_DEFAULTS ({d.lm_weight}, {d.word_bonus}, "
+          f"{d.oov_penalty}): {now['word_acc']:.3f}, CER {now['cer']:.3f}")
     return 0
 
 

@@ -5,7 +5,7 @@ Starts the dashboard and a background training run (a long tiny reader run), the
 2. N sessions (one Chromium, one context each) draw the same words at once, stroke by
    stroke in turn, so that every session's reruns overlap with the others'.
 Each drawing is made with the mouse on the canvas (tests/browser_draw.py's geometry and
-helpers) from core's natural-style rendering; the page decodes it with its default reader.
+helpers) from core's natural-style rendering; the page decodes it with reader-az.
 Prints decodes, errors (exceptions, error messages, timeouts), wrong decodes (any of greedy,
 beam, lexicon and the result line differing from the single-user result) and the latency
 from the last mouse-up to the page showing the result (page clock), p50 and p95.
@@ -28,7 +28,16 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
 import numpy as np  # noqa: E402
-from browser_draw import canvas_strokes, clear_canvas, draw_stroke, read_metric, read_result, start_streamlit, wait_idle  # noqa: E402
+from browser_draw import (  # noqa: E402
+    canvas_strokes,
+    choose,
+    clear_canvas,
+    draw_stroke,
+    read_metric,
+    read_result,
+    start_streamlit,
+    wait_idle,
+)
 
 from core.synth.generator import render_word  # noqa: E402
 from core.train.runs import read_status  # noqa: E402
@@ -79,6 +88,7 @@ class Session:
         self.page = self.context.new_page()
         self.page.goto(url + "/draw")
         wait_idle(self.page)
+        choose(self.page, "Reader", "shipped: reader-az")  # words: the page's default may be the line reader
         self.strokes, self.up_at, self.failed = [], None, None
 
     def begin(self, ink, first: bool) -> None:

@@ -1,5 +1,10 @@
 """The Draw page's parts: what the reader knows, its lexicon, and the drawing area that reruns on its own.
 
+A word reader gets today's canvas and a metric per decoder; a line reader
+(its alphabet has the space, as reader-text's) gets a canvas a line wide
+and a table of every decoder's text with its confidence, lm (a dictionary
+and a word-bigram language model) last.
+
 The drawing area is a fragment: a stroke reruns only the canvas and the
 result, not the pickers and settings above it. The lexicon's trie is built
 once per reader (or per edited list) and shared; the list itself is only
@@ -10,17 +15,20 @@ made of, so opening an expander does not read the ink again.
 from __future__ import annotations
 
 import hashlib
+import json
 from html import escape
 
 import numpy as np
 import streamlit as st
 
+from core.ctc.align import confidence
 from core.ctc.lexicon import Lexicon, build_lexicon
-from core.data.alphabets import AZ, CHAR_GROUPS, char_group, class_names, is_seed_alphabet, letters_of
+from core.data.alphabets import AZ, CHAR_GROUPS, TEXT, char_group, class_names, is_seed_alphabet, letters_of
 from core.data.az_words import default_lexicon
 from core.data.uploads import LIMITS_MB, ink_from_upload
 from core.errors import InputError
 from core.ink.ink import Ink, n_points
+from core.ink.io import ink_to_json
 from core.models.alphabet_check import alphabet_check
 from core.models.inference import Reading, read
 from dashboard.canvas import pen_canvas
@@ -30,6 +38,15 @@ from dashboard.models import Picked
 from dashboard.plots import heatmap_figure, ink_figure
 
 LEXICON_WORDS = "draw_lexicon_words"   # session key: the user's own word list (a tuple), absent for the default
+WORD_CANVAS = (860, 240)               # canvas pixels (width, height) for a word reader
+LINE_CANVAS = (1200, 220)              # for a line reader: a line; the browser shrinks it to the column's width
+# Each decoder in words (the line reader's table of readings, and the page's caption).
+DECODER_WORDS = {
+    "greedy": "greedy: the likeliest character of every frame",
+    "beam": "beam: prefix beam search",
+    "lexicon": "lexicon: every word from the word list",
+    "lm": "lm: dictionary + word-bigram language model",
+}
 
 
 def model_name(picked: Picked) -> str:
@@ -42,9 +59,27 @@ def is_seed_reader(picked: Picked) -> bool:
     return is_seed_alphabet(picked.model.alphabet) or (picked.ckpt.get("data") or {}).get("source") == "seed"
 
 
+def is_line_reader(picked: Picked) -> bool:
+    """A reader of lines: it knows the space (reader-text), so it reads several words at once."""
+    return " " in picked.model.alphabet
+
+
+def knows_every_character(alphabet) -> bool:
+    """It knows every printable ASCII character and the space: nothing written on a keyboard is foreign to it."""
+    return set(TEXT) <= set(alphabet)
+
+
 def known_letters(picked: Picked) -> None:
     """Say which characters the reader knows; a reader of seed 001's protocol says what it is for."""
     letters = letters_of(picked.model.alphabet)
+    if knows_every_character(letters):
+        others = "".join(c for c in letters if c not in TEXT)
+        st.caption(f"**{model_name(picked)}** reads lines: it knows {len(letters)} characters, every printable "
+                   "ASCII character (capitals, digits, punctuation) and the space"
+                   + (f", and {' '.join(others)}" if others else "") + ". No unknown-character check is made "
+                   "for it: there is no character it could not write out (the check is reader-az's, for capitals "
+                   "and digits written to a lowercase reader).")
+        return
     if is_seed_reader(picked):
         st.info(f"**{model_name(picked)}** was trained on seed 001's protocol: it knows ten letters only "
                 f"({' '.join(letters)}) and was made to reproduce that experiment on its 47 words (ant, tonic, "
@@ -53,7 +88,8 @@ def known_letters(picked: Picked) -> None:
         st.caption(explain("seed 001"))
         return
     extra = " (lowercase only: no capitals, digits, punctuation or spaces)" if set(letters) == set(AZ) else ""
-    st.caption(f"**{model_name(picked)}** knows {len(letters)} characters: {' '.join(letters)}{extra}.")
+    shown = " ".join("space" if c == " " else c for c in letters)
+    st.caption(f"**{model_name(picked)}** knows {len(letters)} characters: {shown}{extra}.")
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -121,7 +157,10 @@ def _digest(ink: Ink) -> str:
 
 
 def cached_reading(picked: Picked, ink: Ink, lexicon: Lexicon | None, settings: tuple) -> Reading:
-    """`read` of this drawing, reused while the drawing and the settings stay the same (one per session)."""
+    """`read` of this drawing, reused while the drawing and the settings stay the same (one per session).
+
+    It runs the reader's own decoders (`read_decoders`): a line reader's
+    include lm."""
     key = (picked.key, _digest(ink), settings)
     last = st.session_state.get("draw_last_reading")
     if last is not None and last[0] == key:
@@ -132,17 +171,38 @@ def cached_reading(picked: Picked, ink: Ink, lexicon: Lexicon | None, settings: 
     return reading
 
 
-def _the_ink(source: str) -> tuple[Ink | None, str | None]:
-    """(ink, its label from the file) of the canvas or the upload; None (after saying why) when there is none."""
+def decoder_readings(reading: Reading) -> list[tuple[str, str, float]]:
+    """(decoder, text, confidence) of every decoder that ran, in the order of how much they know."""
+    texts = {"greedy": reading.greedy, "beam": reading.beam[0][0] if reading.beam else None,
+             "lexicon": reading.lexicon[0][0] if reading.lexicon else None,
+             "lm": reading.lm[0][0] if reading.lm else None}
+    rows = []
+    for name, text in texts.items():
+        if text is None:
+            continue
+        rows.append((name, text, reading.confidence if text == reading.text else
+                     confidence(reading.log_probs, text, reading.alphabet)))
+    return rows
+
+
+def _the_ink(source: str, line: bool = False) -> tuple[Ink | None, str | None]:
+    """(ink, its label from the file) of the canvas (a line wide for a line reader) or the upload; None (after
+    saying why) when there is none."""
     if source == "Draw":
+        width, height = LINE_CANVAS if line else WORD_CANVAS
         try:
-            ink = pen_canvas("draw_pad")
+            ink = pen_canvas("draw_pad", width, height)
         except InputError as exc:
             show_input_error(exc, "The drawing could not be read: ")
             return None, None
         if n_points(ink) < 2:
-            st.info("Draw a word above in lowercase letters: each stroke is read as soon as the pen lifts. "
-                    "Undo, Redo and Clear are the buttons above the canvas.", icon=":material/draw:")
+            if line:
+                st.info("Write a line above, as you would on paper: capitals, digits, punctuation and spaces "
+                        "between the words. Each stroke is read as soon as the pen lifts. Undo, Redo and Clear "
+                        "are the buttons above the canvas.", icon=":material/draw:")
+            else:
+                st.info("Draw a word above in lowercase letters: each stroke is read as soon as the pen lifts. "
+                        "Undo, Redo and Clear are the buttons above the canvas.", icon=":material/draw:")
             return None, None
         return ink, None
     upload = st.file_uploader("Ink JSON or canvas json_data", type=["json"], key="draw_ink_upload",
@@ -164,7 +224,7 @@ def _the_ink(source: str) -> tuple[Ink | None, str | None]:
 def drawing_area(picked: Picked, classifier: Picked | None, source: str, lexicon: Lexicon | None,
                  settings: tuple) -> None:
     """The canvas (or the upload) and everything read from it; `settings` is (lexicon key, beam width, budget)."""
-    ink, label = _the_ink(source)
+    ink, label = _the_ink(source, is_line_reader(picked))
     if ink is None:
         return
     try:
@@ -173,6 +233,13 @@ def drawing_area(picked: Picked, classifier: Picked | None, source: str, lexicon
         show_input_error(exc)
         return
     show_reading(picked, reading, ink, label, lexicon is not None)
+    if source == "Draw":
+        st.download_button("Download this drawing (Ink JSON)", data=lambda: json.dumps(ink_to_json(ink)) + "\n",
+                           file_name="drawing.json", mime="application/json", on_click="ignore",
+                           key="draw_download", icon=":material/download:",
+                           help="the strokes as the page read them (canvas pixels, y up): "
+                                "`python -m core decode CHECKPOINT --ink drawing.json --decoder lm` reads it "
+                                "as this page does, and Upload ink above takes it back")
     if len(reading.greedy) <= 1 and classifier is not None:
         st.subheader("As a single character")
         groups = [g for g in CHAR_GROUPS if any(char_group(c) == g for c in classifier.model.classes)]
@@ -195,12 +262,16 @@ def drawing_area(picked: Picked, classifier: Picked | None, source: str, lexicon
 
 def show_reading(picked: Picked, reading: Reading, ink: Ink, label: str | None, use_lexicon: bool) -> None:
     """The answers, the warnings, and (in expanders, computed only when open) the alternatives and figures."""
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Greedy", reading.greedy or "∅")
-    c2.metric("Beam", reading.beam[0][0] if reading.beam and reading.beam[0][0] else "∅")
-    c3.metric("Lexicon", reading.lexicon[0][0] if reading.lexicon else ("off" if not use_lexicon else "∅"))
-    c4.metric("Confidence", f"{reading.confidence:.0%}",
-              help="per-character CTC probability of the text read: p(text | ink) ** (1 / length)")
+    line = is_line_reader(picked)
+    if line:
+        show_line_readings(reading, use_lexicon)
+    else:
+        c1, c2, c3, c4 = st.columns(4)
+        c1.metric("Greedy", reading.greedy or "∅")
+        c2.metric("Beam", reading.beam[0][0] if reading.beam and reading.beam[0][0] else "∅")
+        c3.metric("Lexicon", reading.lexicon[0][0] if reading.lexicon else ("off" if not use_lexicon else "∅"))
+        c4.metric("Confidence", f"{reading.confidence:.0%}",
+                  help="per-character CTC probability of the text read: p(text | ink) ** (1 / length)")
     st.markdown(f"<div data-testid='draw-result'>read as: <b>{escape(reading.best_text)}</b></div>"
                 f"<div data-testid='draw-count' style='color:#888;font-size:0.85em'>{len(ink)} strokes · "
                 f"{reading.n_points} points · {reading.log_probs.shape[0]} frames"
@@ -209,8 +280,10 @@ def show_reading(picked: Picked, reading: Reading, ink: Ink, label: str | None, 
     if reading.downsampled:
         st.warning("The ink had more than 20,000 points; it was downsampled to 20,000 (every stroke kept) "
                    "before it was read.")
-    check = alphabet_check(reading.log_probs, reading.alphabet, reading.text, reading.greedy, ink)
-    if check.likely:
+    # The check's weights were fitted to reader-az; a reader that knows every character has none it cannot read.
+    check = None if knows_every_character(reading.alphabet) else alphabet_check(
+        reading.log_probs, reading.alphabet, reading.text, reading.greedy, ink)
+    if check is not None and check.likely:
         letters = letters_of(reading.alphabet)
         known = "lowercase a-z" if set(letters) == set(AZ) else " ".join(letters)
         st.warning(f"This drawing probably holds characters {model_name(picked)} cannot read: it knows {known} only, "
@@ -225,19 +298,65 @@ def show_reading(picked: Picked, reading: Reading, ink: Ink, label: str | None, 
     alternatives = st.expander("Alternatives", key="draw_alternatives", on_change="rerun")
     if alternatives.open:
         with alternatives:
-            a, b = st.columns(2)
-            a.dataframe({"beam": [t for t, _ in reading.beam], "log p": [round(s, 2) for _, s in reading.beam]},
-                        hide_index=True)
-            if reading.lexicon:
-                b.dataframe({"lexicon": [t for t, _ in reading.lexicon],
-                             "log p": [round(s, 2) for _, s in reading.lexicon]}, hide_index=True)
+            lists = [(name, alts) for name, alts in (("beam", reading.beam), ("lexicon", reading.lexicon),
+                                                     ("lm", reading.lm)) if alts or name == "beam"]
+            for col, (name, alts) in zip(st.columns(max(2, len(lists))), lists):
+                col.dataframe({name: [t for t, _ in alts], "log p" if name != "lm" else "score":
+                               [round(s, 2) for _, s in alts]}, hide_index=True)
+            if reading.lm:
+                st.caption("lm's score adds the language model's terms to log p (core/ctc/lm.py).")
     view = st.expander("What the reader saw: the ink as it reads it, and its softmax per frame",
                        key="draw_view", on_change="rerun")
     if view.open:
         with view:
-            left, right = st.columns(2)
+            left, right = (st.container(), st.container()) if line else st.columns(2)
             left.plotly_chart(ink_figure(reading.model_ink, "The ink as the model sees it (normalised)", height=300),
                               key="draw_model_ink")
-            names = class_names(reading.alphabet)
-            right.plotly_chart(heatmap_figure(np.exp(reading.log_probs.T), names, "Softmax per frame", colorbar="p",
-                                              height=300 + 6 * len(names), zmin=0, zmax=1), key="draw_heatmap")
+            probs, names, hidden = softmax_rows(reading)
+            right.plotly_chart(heatmap_figure(probs, names, "Softmax per frame", colorbar="p",
+                                              height=300 + (12 if hidden else 6) * len(names), zmin=0, zmax=1),
+                               key="draw_heatmap")
+            if hidden:
+                right.caption(f"{len(names)} of {len(reading.alphabet)} classes shown: the blank, the space and every "
+                              f"character above {MIN_SHOWN_P:.0%} at some frame (the other {hidden} never are).")
+
+
+MAX_ROWS = 40        # a softmax heatmap of more classes (a line reader's 96) shows only the likely ones
+MIN_SHOWN_P = 0.02   # ... those above this probability at some frame
+
+
+def softmax_rows(reading: Reading) -> tuple[np.ndarray, list[str], int]:
+    """(probabilities (classes, T), their names, how many classes were left out) for the heatmap: every class of
+    a small alphabet; of a large one the blank, the space and those above MIN_SHOWN_P at some frame."""
+    probs = np.exp(reading.log_probs.T)
+    names = ["space" if c == " " else c for c in class_names(reading.alphabet)]
+    if len(names) <= MAX_ROWS:
+        return probs, names, 0
+    keep = [i for i, c in enumerate(reading.alphabet) if i == 0 or c == " " or probs[i].max() >= MIN_SHOWN_P]
+    return probs[keep], [names[i] for i in keep], len(names) - len(keep)
+
+
+def show_line_readings(reading: Reading, use_lexicon: bool) -> None:
+    """A line reader's readings: every decoder's text, in full, with its confidence (lm's is the answer)."""
+    def name_cell(name: str) -> str:
+        short, words = DECODER_WORDS[name].split(": ", 1)
+        return (f"<td style='white-space:nowrap'><b>{short}</b> "
+                f"<span style='color:#777;font-size:0.85em'>{escape(words)}</span></td>")
+
+    cells = []
+    for name, text, conf in decoder_readings(reading):
+        weight = "font-weight:600;" if name == reading.decoder else ""
+        cells.append(f"<tr data-decoder='{name}' style='{weight}'>{name_cell(name)}"
+                     f"<td data-testid='draw-text-{name}' style='font-family:monospace;font-size:1.15em;"
+                     f"white-space:pre-wrap'>{escape(text) or '∅'}</td>"
+                     f"<td style='text-align:right'>{conf:.0%}</td></tr>")
+    if not reading.lexicon:
+        cells.append(f"<tr data-decoder-off='lexicon' style='color:#888'>{name_cell('lexicon')}"
+                     f"<td>{'off' if not use_lexicon else '∅'}</td><td></td></tr>")
+    st.markdown("<table data-testid='draw-decoders' style='width:100%;table-layout:auto'><thead><tr>"
+                "<th style='width:1%'>decoder</th><th>read as</th><th style='width:1%;text-align:right'>confidence"
+                "</th></tr></thead><tbody>" + "".join(cells) + "</tbody></table>", unsafe_allow_html=True)
+    st.caption("Confidence: the per-character CTC probability of each text, p(text | ink) ** (1 / length). "
+               "lm's answer is the page's: it weighs every reading by a dictionary of 20,000 English words and how "
+               "often each word follows the one before it, and spells out a word it does not know (a name, a "
+               "number) when the ink says so.")

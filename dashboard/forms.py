@@ -11,6 +11,7 @@ from dataclasses import fields
 
 import streamlit as st
 
+from core.ink.encodings import ENCODINGS
 from core.models import classifier, reader
 
 # field -> (min, max, step) for sliders (the ranges the help texts name); others get a number or text input.
@@ -24,8 +25,15 @@ RANGES = {
     "copies": (0, 16, 1), "synthetic": (0, 400, 10), "val_frac": (0.05, 0.5, 0.05), "label_smoothing": (0.0, 0.3, 0.05),
     "augment_strength": (0.0, 3.0, 0.25),
 }
-CHOICES = {"encoding": ["delta", "seed", "graves25"], "schedule": None, "ctc": ["torch", "numpy"], "style": ["natural", "seed"],
-           "readout": ["mean", "last", "max", "ends"], "charset": ["az", "chars"]}
+# field -> its options; None: they depend on the config class (`choices`).
+CHOICES = {"encoding": ["delta", "delta-line", *[e for e in ENCODINGS if e not in ("delta", "delta-line")]],
+           "schedule": None, "ctc": ["torch", "numpy"], "style": ["natural", "seed"],
+           "readout": ["mean", "last", "max", "ends"], "charset": None}
+# The characters each model can learn (the configs' own checks: reader az or text, classifier az or chars).
+CHARSETS = {reader.ReaderConfig: ["az", "text"], classifier.ClassifierConfig: ["az", "chars"]}
+# Text inputs: a label where the help text's own is too short to say what to type, and a placeholder.
+TEXT_LABELS = {"init": "Start from the weights of"}
+PLACEHOLDERS = {"init": "nothing: fresh weights (or a reader's folder or .pt, e.g. checkpoints/reader-az)"}
 # data and seed have their own widgets on the page; features and classes come from the data.
 HIDDEN = {"augment", "seed", "data", "min_cut", "conv_kernel", "features", "classes", "members"}
 
@@ -33,6 +41,10 @@ HIDDEN = {"augment", "seed", "data", "min_cut", "conv_kernel", "features", "clas
 PRESET_NOTES = {
     "reader": {
         "az-quick": "a-z reader of real and synthetic words in about 15 minutes: reads the canvas (the default)",
+        "fast-text": "a line reader of real ink learning while you watch: capitals, digits, punctuation and spaces; "
+                     "about 20 minutes, starting from reader-az's weights",
+        "text": "the shipped reader-text's recipe: lines of the whole training corpus, starting from reader-az's "
+                "weights; about an hour and a half",
         "fast-real": "real handwriting while you watch: the whole training corpus, split by contributor; about "
                      "ten minutes, with the test contributors' CER drawn live",
         "az-corpus": "the a-z reader of strangers: the whole training corpus, 40 epochs, about half an hour",
@@ -89,9 +101,8 @@ def config_widgets(config, prefix: str, columns: int = 3) -> dict:
         if isinstance(v, bool):
             values[f.name] = col.toggle(label, value=v, key=key, help=text)
         elif f.name in CHOICES:
-            options = CHOICES[f.name] or _schedules(config)
-            values[f.name] = col.selectbox(label, options, index=options.index(v) if v in options else 0, key=key,
-                                           help=text)
+            options = choices(config, f.name)
+            values[f.name] = col.selectbox(label, options, index=options.index(v), key=key, help=text)
         elif f.name == "lr":
             values[f.name] = col.number_input(label, 1e-5, 1.0, float(v), format="%.5f", key=key, help=text)
         elif f.name in RANGES:
@@ -104,8 +115,19 @@ def config_widgets(config, prefix: str, columns: int = 3) -> dict:
         elif isinstance(v, (int, float)):
             values[f.name] = col.number_input(label, value=v, key=key, help=text)
         else:
-            values[f.name] = col.text_input(label, value=str(v), key=key, help=text)
+            values[f.name] = col.text_input(TEXT_LABELS.get(f.name, label), value=str(v), key=key, help=text,
+                                            placeholder=PLACEHOLDERS.get(f.name))
     return values
+
+
+def choices(config, name: str) -> list[str]:
+    """The options of a choice field for this config; its own value is always one of them (never shown as
+    another)."""
+    options = CHOICES[name]
+    if options is None:
+        options = _schedules(config) if name == "schedule" else CHARSETS[type(config)]
+    value = getattr(config, name)
+    return list(options) if value in options else [value, *options]
 
 
 def _schedules(config) -> list[str]:

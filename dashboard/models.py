@@ -90,15 +90,18 @@ def _load_upload(kind: str, key: str, required: bool) -> Picked | None:
 
 
 def pick_model(kind: str, key: str, label: str | None = None, help: str | None = None,
-               required: bool = True) -> Picked | None:
+               required: bool = True, prefer: tuple[str, ...] = ()) -> Picked | None:
     """A picker of `kind` ("reader" or "classifier"): shipped models first, then runs, then an upload.
 
-    A file that cannot be loaded shows an error; then the page stops
-    (`required`) or the picker returns None.
+    The first choice is the first shipped model of `prefer` that is there,
+    else `<kind>-az`, else the first one. A file that cannot be loaded
+    shows an error; then the page stops (`required`) or the picker returns
+    None.
     """
     choices = available_checkpoints(kind)
     labels = [c for c, _ in choices] + [UPLOAD]
-    default = next((i for i, c in enumerate(labels) if f"{kind}-az" in c), 0)
+    default = next((labels.index(f"shipped: {p}") for p in prefer if f"shipped: {p}" in labels),
+                   next((i for i, c in enumerate(labels) if f"{kind}-az" in c), 0))
     if not choices:
         st.info(f"No {kind} checkpoint was found: train one on the Train page, or upload one.")
     choice = st.selectbox(label or kind.capitalize(), labels, index=default, key=key, help=help)

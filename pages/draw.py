@@ -1,34 +1,47 @@
-"""Draw: write a word with the mouse, a finger or a stylus (or upload ink) and see it read as the pen lifts."""
+"""Draw: write a word or a line with the mouse, a finger or a stylus (or upload ink) and see it read as the pen
+lifts."""
 import streamlit as st
 
 from core.models.inference import LEXICON_BUDGET
-from dashboard.draw_view import drawing_area, known_letters, lexicon_choice
+from dashboard.draw_view import drawing_area, is_line_reader, known_letters, lexicon_choice
 from dashboard.models import pick_model
 
 st.title("Draw")
-st.caption("Write a word on the canvas, or upload ink. Every time the pen lifts, the reader decodes it three ways: "
-           "greedy (best path), prefix beam search, and the best word of a lexicon by CTC likelihood.")
+intro = st.empty()  # says what to write once the reader is known
 
 left_pick, right_pick = st.columns(2)
 with left_pick:
-    picked = pick_model("reader", "draw_reader", "Reader",
-                        help="reader-az reads lowercase a-z handwriting; reader-seed knows only the ten letters of "
-                             "seed 001's experiment")
+    picked = pick_model("reader", "draw_reader", "Reader", prefer=("reader-text",),
+                        help="reader-text reads whole lines: capitals, digits, punctuation and spaces, every "
+                             "printable character; reader-az reads single lowercase a-z words; reader-seed knows "
+                             "only the ten letters of seed 001's experiment")
 with right_pick:
     classifier = pick_model("classifier", "draw_classifier", "Classifier (for single letters)",
                             help="names the letter when the reader reads at most one character", required=False)
+line = is_line_reader(picked)
+if line:
+    intro.caption("Write a line on the canvas (or upload ink): words with spaces between them, capitals, digits and "
+                  "punctuation. Every time the pen lifts, the reader decodes it four ways: greedy (best path), "
+                  "prefix beam search, every word from a lexicon, and lm: a dictionary and a word-bigram language "
+                  "model, whose line is the answer.")
+else:
+    intro.caption("Write a word on the canvas, or upload ink. Every time the pen lifts, the reader decodes it three "
+                  "ways: greedy (best path), prefix beam search, and the best word of a lexicon by CTC likelihood.")
 known_letters(picked)
 
 o1, o2, o3 = st.columns([1, 1, 2])
 use_lexicon = o1.toggle("Decode with a lexicon", value=True, key="draw_use_lexicon",
-                        help="also give the likeliest word of a word list (off: only greedy and beam)")
-exact = o2.toggle("Exact lexicon search", value=False, key="draw_exact", disabled=not use_lexicon,
-                  help=f"off: the search stops after {LEXICON_BUDGET:,} trie nodes and takes the best word found, so "
-                       "an unsure drawing never stalls the page (on the 414 real test words it changes no answer); "
-                       "on: every word is scored, which can take a second for a scribble")
+                        help="also read every word of the line from a word list (off: greedy, beam and lm)" if line
+                        else "also give the likeliest word of a word list (off: only greedy and beam)")
+exact = o2.toggle("Exact lexicon search", value=False, key="draw_exact", disabled=line or not use_lexicon,
+                  help="a line's lexicon decoding is a beam search over the words of the list: it has no budget"
+                  if line else
+                  f"off: the search stops after {LEXICON_BUDGET:,} trie nodes and takes the best word found, so "
+                  "an unsure drawing never stalls the page (on the 414 real test words it changes no answer); "
+                  "on: every word is scored, which can take a second for a scribble")
 beam_width = o3.slider("Beam width", 1, 32, 10, key="draw_beam",
                        help="prefixes the beam search keeps at every frame (1: greedy); wider finds likelier texts, "
-                            "slower")
+                            "slower" + ("; lexicon and lm keep their own beam of 16" if line else ""))
 lexicon, lexicon_key = lexicon_choice(picked, use_lexicon)
 
 source = st.radio("Ink", ["Draw", "Upload ink"], horizontal=True, key="draw_source", label_visibility="collapsed")

@@ -1,8 +1,11 @@
 """AppTest: the Draw page says what its reader knows, warns about characters it cannot read, and computes only
-what is shown (figures and the lexicon's editor wait until their expander is opened)."""
+what is shown (figures and the lexicon's editor wait until their expander is opened); with a line reader
+(reader-text, the default when shipped) it gives a line's canvas and every decoder's reading, lm's the answer."""
+import html
 import json
 import re
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -23,8 +26,17 @@ def seed_run(tmp_path_factory):
     return root
 
 
-def draw_page() -> AppTest:
-    return AppTest.from_file(str(REPO / "pages" / "draw.py"), default_timeout=180).run()
+TEXT_READER = REPO / "checkpoints" / "reader-text"
+needs_text_reader = pytest.mark.skipif(not (TEXT_READER / "model.pt").is_file(),
+                                       reason="no shipped reader-text checkpoint")
+
+
+def draw_page(reader: str | None = None) -> AppTest:
+    """The Draw page with its default reader, or with `reader` ("shipped: reader-az") chosen."""
+    at = AppTest.from_file(str(REPO / "pages" / "draw.py"), default_timeout=180).run()
+    if reader is not None and at.selectbox(key="draw_reader").value != reader:
+        at.selectbox(key="draw_reader").set_value(reader).run()
+    return at
 
 
 def upload(at: AppTest, ink, name="word.json") -> AppTest:
@@ -39,7 +51,7 @@ def warnings(at) -> list[str]:
 
 
 def test_the_page_says_which_characters_the_reader_knows():
-    at = draw_page()
+    at = draw_page("shipped: reader-az")
     assert not at.exception
     assert any("reader-az** knows 26 characters: a b c" in c.value and "no capitals, digits" in c.value
                for c in at.caption)
@@ -57,7 +69,7 @@ def test_a_run_trained_on_seed_001s_protocol_says_so(seed_run, monkeypatch):
 
 
 def test_figures_and_tables_are_made_only_when_their_expander_is_open():
-    at = draw_page()
+    at = draw_page("shipped: reader-az")
     upload(at, render_word("people", "natural", 5).ink)
     assert not at.exception and at.metric[0].label == "Greedy"
     assert len(at.get("plotly_chart")) == 0 and len(at.dataframe) == 0
@@ -96,7 +108,7 @@ def test_a_word_with_capitals_gets_a_warning_and_a_lowercase_one_does_not(unipen
 
     words = [s for s in load_words(unipen_root) if s.contributor == "art"]
     capital = next(s for s in words if s.label == "Querque" and s.writer == "art/writer08")
-    at = draw_page()
+    at = draw_page("shipped: reader-az")
     upload(at, capital.ink)
     assert not at.exception
     (warning,) = warnings(at)
@@ -143,3 +155,95 @@ def test_told_what_kind_of_character_it_is_the_classifier_chooses_among_that_gro
     assert all(c.isdigit() for c in table["letter"]) and table["letter"].iloc[0] == "0"
     assert table["probability"].sum() <= 1.0 + 1e-6
     assert any("among digits" in c.value for c in at.caption)
+
+
+# ---------------------------------------------------------------- a line reader (reader-text)
+
+def canvas_size(at) -> tuple[int, int]:
+    (pad,) = at.get("bidi_component")
+    size = json.loads(pad.proto.json)
+    return size["width"], size["height"]
+
+
+def two_word_line(first="hello", second="world", seed=2):
+    """Two rendered words side by side, a word's gap apart: a line of lowercase ink without the corpus."""
+    a, b = render_word(first, "natural", seed).ink, render_word(second, "natural", seed + 1).ink
+    pa, pb = np.concatenate(a), np.concatenate(b)
+    height = np.ptp(pa[:, 1])
+    shift = np.array([pa[:, 0].max() - pb[:, 0].min() + 0.8 * height, 0.0])
+    return a + [s + shift for s in b]
+
+
+def decoder_rows(at) -> dict[str, tuple[str, str, str]]:
+    """decoder -> (its label in words, the text it read, its confidence) from the line reader's table."""
+    (table,) = [m.value for m in at.markdown if "data-testid='draw-decoders'" in m.value]
+    rows = re.findall(r"<tr data-decoder='(\w+)'[^>]*><td[^>]*>(.*?)</td><td data-testid='draw-text-\1'[^>]*>"
+                      r"(.*?)</td><td[^>]*>(.*?)</td></tr>", table)
+    return {name: (html.unescape(label), html.unescape(text), conf) for name, label, text, conf in rows}
+
+
+def result_text(at) -> str:
+    line = next(m.value for m in at.markdown if "data-testid='draw-result'" in m.value)
+    return html.unescape(re.search(r"read as: <b[^>]*>(.*?)</b>", line).group(1))
+
+
+@needs_text_reader
+def test_the_default_reader_is_reader_text_with_a_canvas_a_line_wide():
+    from core.train.shipped import available_checkpoints
+
+    assert "shipped: reader-text" in dict(available_checkpoints("reader"))
+    at = draw_page()
+    assert not at.exception
+    picker = at.selectbox(key="draw_reader")
+    assert picker.value == "shipped: reader-text" and "reader-text reads whole lines" in picker.help
+    width, height = canvas_size(at)
+    assert width >= 1000 and 180 <= height <= 260  # a line, not a word
+    assert any("Write a line on the canvas" in c.value for c in at.caption)
+    assert any("Write a line above" in i.value for i in at.info)
+    assert any("reader-text** reads lines" in c.value and "No unknown-character check" in c.value
+               for c in at.caption)
+    assert not any("lowercase only" in c.value for c in at.caption)
+    at.selectbox(key="draw_reader").set_value("shipped: reader-az").run()
+    assert canvas_size(at) == (860, 240)  # a word reader keeps the word canvas
+    assert any("reader-az** knows 26 characters" in c.value and "lowercase only" in c.value for c in at.caption)
+    assert any("Write a word on the canvas" in c.value for c in at.caption)
+    assert any("Draw a word above in lowercase letters" in i.value for i in at.info)
+
+
+@needs_text_reader
+def test_a_line_is_read_by_every_decoder_and_lm_gives_the_answer():
+    from core.models.inference import load_reader, read_text
+
+    ink = two_word_line()
+    at = upload(draw_page(), ink, "line.json")
+    assert not at.exception and not at.error and not at.metric  # a table of readings instead of metrics
+    rows = decoder_rows(at)
+    assert list(rows) == ["greedy", "beam", "lexicon", "lm"]
+    assert "dictionary + word-bigram language model" in rows["lm"][0]
+    assert all(re.fullmatch(r"\d{1,3}%", conf) for _, _, conf in rows.values())
+    expected = read_text(*load_reader(TEXT_READER), ink, "lm")["text"]  # what `decode --decoder lm` prints
+    assert rows["lm"][1] == (expected or "∅") and result_text(at) == expected
+    assert not warnings(at)
+
+    at.session_state["draw_alternatives"] = True  # opening the expander
+    at.run()
+    assert [d.value.columns[0] for d in at.dataframe] == ["beam", "lexicon", "lm"]
+
+    at.toggle(key="draw_use_lexicon").set_value(False).run()
+    rows = decoder_rows(at)
+    assert list(rows) == ["greedy", "beam", "lm"] and result_text(at) == expected  # lm needs no word list
+    assert any(re.search(r"data-decoder-off='lexicon'.*?every word from the word list.*?<td>off</td>", m.value)
+               for m in at.markdown)
+    assert at.toggle(key="draw_exact").disabled  # a line's lexicon search has no budget to lift
+
+
+@needs_text_reader
+def test_capitals_get_no_unknown_character_warning_from_a_reader_that_knows_them(unipen_root):
+    from core.ink.unipen import load_words
+
+    capital = next(s for s in load_words(unipen_root) if s.label == "Querque" and s.writer == "art/writer08")
+    at = upload(draw_page("shipped: reader-text"), capital.ink)
+    assert not at.exception and not warnings(at)
+    at.selectbox(key="draw_reader").set_value("shipped: reader-az").run()
+    (warning,) = warnings(at)  # the same ink, read by reader-az
+    assert "lowercase a-z only" in warning

@@ -177,3 +177,57 @@ def test_fast_real_trains_on_the_training_corpus_and_says_how_it_is_split(monkey
     assert at.selectbox(key="train_data_reader").value != "unipen-train"  # its small subset instead
     at.selectbox(key="train_data_reader").set_value("unipen-train").run()
     assert any("training corpus is not at" in w.value for w in at.warning)
+
+
+def test_the_text_presets_are_described_and_their_options_shown_as_they_are():
+    """The line reader's presets: charset text (not shown as az), encoding delta-line, and where they start from."""
+    at = train_page(preset="fast-text")
+    labels = {o: at.selectbox(key="train_preset_reader").format_func(o) for o in ("fast-text", "text")}
+    assert "while you watch" in labels["fast-text"] and "reader-az's weights" in labels["fast-text"]
+    assert "shipped reader-text" in labels["text"]
+    assert at.selectbox(key="train_reader_fast-text_charset").value == "text"
+    assert at.selectbox(key="train_reader_fast-text_charset").options == ["az", "text"]
+    encoding = at.selectbox(key="train_reader_fast-text_encoding")
+    assert encoding.value == "delta-line" and encoding.options == ["delta", "delta-line", "seed", "graves25"]
+    init = at.text_input(key="train_reader_fast-text_init")
+    assert init.value == "checkpoints/reader-az" and init.label == "Start from the weights of"
+    assert "fresh weights" in init.placeholder and "--init" in init.help
+    classifier_page = train_page("classifier", "chars")
+    assert classifier_page.selectbox(key="train_classifier_chars_charset").options == ["az", "chars"]
+    assert classifier_page.selectbox(key="train_classifier_chars_charset").value == "chars"
+
+
+def _launched(monkeypatch) -> list:
+    """Replace the trainer's launch by a recorder: the page's arguments, never a training."""
+    from core.train import runs
+
+    calls = []
+    monkeypatch.setattr(runs, "launch_training", lambda kind, args, name=None: calls.append((kind, args)) or "fake")
+    return calls
+
+
+def test_starting_fast_text_launches_a_line_reader_from_reader_az(monkeypatch):
+    from core.cli.main import build_parser
+    from core.cli.reader import config_from_args
+
+    calls = _launched(monkeypatch)
+    at = train_page(preset="fast-text")
+    at.button(key="train_start").click().run()
+    assert not at.exception and not at.error
+    ((kind, args),) = calls
+    cfg = config_from_args(build_parser().parse_args(["train", kind, *args, "--run-dir", "x"]))
+    assert (cfg.charset, cfg.encoding, cfg.init) == ("text", "delta-line", "checkpoints/reader-az")
+    assert cfg.data.startswith("unipen")  # the training corpus, or its small subset on a machine without it
+
+
+def test_a_reader_to_start_from_that_is_not_there_is_refused_before_launching(monkeypatch):
+    calls = _launched(monkeypatch)
+    at = train_page(preset="fast-text")
+    at.text_input(key="train_reader_fast-text_init").set_value("checkpoints/no-such-reader").run()
+    at.button(key="train_start").click().run()
+    assert not at.exception and not calls
+    assert any("cannot start from checkpoints/no-such-reader" in e.value for e in at.error)
+    at.text_input(key="train_reader_fast-text_init").set_value("").run()  # fresh weights
+    at.button(key="train_start").click().run()
+    ((_, args),) = calls
+    assert args[args.index("--init") + 1] == ""

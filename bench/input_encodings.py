@@ -13,7 +13,7 @@ words, the trainer's clock, the best epoch's greedy CER on the validation
 contributors' words (what chooses recipes) and, once, the test
 contributors' live curve (500 words) at that epoch.
 
-    .venv/bin/python bench/encodings.py [--encodings delta,delta-line,graves25] [--epochs 16] [--json OUT]
+    .venv/bin/python bench/input_encodings.py [--encodings delta,delta-line,graves25] [--epochs 16] [--json OUT]
 """
 from __future__ import annotations
 
