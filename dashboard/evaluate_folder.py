@@ -15,12 +15,16 @@ from core.data.az_words import default_lexicon
 from core.errors import InputError
 from core.paths import unipen_train_archive
 from dashboard.corpus_view import TRAINING, category_name, source_of_path
+from dashboard.evaluate_lines import decoder_radio, is_line_reader, show_lines
 from dashboard.messages import show_input_error
 
 FORMATS = {TRAINING: "the UNIPEN training corpus", "unipen": "a UNIPEN folder or archive",
            "ink": "a folder of Ink JSON files (ink:DIR)"}
 FIGURES = {"reader": {"cer": "CER", "corpus_cer": "corpus CER", "word_acc": "word accuracy", "wer": "WER"},
-           "classifier": {"accuracy": "accuracy", "top5": "top-5"}}
+           "classifier": {"accuracy": "accuracy", "top5": "top-5"},
+           # a line reader: word accuracy is 1 - WER; a sample (a word or a whole line) read exactly is word_acc
+           "lines": {"cer": "CER", "corpus_cer": "corpus CER", "wer": "WER", "word_accuracy": "word accuracy",
+                     "word_acc": "read exactly"}}
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading the data and scoring every sample the model can read…")
@@ -30,7 +34,8 @@ def _scored(model_key: str, source: str, categories: tuple, contributors: tuple,
     lexicon = default_lexicon(_ckpt) if decoder == "lexicon" else None
     result = score_on(source, _ckpt, _model, list(categories) or None, list(contributors) or None, decoder,
                       lexicon, beam)
-    result.pop("predictions", None)
+    if not is_line_reader(_ckpt.get("alphabet", ())):  # a line reader's page shows every line it read
+        result.pop("predictions", None)
     return result
 
 
@@ -67,7 +72,7 @@ def _form(kind: str, ckpt: dict) -> dict | None:
         decoder, beam = "greedy", 10
         if kind == "reader":
             e1, e2 = st.columns(2)
-            decoder = e1.radio("Decoder", ["greedy", "beam", "lexicon"], horizontal=True, key="eval_folder_decoder")
+            decoder = decoder_radio(e1, ckpt["alphabet"], "eval_folder_decoder")
             beam = e2.slider("Beam width", 1, 32, 10, key="eval_folder_beam")
         if not st.form_submit_button("Score", type="primary"):
             return st.session_state.get("eval_folder_request")
@@ -78,9 +83,13 @@ def _form(kind: str, ckpt: dict) -> dict | None:
 
 
 def _table(table: dict, name: str, kind: str) -> pd.DataFrame:
-    rows = [{name: k, "samples": r["n"], **{label: r[key] for key, label in FIGURES[kind].items()}}
+    rows = [{name: k, "samples": r["n"], **{label: _figure(r, key) for key, label in FIGURES[kind].items()}}
             for k, r in table.items()]
     return pd.DataFrame(rows)
+
+
+def _figure(r: dict, key: str) -> float:
+    return 1.0 - r["wer"] if key == "word_accuracy" else r[key]
 
 
 def _show(result: dict, kind: str) -> None:
@@ -88,8 +97,8 @@ def _show(result: dict, kind: str) -> None:
     cols = st.columns(len(figures) + 1)
     cols[0].metric("Samples scored", f"{result['n']:,}")
     for col, (key, label) in zip(cols[1:], figures.items()):
-        col.metric(label, f"{result[key]:.3f}")
-    worst = "highest CER" if kind == "reader" else "lowest accuracy"
+        col.metric(label, f"{_figure(result, key):.3f}")
+    worst = "lowest accuracy" if kind == "classifier" else "highest CER"
     fmt = {label: st.column_config.NumberColumn(label, format="%.3f") for label in figures.values()}
     for group, title in (("category", "Per category"), ("contributor", "Per contributor"), ("writer", "Per writer")):
         table = result[f"by_{group}"]
@@ -102,6 +111,8 @@ def _show(result: dict, kind: str) -> None:
                      hide_index=True)
     else:
         st.caption("Every sample of the chosen categories was scored.")
+    if kind == "lines":
+        show_lines(result["predictions"], "eval_folder_lines")
 
 
 def _count(n: int, noun: str) -> str:
@@ -144,4 +155,4 @@ def folder_scoring(picked, kind: str) -> None:
     st.info(f"Scoring **{picked.label}** on `{source}`, categories {cats}{who}: {split}{decoder}. "
             f"{result['n']:,} samples by {_count(len(result['by_contributor']), 'contributor')} and "
             f"{_count(len(result['by_writer']), 'writer')}.", icon=":material/fact_check:")
-    _show(result, kind)
+    _show(result, "lines" if kind == "reader" and is_line_reader(picked.ckpt["alphabet"]) else kind)

@@ -81,7 +81,7 @@ def _stroke_traces(strokes: Sequence[np.ndarray], order: bool, colourbar: bool =
 def ink_figure(ink, title: str = "", order: bool = True, height: int = 260,
                segments: Sequence[tuple[int, int, str]] | None = None, upto: int | None = None,
                compact: bool = False, spans: Sequence[tuple[str, int, int]] | None = None,
-               small: bool = False) -> go.Figure:
+               small: bool = False, segment_labels: bool = False) -> go.Figure:
     """Ink with y up and equal x/y scale.
 
     `order` numbers the strokes at their start and colours each point from
@@ -92,7 +92,9 @@ def ink_figure(ink, title: str = "", order: bool = True, height: int = 260,
     draws only the first `upto` points (the pen so far) in the frame of the
     whole ink, so that the zoom stays fixed while `upto` changes; `compact`
     hides the axes for small multiples; `small` keeps their ticks (few,
-    no axis titles: the page says what x and y are) for a narrow column.
+    no axis titles: the page says what x and y are) for a narrow column;
+    `segment_labels` writes each segment's label over its points instead of
+    a legend (a line's thirty characters).
     """
     fig = go.Figure(_stroke_traces(_truncate(ink, upto), order))
     pts = _flat(ink)
@@ -100,7 +102,19 @@ def ink_figure(ink, title: str = "", order: bool = True, height: int = 260,
         seg = pts[a:b]
         if len(seg):
             fig.add_trace(go.Scatter(x=seg[:, 0], y=seg[:, 1], mode="markers", name=label,
-                                     marker=dict(size=7, color=PALETTE[i % len(PALETTE)])))
+                                     marker=dict(size=5 if segment_labels else 7, color=PALETTE[i % len(PALETTE)]),
+                                     showlegend=not segment_labels))
+    if segment_labels and len(pts):  # each label above its points; one close to the last one goes a row higher
+        top, step = float(pts[:, 1].max()), 0.12 * max(float(np.ptp(pts[:, 1])), 1e-9)
+        near = 0.015 * max(float(np.ptp(pts[:, 0])), 1e-9)
+        last_x, row = -np.inf, 1
+        for i, (a, b, label) in enumerate(segments or []):
+            if len(pts[a:b]):
+                x = float(pts[a:b, 0].mean())
+                row = 3 - row if abs(x - last_x) < near else 1
+                last_x = x
+                fig.add_annotation(x=x, y=top + step * row, text=f"<b>{label}</b>", showarrow=False, yanchor="bottom",
+                                   font=dict(size=13, color=PALETTE[i % len(PALETTE)]))
     if spans and len(pts):
         below = pts[:, 1].min() - 0.08 * np.ptp(pts[:, 1])
         for ch, a, b in spans:
@@ -108,7 +122,7 @@ def ink_figure(ink, title: str = "", order: bool = True, height: int = 260,
                 fig.add_annotation(x=float(pts[a:b, 0].mean()), y=below, text=f"<b>{ch}</b>", showarrow=False,
                                    font=dict(size=13, color="#555"), yanchor="top")
     fig.update_layout(title=title, height=height, **LAYOUT)
-    if segments:
+    if segments and not segment_labels:
         fig.update_layout(legend=dict(title="letter"))
     fig.update_xaxes(showgrid=False, zeroline=False, title="x", constrain="domain")
     fig.update_yaxes(showgrid=False, zeroline=False, title="y (up)", scaleanchor="x", scaleratio=1,
@@ -226,6 +240,15 @@ def heatmap_figure(matrix: np.ndarray, y_labels: Sequence[str], title: str, x_ti
     return fig
 
 
+def mark_frames(fig: go.Figure, marks: Sequence[tuple[float, str]]) -> go.Figure:
+    """Labels written over a frames heatmap at frame positions (e.g. each aligned character at its middle)."""
+    for i, (x, label) in enumerate(marks):
+        fig.add_annotation(x=x, y=1.0, yref="paper", yanchor="bottom", yshift=2 + 13 * (i % 2), text=f"<b>{label}</b>",
+                           showarrow=False, font=dict(size=12, color=PALETTE[i % len(PALETTE)]))
+    fig.update_layout(margin=dict(LAYOUT["margin"], t=75))
+    return fig
+
+
 def features_figure(features: np.ndarray, names: Sequence[str], title: str = "features18") -> go.Figure:
     """The (T, 18) per-point features as a heatmap, features by points, each feature scaled to its own range."""
     return heatmap_figure(np.asarray(features).T, names, title, x_title="point", y_title="feature",
@@ -287,14 +310,18 @@ def sweep_figure(table, x: str, metric: str, colour: str | None = None) -> go.Fi
 # --- evaluation -------------------------------------------------------------------------------------------------------
 
 def confusion_figure(counts: np.ndarray, labels: Sequence[str], normalise: bool = False, hide_below: float = 0.0,
-                     title: str = "Confusion matrix") -> go.Figure:
-    """Rows true, columns predicted. Row-normalised values are percentages; small cells hidden."""
+                     title: str = "Confusion matrix", columns: Sequence[str] | None = None) -> go.Figure:
+    """Rows true, columns predicted. Row-normalised values are percentages; small cells hidden.
+
+    `columns` names the columns when they are not the rows (a few true characters against all they are read as).
+    """
     m = counts.astype(float)
     if normalise:
         m = 100 * m / np.maximum(m.sum(axis=1, keepdims=True), 1)
     shown = np.where(m >= max(hide_below, 1e-12), m, np.nan)
     text = np.where(np.isnan(shown), "", np.vectorize(lambda v: f"{v:.0f}")(np.nan_to_num(shown)))
-    fig = go.Figure(go.Heatmap(z=shown, x=list(labels), y=list(labels), colorscale="Blues", text=text,
+    fig = go.Figure(go.Heatmap(z=shown, x=list(labels if columns is None else columns), y=list(labels),
+                               colorscale="Blues", text=text,
                                texttemplate="%{text}", colorbar=dict(title="%" if normalise else "count")))
     fig.update_layout(title=title, height=max(360, 22 * len(labels) + 120), xaxis_title="predicted",
                       yaxis_title="true", **LAYOUT)

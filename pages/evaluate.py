@@ -16,8 +16,16 @@ from core.train.evaluate import (
     reader_confusion,
     worst_samples,
 )
-from core.train.reader import word_data
+from dashboard.eval_data import eval_data
 from dashboard.evaluate_folder import folder_scoring
+from dashboard.evaluate_lines import (
+    decoder_radio,
+    is_line_reader,
+    show_char_confusion,
+    show_lines,
+    show_summary,
+    show_worst,
+)
 from dashboard.glossary import explain
 from dashboard.messages import show_input_error
 from dashboard.models import pick_model
@@ -36,13 +44,6 @@ if st.radio("Score on", ["own", "folder"], horizontal=True, key="eval_on",
     st.stop()
 
 
-# Results are cached by the picked model's key (a file's path and time, or an upload's sha256);
-# the model itself is passed unhashed (the leading underscore) and never changed.
-@st.cache_resource(max_entries=4, show_spinner="Preparing the evaluation data…")
-def eval_data(model_key: str, _reader):
-    return word_data(_reader.config)
-
-
 def scored_data(description: dict, sizes: dict) -> str:
     """What a reader's evaluation sets are, in words."""
     n_in, n_out = sizes.get("invocab", 0), sizes.get("heldout", 0)
@@ -52,6 +53,12 @@ def scored_data(description: dict, sizes: dict) -> str:
                 f"its {len(description['heldout_words'])} words never trained on)")
     if description.get("source") == "synthetic":
         return f"synthetic a-z words: in-vocabulary ({n_in} renderings) and held-out ({n_out} common English words)"
+    if description.get("charset") == "text":
+        return (f"in-vocabulary ({n_in} text lines of the training contributors), held-out ({n_out} lines and words "
+                f"of the validation contributors {', '.join(description['validation_contributors'])}, which choose "
+                f"the epoch) and test ({sizes.get('test', 0)} lines, a fixed sample, of the test contributors "
+                f"{', '.join(description['test_contributors'])}: labs whose writers no split trained on; every test "
+                "line and word: a folder of other data, below 'Score on')")
     if description.get("test_contributors"):
         return (f"in-vocabulary ({n_in} words composed from the training writers' real UNIPEN letters), held-out "
                 f"({n_out} real words of the validation contributors {', '.join(description['validation_contributors'])}"
@@ -63,6 +70,8 @@ def scored_data(description: dict, sizes: dict) -> str:
             "it never saw)")
 
 
+# Results are cached by the picked model's key (a file's path and time, or an upload's sha256); the
+# model itself is passed unhashed (the leading underscore) and never changed; eval_data is shared with Alignment.
 @st.cache_data(max_entries=16, show_spinner="Decoding every evaluation sample…")
 def reader_result(model_key: str, decoder: str, beam_width: int, _reader):
     data = eval_data(model_key, _reader)
@@ -71,10 +80,11 @@ def reader_result(model_key: str, decoder: str, beam_width: int, _reader):
 
 
 if kind == "reader":
-    c1, c2 = st.columns(2)
-    decoder = c1.radio("Decoder", ["greedy", "beam", "lexicon"], horizontal=True, key="eval_decoder")
-    beam = c2.slider("Beam width", 1, 32, 10, key="eval_beam", disabled=decoder != "beam")
     reader = picked.model
+    lines = is_line_reader(reader.alphabet)  # a line reader: per-line table, WER and word confusions
+    c1, c2 = st.columns(2)
+    decoder = decoder_radio(c1, reader.alphabet, "eval_decoder")
+    beam = c2.slider("Beam width", 1, 32, 10, key="eval_beam", disabled=decoder != "beam")
     try:
         result = reader_result(picked.key, decoder, beam, reader)
         data = eval_data(picked.key, reader)
@@ -83,9 +93,18 @@ if kind == "reader":
         st.stop()
     sizes = {split: len(samples) for split, samples in data.eval_sets.items()}
     how = {"greedy": "greedy (best path)", "beam": f"prefix beam search (width {beam})",
-           "lexicon": f"the best word of the reader's lexicon ({len(data.lexicon):,} words, exact search)"}[decoder]
+           "lexicon": f"every word of the line from the reader's lexicon ({len(data.lexicon):,} words)" if lines
+           else f"the best word of the reader's lexicon ({len(data.lexicon):,} words, exact search)",
+           "lm": "a dictionary of 20,000 words and a word bigram (prefix beam search)"}[decoder]
     st.info(f"Scoring **{picked.label}** on {scored_data(data.description, sizes)}; decoder: {how}.",
             icon=":material/fact_check:")
+    if lines:
+        st.subheader("Summary per split")
+        show_summary(result["predictions"], "split")
+        show_lines(result["predictions"], "eval_lines")
+        show_char_confusion(result["predictions"], reader.alphabet)
+        show_worst(result["predictions"], data.eval_sets)
+        st.stop()
     st.caption(explain("invocab", "heldout") + ("" if data.description.get("source") == "seed" else
                                                "\n\n" + explain("art")))
     st.subheader("Summary per split")

@@ -125,3 +125,11 @@ def test_delta_line_refuses_empty_ink_and_keeps_a_single_point():
     with pytest.raises(InputError):
         encode([], "delta-line", 0.1)
     assert encode([np.array([[3.0, 4.0]])], "delta-line", 0.1).tolist() == [[0.0, 0.0, 1.0]]
+
+
+@pytest.mark.parametrize("encoding", ["seed", "delta", "delta-line", "graves25"])
+def test_every_frame_has_the_point_it_was_computed_from(encoding):
+    from core.ink.encodings import encode, frame_points
+    from core.ink.ink import n_points
+    ink = transformed(line("the quick brown", 2), slope=0.05, scale=30.0)
+    assert n_points(frame_points(ink, encoding, 0.1)) == len(encode(ink, encoding, 0.1))

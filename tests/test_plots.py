@@ -87,3 +87,19 @@ def test_softmax_figure_marks_the_best_class_of_every_frame():
     fig = plots.softmax_figure(probs, ["blank", "a", "b"], show_argmax=True)
     assert np.allclose(fig.data[0].z, probs.T)
     assert list(fig.data[1].y) == ["blank", "a", "b"]
+
+
+def test_a_lines_segments_are_labelled_over_their_points_and_frames_marked_over_a_heatmap():
+    segments = [(0, 2, "l"), (2, 3, "␣"), (3, 5, "_")]
+    fig = plots.ink_figure(L_SHAPE, "aligned", order=False, segments=segments, segment_labels=True)
+    assert [a.text for a in fig.layout.annotations] == ["<b>l</b>", "<b>␣</b>", "<b>_</b>"]
+    assert not any(t.showlegend for t in fig.data[1:])  # the labels, not a legend
+    assert fig.layout.annotations[0].y > 1.0  # above the ink
+    heat = plots.mark_frames(plots.heatmap_figure(np.eye(3), ["a", "b", "c"], "marked"), [(0.5, "a"), (2, "c")])
+    assert [(a.x, a.text, a.yref) for a in heat.layout.annotations] == [(0.5, "<b>a</b>", "paper"),
+                                                                         (2, "<b>c</b>", "paper")]
+
+
+def test_a_confusion_figure_may_have_other_columns_than_rows():
+    fig = plots.confusion_figure(np.array([[3, 1, 0], [0, 2, 1]]), ["a", "b"], columns=["a", "b", "∅"])
+    assert list(fig.data[0].y) == ["a", "b"] and list(fig.data[0].x) == ["a", "b", "∅"]

@@ -23,8 +23,18 @@ import numpy as np
 
 from core.errors import InputError
 from core.ink.graves import BINARY as GRAVES_BINARY
-from core.ink.graves import GRAVES25, graves25
-from core.ink.ink import DEFAULT_SPACING, Ink, delta_frames, encode_delta, encode_seed, n_points, normalise, resample
+from core.ink.graves import GRAVES25, graves25, resample_with_speed
+from core.ink.ink import (
+    DEFAULT_SPACING,
+    Ink,
+    delta_frames,
+    encode_delta,
+    encode_seed,
+    n_points,
+    normalise,
+    prepare,
+    resample,
+)
 from core.ink.lines import normalise_line
 
 ENCODINGS = ("seed", "delta", "delta-line", "graves25")
@@ -53,6 +63,22 @@ def encode(ink: Ink, encoding: str, spacing: float = DEFAULT_SPACING) -> np.ndar
     if encoding == "delta-line":
         return encode_delta_line(ink, spacing)
     return graves25(ink, spacing)
+
+
+def frame_points(ink: Ink, encoding: str, spacing: float = DEFAULT_SPACING) -> Ink:
+    """The points behind `encode(ink, encoding, spacing)`'s frames, one per frame in frame order: the raw
+    points (seed), or the normalised and resampled ones the frames were computed from."""
+    check_encoding(encoding)
+    if encoding == "seed":
+        return ink
+    if encoding == "delta":
+        return prepare(ink, spacing)
+    if encoding == "delta-line":
+        return resample(line_view(ink), spacing)
+    strokes = [np.asarray(s, dtype=np.float64) for s in ink if len(s)]
+    if n_points(strokes) < 2:
+        return strokes
+    return [s for s in resample_with_speed(normalise_line(strokes), spacing)[0] if len(s)]
 
 
 def line_view(ink: Ink) -> Ink:

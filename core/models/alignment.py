@@ -9,7 +9,8 @@ from core.ctc.align import Segment, forced_align
 from core.ctc.posteriors import ctc_loss, ctc_posteriors
 from core.data.alphabets import letters_of
 from core.errors import InputError
-from core.ink.ink import Ink, n_points, prepare
+from core.ink.encodings import frame_points
+from core.ink.ink import Ink, n_points
 from core.models.inference import LoadedReader, check_drawing
 
 
@@ -20,11 +21,6 @@ class Alignment:
     segments: list[Segment]               # one per character (frames)
     point_segments: list[tuple[int, int, str]]  # (first point, end point, label) on the model's ink
     log_likelihood: float
-
-
-def frame_points(ink: Ink, encoding: str, spacing: float) -> Ink:
-    """The points behind each frame, in frame order: raw points (seed) or resampled ones (delta)."""
-    return ink if encoding == "seed" else prepare(ink, spacing)
 
 
 def frame_stride(reader: LoadedReader) -> int:

@@ -145,3 +145,60 @@ def char_confusion(pairs_list: Sequence, alphabet: Sequence[str]) -> tuple[list[
     for t, p in pairs:
         counts[gap if t is None else index[t], gap if p is None else index[p]] += 1
     return labels, counts
+
+
+# ---------------------------------------------------------------- lines: word-level figures and confusions
+
+def line_wer(pred: str, target: str) -> float:
+    """Word error rate of one line: word-level edit distance / number of target words (at least 1)."""
+    return edit_distance(pred.split(), target.split()) / max(1, len(target.split()))
+
+
+def word_alignment(pred: str, target: str) -> list[tuple[str | None, str | None]]:
+    """A minimal word-level alignment of a reading to its target: (target word, read word) pairs.
+
+    Words are split on white space; (w, w) is a word read right, (w, v) a
+    word read as another, (w, None) a target word missing from the reading
+    and (None, v) a word the reading inserted. Dropping the Nones gives back
+    both word lists, and the number of unequal pairs is the word-level edit
+    distance (`align_edits` over words).
+    """
+    return align_edits(pred.split(), target.split())
+
+
+def word_confusions(preds: Sequence[str], targets: Sequence[str]) -> list[tuple[str | None, str | None, int]]:
+    """(target word, read as, count) of every word-level error over a corpus of lines, most frequent first
+    (ties by target word, then reading; None stands for a missing or an inserted word)."""
+    _pairs(preds, targets)
+    counts: dict[tuple[str | None, str | None], int] = {}
+    for p, t in zip(preds, targets):
+        for pair in word_alignment(p, t):
+            if pair[0] != pair[1]:
+                counts[pair] = counts.get(pair, 0) + 1
+    return sorted(((t, p, n) for (t, p), n in counts.items()),
+                  key=lambda r: (-r[2], r[0] is None, r[0] or "", r[1] is None, r[1] or ""))
+
+
+def misread_words(preds: Sequence[str], targets: Sequence[str]) -> list[dict]:
+    """Per target word: `word`, `n` (times in the targets), `misread` (times not read as itself: read as
+    another word or missing), `share` (misread / n) and `read_as` (its most frequent wrong reading, None
+    for missing); the most often misread first (ties: the higher share, then the word), words never
+    misread left out."""
+    _pairs(preds, targets)
+    seen: dict[str, int] = {}
+    wrong: dict[str, dict[str | None, int]] = {}
+    for p, t in zip(preds, targets):
+        for target, read in word_alignment(p, t):
+            if target is None:
+                continue
+            seen[target] = seen.get(target, 0) + 1
+            if read != target:
+                readings = wrong.setdefault(target, {})
+                readings[read] = readings.get(read, 0) + 1
+    rows = []
+    for word, readings in wrong.items():
+        misread = sum(readings.values())
+        read_as = min(readings, key=lambda r: (-readings[r], r is None, r or ""))
+        rows.append({"word": word, "n": seen[word], "misread": misread, "share": misread / seen[word],
+                     "read_as": read_as})
+    return sorted(rows, key=lambda r: (-r["misread"], -r["share"], r["word"]))
