@@ -16,7 +16,7 @@ def test_live_chart_updates_while_a_tiny_run_trains(browser, streamlit_server, a
     for _ in range(28):  # tiny's 2 epochs -> 30, so the run lasts several refreshes of the chart
         page.keyboard.press("ArrowRight")
     wait_idle(page)
-    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Start", exact=True).click()
     seen, deadline, state = [], time.time() + 180, ""
     while time.time() < deadline:
         charts = page.locator("[data-testid='stPlotlyChart']")
