@@ -25,13 +25,15 @@ from core.ctc.beam import beam_decode  # noqa: E402
 from core.ctc.bigram_lm import DEFAULT_SOURCE, bigram_lm  # noqa: E402
 from core.ctc.flashlight_lm import HAVE_FLASHLIGHT, FlashlightDecoder  # noqa: E402
 from core.ctc.greedy import greedy_decode  # noqa: E402
-from core.ctc.lm import FLASHLIGHT_DEFAULTS, LM_DEFAULTS, lm_decode  # noqa: E402
+from core.ctc.lm import FLASHLIGHT_DEFAULTS, LMParams, lm_decode  # noqa: E402
 from core.ctc.synthetic import LEVELS, synthetic_log_probs  # noqa: E402
 from core.data.alphabets import TEXT, reader_alphabet  # noqa: E402
 from core.data.corpus import load_corpus  # noqa: E402
 from core.train.metrics import cer, word_error_rate  # noqa: E402
 
 ALPHABET = reader_alphabet(TEXT)
+# The values tuned on these synthetic lines (README tables); LM_DEFAULTS are tuned on real ones (bench/lm_tune.py).
+SYNTHETIC = LMParams(lm_weight=0.25, word_bonus=4.0, oov_penalty=-12.0)
 
 
 def corpus_lines() -> list[str]:
@@ -51,7 +53,7 @@ def posteriors(lines: list[str], level: str, seed: int = 1) -> list[np.ndarray]:
     return [synthetic_log_probs(t, ALPHABET, rng, confuse, noise) for t in lines]
 
 
-def decoders(lm, params=LM_DEFAULTS, fl_params=None) -> dict:
+def decoders(lm, params=SYNTHETIC, fl_params=None) -> dict:
     out = {"greedy": lambda lp: greedy_decode(lp, ALPHABET),
            "beam": lambda lp: beam_decode(lp, ALPHABET, params.beam)[0][0],
            "lm": lambda lp: lm_decode(lp, ALPHABET, lm, params)[0][0]}
@@ -77,7 +79,7 @@ def tune(lm, lines: list[str], level: str) -> None:
     print(f"tuning on {len(lines)} lines, level {level}\n\n| decoder | lm_weight | word_bonus | oov_penalty | CER | word acc |")
     print("|---|---|---|---|---|---|")
     for w, b, o in itertools.product((0.25, 0.5, 1.0), (2.0, 4.0, 6.0), (-10.0, -12.0, -14.0)):
-        r = run(lambda lp: lm_decode(lp, ALPHABET, lm, LM_DEFAULTS.with_(lm_weight=w, word_bonus=b, oov_penalty=o))[0][0],
+        r = run(lambda lp: lm_decode(lp, ALPHABET, lm, SYNTHETIC.with_(lm_weight=w, word_bonus=b, oov_penalty=o))[0][0],
                 lps, lines)
         print(f"| lm | {w} | {b} | {o} | {r['cer']:.4f} | {r['word_acc']:.3f} |", flush=True)
     if HAVE_FLASHLIGHT:
@@ -103,8 +105,8 @@ def main() -> None:
         return
     fl_params = FLASHLIGHT_DEFAULTS.with_(**{k: v for k, v in (("lm_weight", args.fl_weight),
                                                                ("word_bonus", args.fl_bonus)) if v is not None})
-    decs = decoders(lm, LM_DEFAULTS, fl_params)
-    print(f"LM: {args.source}, {lm.size:,} words; {LM_DEFAULTS}; flashlight {fl_params}\n")
+    decs = decoders(lm, SYNTHETIC, fl_params)
+    print(f"LM: {args.source}, {lm.size:,} words; {SYNTHETIC}; flashlight {fl_params}\n")
 
     short = [t for t in corpus_lines() if 25 <= len(t) <= 35][:100]
     lps = posteriors(short, "low")

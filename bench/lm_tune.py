@@ -8,7 +8,7 @@ drawn at random (seed 0). The reader reads each line once; every setting of the 
 log-probabilities. Figures: word accuracy as Graves et al. 2009 count it (1 - word edits / words, over
 all lines), CER (mean per line) and the share of lines read exactly; greedy and beam for reference.
 
-    python bench/lm_tune.py checkpoints/reader-text [--lines 150]
+    python bench/lm_tune.py checkpoints/reader-text [--lines 150] [--weights 0.25,0.5] [--bonuses 0,2] [--oov -6,-10]
 """
 from __future__ import annotations
 
@@ -64,7 +64,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("checkpoint")
     ap.add_argument("--lines", type=int, default=150)
+    ap.add_argument("--weights", default=",".join(map(str, WEIGHTS)), help="LM weights to try, comma-separated")
+    ap.add_argument("--bonuses", default=",".join(map(str, BONUSES)), help="word bonuses to try")
+    ap.add_argument("--oov", default=",".join(map(str, OOV)), help="out-of-dictionary penalties to try")
+    ap.add_argument("--no-lexicon", action="store_true", help="leave the line lexicon decoder out")
     args = ap.parse_args()
+    weights, bonuses, oovs = ([float(x) for x in v.split(",")] for v in (args.weights, args.bonuses, args.oov))
     torch.set_num_threads(1)
     reader = load_reader(args.checkpoint)
     lines = validation_lines(args.lines)
@@ -88,7 +93,7 @@ def main() -> int:
     t = time.perf_counter()
     show("beam 16", "", "", "", [beam_decode(lp, alphabet, 16)[0][0] for lp in lps], time.perf_counter() - t)
     d = LM_DEFAULTS
-    grid = list(itertools.product(WEIGHTS, BONUSES, OOV))
+    grid = list(itertools.product(weights, bonuses, oovs))
     results = []
     for w, b, o in grid + ([] if (d.lm_weight, d.word_bonus, d.oov_penalty) in grid else
                            [(d.lm_weight, d.word_bonus, d.oov_penalty)]):
@@ -98,7 +103,7 @@ def main() -> int:
         results.append(((w, b, o), show("lm", w, b, o, preds, time.perf_counter() - t)))
     lexicon = tuple(default_lexicon(load_checkpoint(args.checkpoint, kind="reader")))
     words = word_list_lm(lexicon)
-    for b, prune in itertools.product(LEXICON_BONUSES, PRUNES):
+    for b, prune in [] if args.no_lexicon else itertools.product(LEXICON_BONUSES, PRUNES):
         params = LEXICON_LINE.with_(word_bonus=b, prune=prune)
         t = time.perf_counter()
         preds = [(lm_decode(lp, alphabet, words, params) or [("", 0.0)])[0][0] for lp in lps]

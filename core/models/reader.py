@@ -241,11 +241,12 @@ PRESETS: dict[str, ReaderConfig] = {
     # and 2x128 BLSTM read letters already; the output layer learns capitals, digits, punctuation and the
     # space): from fresh weights a line reader sits on CTC's "only blanks" plateau for hours on this machine.
     # delta-line: delta's frames at one scale per line (the corpus height), so words and lines look alike.
+    # The shipped reader-text is this recipe's run (76 minutes; checkpoints/reader-text/card.json).
     "text": dataclasses.replace(SEED, data="unipen-train", charset="text", style="natural", repeats=8,
                                 eval_repeats=1, input_scaling=True, encoding="delta-line", spacing=0.1,
                                 conv_channels=64, conv_kernel=5, conv_stride=2, hidden=128, layers=2,
                                 init="checkpoints/reader-az", batch_size=16, lr=2e-3, schedule="onecycle",
-                                epochs=18, threads=1),
+                                epochs=10, threads=1),
     # A line reader learning while you watch (issue 15): the text recipe in 8 epochs of 1,200 samples, about
     # 20 minutes on one core; reader-az's weights read letters from the first epoch, and the Train page's
     # live curve (200 test-contributor lines) shows capitals, digits and spaces being learnt.
