@@ -60,8 +60,9 @@ def text_reader_card(path: str | Path, name: str, summary: str, command: str, te
     lines, words = test["categories"]["8"], test["categories"]["6"]
     who = f"{lines['greedy']['writers']} writers, {len(lines['greedy']['by_contributor'])} unseen labs"
     headline = {f"greedy CER, lines ({who})": f"{lines['greedy']['cer']:.3f}",
-                "lm word accuracy, lines (1 - WER)": f"{1 - lines['lm']['wer']:.3f}",
-                "greedy CER, words of any case": f"{words['greedy']['cer']:.3f}"}
+                "lm CER / WER, lines": f"{lines['lm']['cer']:.3f} / {lines['lm']['wer']:.3f}",
+                f"greedy CER, words of any case ({words['greedy']['writers']} writers)":
+                    f"{words['greedy']['cer']:.3f}"}
     n_params = sum(v.numel() for k, v in ckpt["state_dict"].items() if k not in ("in_mean", "in_std"))
     return {"kind": "reader", "name": name, "summary": summary, "headline": headline, "command": command,
             "epoch": (ckpt.get("metrics") or {}).get("epoch"), "config": ckpt.get("config"),
