@@ -34,7 +34,7 @@ PAGES = (
              "where a model fails: per-word errors, confusion matrices, the worst samples"),
     PageInfo("alignment.py", "Alignment", ":material/timeline:",
              "how CTC reads a word: softmax per frame, best path, forced alignment on the ink"),
-    PageInfo("draw.py", "Draw", ":material/draw:", "write a word with the mouse and see it read"),
+    PageInfo("draw.py", "Draw", ":material/draw:", "write a word or a whole line with the mouse and see it read"),
     PageInfo("collect.py", "Collect", ":material/edit_note:",
              "write your own words, save them as a dataset, adapt a reader to your hand"),
     PageInfo("runs.py", "Runs", ":material/folder_open:", "compare runs, overlay their curves, download, delete"),
