@@ -6,10 +6,10 @@ import streamlit as st
 from core.data.uploads import LIMITS_MB, NPY_FILES, describe_npy, npy_digest, npy_from_folder, store_npy_upload
 from core.errors import InputError
 from core.models import classifier, reader
-from core.models.checkpoint import resolve_checkpoint
-from core.paths import REPO_ROOT, unipen_fixture, unipen_train_archive, uploads_dir
+from core.paths import unipen_fixture, unipen_train_archive, uploads_dir
 from core.synth.generator import AUGMENT_PARAMS
 from core.train.runs import launch_training, list_runs, progress, read_metrics, run_path, stop_run
+from core.train.warm_start import init_checkpoint
 from dashboard.forms import config_widgets, field_label, preset_label, widget_help
 from dashboard.glossary import explain
 from dashboard.messages import show_input_error
@@ -177,19 +177,6 @@ with st.expander("Sweep: vary options over a grid of values and seeds"):
     else:
         sweep_form(kind, preset_name, base, fixed_settings())
 
-def check_init(init: str) -> None:
-    """A reader to start from must be there (a path from the repository's root, as presets name them, or the
-    current folder), or the run would fail in the background."""
-    path = Path(init)
-    if not path.exists() and not path.is_absolute():
-        path = REPO_ROOT / path
-    try:
-        resolve_checkpoint(path)
-    except InputError as exc:
-        raise InputError(f"cannot start from {init}: {exc.message}",
-                         "give a reader's folder or .pt, or leave it empty for fresh weights") from None
-
-
 if kind == "reader" and values.get("init"):
     st.caption(f"Starts from the weights of `{values['init']}`: every weight whose shape fits is copied, and the "
                "output layer row by row for the characters both know; the other characters (capitals, digits, the "
@@ -202,7 +189,7 @@ if b1.button("Start", type="primary", key="train_start"):
             raise InputError("no valid .npy data yet", "upload the six files or give their folder above")
         Config.from_dict({**base.to_dict(), **values, "data": data, "seed": int(seed)})
         if kind == "reader" and values.get("init"):
-            check_init(values["init"])
+            init_checkpoint(values["init"])  # the run would fail in the background
         st.session_state["train_run"] = launch_training(kind, cli_args(), name or None)
     except InputError as exc:
         show_input_error(exc)

@@ -11,7 +11,7 @@
 ascenders ("one") is drawn bigger than one with them, and a long line that
 drifts is drawn smaller. `delta-line` scales by the estimated corpus height
 (`core.ink.lines`) instead: one scale for short words and long lines. Its
-frames mean what `delta`'s mean (a typical word is about two corpus heights
+frames mean what `delta`'s mean (a typical word is about three corpus heights
 tall, hence `LINE_SCALE`), so a `delta` reader can start a `delta-line` one.
 
 `BINARY` names the 0/1 channels of each, which a model's input scaling
@@ -23,7 +23,7 @@ import numpy as np
 
 from core.errors import InputError
 from core.ink.graves import BINARY as GRAVES_BINARY
-from core.ink.graves import GRAVES25, graves25, resample_with_speed
+from core.ink.graves import GRAVES25, graves25, resampled_line
 from core.ink.ink import (
     DEFAULT_SPACING,
     Ink,
@@ -40,7 +40,9 @@ from core.ink.lines import normalise_line
 ENCODINGS = ("seed", "delta", "delta-line", "graves25")
 CHANNELS = {"seed": 3, "delta": 3, "delta-line": 3, "graves25": len(GRAVES25)}
 BINARY = {"seed": (2,), "delta": (2,), "delta-line": (2,), "graves25": GRAVES_BINARY}
-LINE_SCALE = 1 / 3  # one corpus height in delta-line units: a typical word (about three corpus heights tall) comes out as delta draws it
+# One corpus height in delta-line units: a typical word (about three corpus heights tall) comes out as delta
+# draws it.
+LINE_SCALE = 1 / 3
 
 
 def check_encoding(encoding: str) -> str:
@@ -76,9 +78,7 @@ def frame_points(ink: Ink, encoding: str, spacing: float = DEFAULT_SPACING) -> I
     if encoding == "delta-line":
         return resample(line_view(ink), spacing)
     strokes = [np.asarray(s, dtype=np.float64) for s in ink if len(s)]
-    if n_points(strokes) < 2:
-        return strokes
-    return [s for s in resample_with_speed(normalise_line(strokes), spacing)[0] if len(s)]
+    return strokes if n_points(strokes) < 2 else resampled_line(strokes, spacing)[0]
 
 
 def line_view(ink: Ink) -> Ink:

@@ -125,6 +125,12 @@ def graves25(ink: Ink, spacing: float = DEFAULT_SPACING, frame: LineFrame | None
         frame = np.zeros((1, len(GRAVES25)), dtype=np.float32)
         frame[0, 0] = 1.0
         return frame
-    flat = normalise_line(ink, frame or estimate_line(ink))
-    strokes, speeds = resample_with_speed(flat, spacing)
+    strokes, speeds = resampled_line(ink, spacing, frame)
     return graves25_points(strokes, speeds).astype(np.float32)
+
+
+def resampled_line(ink: Ink, spacing: float, frame: LineFrame | None = None) -> tuple[Ink, list[np.ndarray]]:
+    """The points graves25 computes its features at (the ink normalised as a line and resampled; strokes of
+    at least one point), and the pen's speed at each."""
+    flat = normalise_line(ink, frame or estimate_line(ink))
+    return resample_with_speed(flat, spacing)

@@ -151,7 +151,7 @@ def char_confusion(pairs_list: Sequence, alphabet: Sequence[str]) -> tuple[list[
 
 def line_wer(pred: str, target: str) -> float:
     """Word error rate of one line: word-level edit distance / number of target words (at least 1)."""
-    return edit_distance(pred.split(), target.split()) / max(1, len(target.split()))
+    return word_error_rate([pred], [target])
 
 
 def word_alignment(pred: str, target: str) -> list[tuple[str | None, str | None]]:

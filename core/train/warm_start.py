@@ -17,7 +17,7 @@ from typing import Sequence
 import torch
 
 from core.errors import InputError
-from core.models.checkpoint import load_checkpoint
+from core.models.checkpoint import load_checkpoint, resolve_checkpoint
 from core.models.reader import ReaderConfig, WordReader
 from core.paths import REPO_ROOT
 
@@ -29,12 +29,22 @@ def _compatible(a: str, b: str) -> bool:
     return a == b or any({a, b} <= group for group in COMPATIBLE)
 
 
+def init_checkpoint(init: str) -> Path:
+    """The checkpoint file `--init` names: a folder or .pt, from the current folder or, as presets name
+    shipped readers, from the repository's root; a clear InputError when there is none."""
+    path = Path(init)
+    if not path.exists() and not path.is_absolute():
+        path = REPO_ROOT / path
+    try:
+        return resolve_checkpoint(path)
+    except InputError as exc:
+        raise InputError(f"cannot start from {init}: {exc.message}",
+                         "give a reader's folder or .pt, or leave it empty for fresh weights") from None
+
+
 def warm_start(model: WordReader, cfg: ReaderConfig, alphabet: Sequence[str]) -> dict:
     """Copy `cfg.init`'s weights into `model` (see the module docstring); returns what was copied."""
-    path = Path(cfg.init)
-    if not path.exists() and not path.is_absolute():  # a preset names a shipped reader from the repository's root
-        path = REPO_ROOT / path
-    ckpt = load_checkpoint(path, "reader")
+    ckpt = load_checkpoint(init_checkpoint(cfg.init), "reader")
     old = ReaderConfig.from_dict(dict(ckpt["config"]))
     if not _compatible(old.encoding, cfg.encoding):
         raise InputError(f"--init {cfg.init}: its encoding {old.encoding} does not fit {cfg.encoding}",
