@@ -39,7 +39,7 @@ def measure(lm, lines, shared: set[str]) -> dict:
             else:
                 if prev >= 0:
                     pairs += 1
-                    recorded += (prev, w) in lm.pairs
+                    recorded += lm.recorded(w, prev)
                 lp = lm.log_prob(w, prev)
                 own_lp += lp
                 own_n += 1

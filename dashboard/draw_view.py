@@ -22,6 +22,7 @@ import numpy as np
 import streamlit as st
 
 from core.ctc.align import confidence
+from core.ctc.bigram_lm import bigram_lm
 from core.ctc.lexicon import Lexicon, build_lexicon
 from core.data.alphabets import AZ, CHAR_GROUPS, TEXT, char_group, class_names, is_seed_alphabet, letters_of
 from core.data.az_words import default_lexicon
@@ -90,6 +91,13 @@ def known_letters(picked: Picked) -> None:
     extra = " (lowercase only: no capitals, digits, punctuation or spaces)" if set(letters) == set(AZ) else ""
     shown = " ".join("space" if c == " " else c for c in letters)
     st.caption(f"**{model_name(picked)}** knows {len(letters)} characters: {shown}{extra}.")
+
+
+@st.cache_resource(show_spinner="Loading the language model: 20,000 words and their pairs…")
+def language_model():
+    """The lm decoder's model, loaded before the first drawing is read (seconds the first time on a machine,
+    then from the cache folder; `read` finds it loaded)."""
+    return bigram_lm()
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

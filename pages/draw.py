@@ -3,7 +3,7 @@ lifts."""
 import streamlit as st
 
 from core.models.inference import LEXICON_BUDGET
-from dashboard.draw_view import drawing_area, is_line_reader, known_letters, lexicon_choice
+from dashboard.draw_view import drawing_area, is_line_reader, known_letters, language_model, lexicon_choice
 from dashboard.models import pick_model
 
 st.title("Draw")
@@ -28,6 +28,8 @@ else:
     intro.caption("Write a word on the canvas, or upload ink. Every time the pen lifts, the reader decodes it three "
                   "ways: greedy (best path), prefix beam search, and the best word of a lexicon by CTC likelihood.")
 known_letters(picked)
+if line:
+    language_model()  # before the canvas, so that the first line drawn is not the one that waits
 
 o1, o2, o3 = st.columns([1, 1, 2])
 use_lexicon = o1.toggle("Decode with a lexicon", value=True, key="draw_use_lexicon",

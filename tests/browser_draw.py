@@ -58,13 +58,22 @@ def wait_idle(page, timeout=120_000):
     page.wait_for_function(IDLE, timeout=timeout, polling=200)
 
 
-def choose(page, label_text: str, option_text: str):
-    """Pick `option_text` in the selectbox labelled `label_text`."""
+def choose(page, label_text: str, option_text: str, tries: int = 3):
+    """Pick `option_text` in the selectbox labelled `label_text`, and check that the box shows it.
+
+    A click that lands while the page re-renders can close the list without choosing; then it tries again.
+    """
     box = page.get_by_role("combobox", name=label_text).first
     box.wait_for(timeout=120_000)
-    box.click()
-    page.get_by_role("option", name=option_text).first.click()
-    wait_idle(page)
+    widget = page.locator("[data-testid='stSelectbox']").filter(has=box).first
+    for _ in range(tries):
+        box.click()
+        page.get_by_role("option", name=option_text).first.click()
+        wait_idle(page)
+        shown = f"{widget.inner_text()} {box.input_value()}"  # the choice: the box's text or its input's value
+        if option_text in shown:
+            return
+    raise AssertionError(f"the selectbox {label_text!r} shows {shown!r}, not {option_text!r}")
 
 
 def pad_button(page, name: str):

@@ -30,11 +30,22 @@ def _open(browser, server, path: str, label: str):
     return page
 
 
+def _page_says(page) -> str:
+    """The page's messages (errors, warnings, notes), for a failing assertion."""
+    return " | ".join(page.locator("[data-testid='stAlert']").all_inner_texts())
+
+
 def test_evaluate_page_reads_lines_with_reader_text(browser, line_reader, artifacts):
     page = _open(browser, line_reader, "evaluate", "Checkpoint")
     try:
+        try:
+            page.get_by_text("Scoring shipped: reader-text").first.wait_for(timeout=LONG)
+        except Exception as exc:  # the page says why: a message, or another model's figures
+            (artifacts / "page-evaluate-lines-failed.png").write_bytes(page.screenshot(full_page=True))
+            raise AssertionError(f"no evaluation of reader-text; the page says: {_page_says(page)}") from exc
+        wait_for_app(page, LONG)  # the rest of the page below the note
         for heading in ("Per line", "Word confusion", "Character confusion"):
-            assert page.get_by_role("heading", name=heading).count() == 1, heading
+            assert page.get_by_role("heading", name=heading).count() == 1, f"{heading}; page: {_page_says(page)}"
         assert page.get_by_text("Most frequent confusions").count() == 1
         shot = full_page_screenshot(page)
         (artifacts / "page-evaluate-lines.png").write_bytes(shot)

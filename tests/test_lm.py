@@ -5,7 +5,8 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.ctc.beam import beam_decode
 from core.ctc.bigram_lm import bigram_lm, normalise_word
@@ -60,8 +61,10 @@ def test_every_row_of_the_bigram_sums_to_one(small, v):
 
 def test_unigram_sums_to_one_and_an_unseen_pair_is_finite_but_below_a_seen_one(small):
     assert math.isclose(sum(math.exp(p) for p in small.unigram), 1.0, rel_tol=1e-9)
-    (v, w), seen = next(iter(small.pairs.items()))
-    unseen_w = next(u for u in range(small.size) if (v, u) not in small.pairs)
+    key, seen = next(iter(small.pairs.items()))
+    v, w = divmod(key, small.size)
+    assert small.recorded(w, v)
+    unseen_w = next(u for u in range(small.size) if not small.recorded(u, v))
     assert math.isfinite(small.log_prob(unseen_w, v))
     # The same word after the same context scores more for being a recorded pair than it would unrecorded.
     assert seen == small.log_prob(w, v) > small.backoff[v] + small.unigram[w]
@@ -167,3 +170,23 @@ def test_a_line_readers_lexicon_decoding_takes_every_word_from_the_list():
     assert word_list_lm(("The", "the", "cat,")).words == ("the", "cat")
     with pytest.raises(InputError):
         word_list_lm(("", "..."))
+
+
+def test_the_language_model_is_kept_in_the_cache_folder_and_loads_back_the_same(tmp_path, monkeypatch, small):
+    monkeypatch.setenv("HWLAB_CACHE", str(tmp_path))
+    bigram_lm.cache_clear()  # this process's copies: the next calls build, then read the file
+    try:
+        built = bigram_lm("symspellpy", 300)
+        files = list(tmp_path.glob("*bigram-lm*.npz"))
+        assert len(files) == 1
+        bigram_lm.cache_clear()
+        loaded = bigram_lm("symspellpy", 300)
+        assert loaded is not built and loaded.words == built.words == small.words
+        assert loaded.unigram == built.unigram and loaded.backoff == built.backoff and loaded.pairs == built.pairs
+        the, of = loaded.index["the"], loaded.index["of"]
+        assert loaded.log_prob(the, of) == small.log_prob(the, of)
+        files[0].write_bytes(b"damaged")  # a damaged file is built again, not an error
+        bigram_lm.cache_clear()
+        assert bigram_lm("symspellpy", 300).pairs == built.pairs
+    finally:
+        bigram_lm.cache_clear()

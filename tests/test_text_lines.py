@@ -44,6 +44,26 @@ def test_composed_text_puts_words_left_to_right_with_wider_gaps_between_words():
     assert compose_text("Hi there", chars, rng) is None   # this writer wrote no t, h, e or r
 
 
+def test_the_capitals_setting_sets_how_many_composed_words_are_in_capitals():
+    def share(capitals: float) -> float:
+        rng = np.random.default_rng(7)
+        words = [w.rstrip(".,;:!?") for _ in range(800) for w in random_text(rng, capitals=capitals).split()]
+        words = [w for w in words if not w.isdigit() and len(w) > 1]
+        return sum(w.isupper() for w in words) / len(words)
+    assert 0.02 < share(0.05) < 0.10 and 0.35 < share(0.3) < 0.5 and share(0.0) == 0.0
+
+
+def test_a_text_written_letter_by_letter_spreads_letters_and_words_alike():
+    chars = {c: [_stroke(1.0)] for c in "ABCD"}
+
+    def gaps(spread: float) -> list[float]:
+        ink = compose_text("AB CD", chars, np.random.default_rng(3), spread)
+        return [float(ink[k + 1][:, 0].min() - ink[k][:, 0].max()) for k in range(3)]
+    plain, boxed = gaps(1.0), gaps(2.5)
+    assert all(b > 2.0 * p for b, p in zip(boxed, plain))  # the same draws, every gap wider
+    assert boxed[1] > max(boxed[0], boxed[2])                # the word gap stays the widest
+
+
 def test_one_line_keeps_a_line_and_refuses_lists_and_paragraphs():
     from core.data.text_lines import one_line
     from tests.test_lines import line

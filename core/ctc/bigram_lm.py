@@ -22,13 +22,15 @@ from functools import lru_cache
 
 import numpy as np
 
-from core.data.word_counts import word_counts
+from core.data.cache import cached_arrays
+from core.data.word_counts import LM_SOURCES, source_version, word_counts
 from core.errors import InputError
 
 PUNCTUATION = string.punctuation
 DEFAULT_SOURCE = "symspellpy"         # chosen by measurement (bench/lm_sources.py; README, decoders)
 DEFAULT_SIZE = 20_000                 # the dictionary size of Graves et al. 2009
 DEFAULT_DISCOUNT = 0.0
+LM_VERSION = 2                        # bump when _build changes what it makes (the cached models are rebuilt)
 
 
 def normalise_word(token: str) -> str:
@@ -40,9 +42,10 @@ def normalise_word(token: str) -> str:
 class BigramLM:
     """The smoothed bigram model; words by index (`index`), most frequent first.
 
-    `unigram[w]` is log P(w), `backoff[v]` log alpha(v), `pairs[(v, w)]`
-    log P(w | v) of the recorded pairs; `log_prob(w, v)` reads them (v -1:
-    no previous word).
+    `unigram[w]` is log P(w), `backoff[v]` log alpha(v), `pairs[v * size + w]`
+    log P(w | v) of the recorded pairs (`recorded(v, w)`: one integer key, so
+    that the cached model loads fast); `log_prob(w, v)` reads them (v -1: no
+    previous word).
     """
 
     source: str
@@ -50,7 +53,7 @@ class BigramLM:
     discount: float
     unigram: list[float] = field(repr=False)
     backoff: list[float] = field(repr=False)
-    pairs: dict[tuple[int, int], float] = field(repr=False)
+    pairs: dict[int, float] = field(repr=False)
     index: dict[str, int] = field(repr=False)
 
     @property
@@ -61,8 +64,12 @@ class BigramLM:
         """log P(word | prev) by index; prev -1 (a line's start, or after an unknown word) gives log P(word)."""
         if prev < 0:
             return self.unigram[word]
-        hit = self.pairs.get((prev, word))
+        hit = self.pairs.get(prev * len(self.words) + word)
         return hit if hit is not None else self.backoff[prev] + self.unigram[word]
+
+    def recorded(self, word: int, prev: int) -> bool:
+        """Whether the source counted the pair (prev, word)."""
+        return prev * len(self.words) + word in self.pairs
 
     def word_log_prob(self, word: str, prev: str | None = None) -> float | None:
         """log P(word | prev) of written words (normalised first); None when `word` is outside the vocabulary."""
@@ -91,16 +98,39 @@ def _build(source: str, size: int, discount: float | None) -> BigramLM:
     alpha = 1.0 - freed * shrink
     pairs = {}
     for v, w, n in kept:
-        pairs[(v, w)] = math.log(max(n - d, 0.0) / c[v] * shrink[v] + alpha[v] * math.exp(unigram[w]))
+        pairs[v * len(ranked) + w] = math.log(max(n - d, 0.0) / c[v] * shrink[v] + alpha[v] * math.exp(unigram[w]))
     return BigramLM(source, tuple(ranked), d, unigram.tolist(), np.log(alpha).tolist(), pairs, index)
+
+
+def _to_arrays(lm: BigramLM) -> dict[str, np.ndarray]:
+    return {"words": np.array(lm.words, dtype=str), "discount": np.array(lm.discount),
+            "unigram": np.array(lm.unigram), "backoff": np.array(lm.backoff),
+            "pair_keys": np.fromiter(lm.pairs, dtype=np.int64, count=len(lm.pairs)),
+            "pair_log_probs": np.array(list(lm.pairs.values()), dtype=np.float64)}
+
+
+def _from_arrays(source: str, a: dict[str, np.ndarray]) -> BigramLM:
+    words = tuple(a["words"].tolist())
+    pairs = dict(zip(a["pair_keys"].tolist(), a["pair_log_probs"].tolist()))
+    return BigramLM(source, words, float(a["discount"]), a["unigram"].tolist(), a["backoff"].tolist(), pairs,
+                    {w: i for i, w in enumerate(words)})
 
 
 @lru_cache(maxsize=4)
 def bigram_lm(source: str = DEFAULT_SOURCE, size: int = DEFAULT_SIZE, discount: float | None = None) -> BigramLM:
-    """The bigram model of the `size` most frequent words of `source` (`core.data.word_counts`), built once."""
+    """The bigram model of the `size` most frequent words of `source` (`core.data.word_counts`), built once.
+
+    Building it reads the package's counts (5-15 s); the model is then kept in the cache folder
+    (`core.data.cache`, keyed by the source package's version), so a new process loads it in a fraction
+    of a second.
+    """
     if size < 1:
         raise InputError(f"the vocabulary needs at least one word, got size {size}")
-    return _build(source, int(size), discount)
+    if source not in LM_SOURCES:  # before any file is named after it
+        word_counts(source)
+    key = {"kind": "bigram-lm", "source": source, "size": int(size), "discount": discount,
+           "package": source_version(source), "lm": LM_VERSION}
+    return _from_arrays(source, cached_arrays(key, lambda: _to_arrays(_build(source, int(size), discount))))
 
 
 @lru_cache(maxsize=4)

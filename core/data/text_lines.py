@@ -37,7 +37,10 @@ from core.ink.lines import normalise_line
 
 MIX = {"lines": 0.4, "words": 0.3, "composed": 0.3}  # shares of an epoch's samples
 EVAL_SAMPLE = 200  # held-out and test samples read after every epoch, per kind (lines, words)
-WORD_GAP = (0.6, 1.1)  # the gap between composed words, in x-heights (letters: 0.1-0.45)
+WORD_GAP = (0.6, 1.1)  # the gap between composed words, in x-heights
+LETTER_GAP = (0.1, 0.45)  # between composed letters (compose_word's default)
+NUMBERS = 0.12  # the share of a composed text's words that are numbers
+SPREAD = (1.5, 3.0)  # gaps widened this many times in a text written letter by letter
 PUNCTUATION = ".,;:!?"
 MIN_WIDTH = 0.3   # corpus heights per character: a narrower "line" is written in several lines
 LINE_BREAK = (8.0, 2.0)  # a stroke starting this far left (corpus heights) and this far up or down starts a new line
@@ -82,35 +85,38 @@ def chars_by_writer(samples) -> dict[str, dict[str, list]]:
     return table
 
 
-def random_text(rng: np.random.Generator, max_words: int = 4) -> str:
-    """A short text: English words, some capitalised or in capitals, sometimes a number, sometimes punctuation."""
+def random_text(rng: np.random.Generator, max_words: int = 4, capitals: float = 0.05) -> str:
+    """A short text of words (`NUMBERS` of them numbers, `capitals` in capitals, 0.28 capitalised, the rest in
+    lowercase), some followed by punctuation."""
     words = english_words()
     out = []
     for _ in range(int(rng.integers(1, max_words + 1))):
         r = rng.random()
-        if r < 0.12:
+        if r < NUMBERS:
             w = str(int(rng.integers(0, 10 ** int(rng.integers(1, 5)))))
         else:
             w = words[int(rng.integers(len(words)))]
-            w = w.upper() if r < 0.17 else w.capitalize() if r < 0.45 else w
+            w = w.upper() if r < NUMBERS + capitals else w.capitalize() if r < NUMBERS + capitals + 0.28 else w
         if rng.random() < 0.2:
             w += PUNCTUATION[int(rng.integers(len(PUNCTUATION)))]
         out.append(w)
     return " ".join(out)
 
 
-def compose_text(text: str, chars: dict[str, list], rng: np.random.Generator) -> Ink | None:
-    """`text` composed from one writer's characters (None when the writer lacks one of them)."""
+def compose_text(text: str, chars: dict[str, list], rng: np.random.Generator, spread: float = 1.0) -> Ink | None:
+    """`text` composed from one writer's characters (None when the writer lacks one of them); `spread` widens the
+    gaps between letters and between words alike (letter by letter, as in boxes: up to `SPREAD[1]`)."""
     if any(ch != " " and ch not in chars for ch in text):
         return None
+    gap = (LETTER_GAP[0] * spread, LETTER_GAP[1] * spread)
     ink: Ink = []
     x = 0.0
     for word in text.split(" "):
         letters = [(ch, chars[ch][int(rng.integers(len(chars[ch])))]) for ch in word]
-        placed, _ = compose_word(letters, rng, extent=EXTENT)
+        placed, _ = compose_word(letters, rng, gap=gap, extent=EXTENT)
         shift = np.array([x - bounds(placed)[0], 0.0])
         ink += [s + shift for s in placed]
-        x = bounds(ink)[2] + rng.uniform(*WORD_GAP)
+        x = bounds(ink)[2] + rng.uniform(*WORD_GAP) * spread
     return ink
 
 
@@ -152,8 +158,9 @@ def text_data(cfg) -> WordData:
 
     def composed(rng) -> tuple[Ink, str] | None:
         for _ in range(6):
-            text = random_text(rng)
-            ink = compose_text(text, chars[writers[int(rng.integers(len(writers)))]], rng)
+            text = random_text(rng, capitals=cfg.capitals)
+            spread = rng.uniform(*SPREAD) if cfg.letter_by_letter and rng.random() < cfg.letter_by_letter else 1.0
+            ink = compose_text(text, chars[writers[int(rng.integers(len(writers)))]], rng, spread)
             if ink is not None:
                 return ink, text
         return None

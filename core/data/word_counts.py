@@ -21,7 +21,7 @@ Which one the lab uses is measured in `bench/lm_sources.py` (README, decoders).
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
+from importlib import metadata, resources
 from typing import NamedTuple
 
 import wordsegment
@@ -73,6 +73,12 @@ def _symspell() -> WordCounts:
         if (v in added or w in added) and v in words and w in words:
             pairs.setdefault((v, w), n)
     return WordCounts("symspellpy", words, pairs)
+
+
+def source_version(source: str) -> str:
+    """The installed version of the packages a source's counts come from (symspellpy adds wordsegment's)."""
+    names = {"wordsegment": ("wordsegment",), "symspellpy": ("symspellpy", "wordsegment")}.get(source, ())
+    return " ".join(f"{n}=={metadata.version(n)}" for n in names)
 
 
 @lru_cache(maxsize=1)

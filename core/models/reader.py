@@ -72,6 +72,12 @@ class ReaderConfig:
     augment: dict = field(default_factory=_seed_augment,
                           metadata={"help": "Augmentation of the generated training words: a strength per kind "
                                             "(core.synth.generator.Augment)"})
+    capitals: float = _opt(0.05, "Words in capitals: 0-0.6, the share of the composed words of a text reader's "
+                                 "training written in capitals (0.12 are numbers, 0.28 capitalised); more reads "
+                                 "all-capital writing better")
+    letter_by_letter: float = _opt(0.0, "Texts written letter by letter: 0-1, the share of the composed texts of a "
+                                        "text reader's training whose letters stand up to three times as far apart "
+                                        "(the words too), as people write in boxes; more reads such writing better")
     eval_repeats: int = _opt(8, "Renderings per word in each evaluation: 1-16; more gives steadier figures but a "
                                 "slower evaluation after every epoch")
     eval_seed: int | None = _opt(None, "Seed of the evaluation renderings: the run's seed unless given")
@@ -136,6 +142,8 @@ class ReaderConfig:
             (0.0 <= self.cut_fraction <= 1.0, "cut_fraction must be in [0, 1]"),
             (self.cut_warmup >= 0, "cut_warmup must be >= 0"),
             (self.min_cut >= 1, "min_cut must be at least 1"),
+            (0.0 <= self.capitals <= 0.6, "capitals must be in [0, 0.6]"),
+            (0.0 <= self.letter_by_letter <= 1.0, "letter_by_letter must be in [0, 1]"),
             (self.eval_repeats >= 1, "eval_repeats must be at least 1"),
             (self.eval_seed is None or isinstance(self.eval_seed, int), "eval_seed must be an integer"),
             (self.encoding in ENCODINGS, f"encoding must be one of {', '.join(ENCODINGS)}"),
