@@ -43,7 +43,7 @@ class BigramLM:
     """The smoothed bigram model; words by index (`index`), most frequent first.
 
     `unigram[w]` is log P(w), `backoff[v]` log alpha(v), `pairs[v * size + w]`
-    log P(w | v) of the recorded pairs (`recorded(v, w)`: one integer key, so
+    log P(w | v) of the recorded pairs (`recorded(w, v)`: one integer key, so
     that the cached model loads fast); `log_prob(w, v)` reads them (v -1: no
     previous word).
     """

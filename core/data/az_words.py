@@ -56,6 +56,7 @@ MIX_CORPUS = {"synthetic": 0.2, "composed": 0.2, "real": 0.6}
 TEST_SAMPLE = 500  # test contributors' words read after every epoch (the Train page's curve of strangers)
 CURRICULUM_EPOCHS = 4  # longest word grows from 3 letters to 12 over these epochs
 RANDOM_SHARE = 0.3     # share of random letter strings among the chosen words
+LETTER_GAP = (0.1, 0.45)  # the gap between composed letters, in x-heights (drawn per gap)
 
 # Vertical extent of each letter in x-height units: (top, bottom) relative
 # to the baseline at 0 and the x-height at 1.
@@ -94,7 +95,7 @@ def place_letter(ink: Ink, ch: str, x_left: float, x_height: float = 1.0, extent
 
 
 def compose_word(letters: Sequence[tuple[str, Ink]], rng: np.random.Generator,
-                 gap: tuple[float, float] = (0.1, 0.45), baseline_jitter: float = 0.06,
+                 gap: tuple[float, float] = LETTER_GAP, baseline_jitter: float = 0.06,
                  size_jitter: float = 0.08, extent: dict | None = None) -> tuple[Ink, list[tuple[str, int, int]]]:
     """Lay out (char, ink) letters left to right on a common baseline.
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.data.alphabets import TEXT, reader_alphabet
-from core.data.az_words import LETTER_EXTENT, compose_word, english_words, lexicon_for
+from core.data.az_words import LETTER_EXTENT, LETTER_GAP, compose_word, english_words, lexicon_for
 from core.data.corpus import load_corpus, unipen_folder
 from core.data.letters import char_label
 from core.data.splits import TEST_CONTRIBUTORS, VALIDATION_CONTRIBUTORS, uses_contributor_split
@@ -38,8 +38,8 @@ from core.ink.lines import normalise_line
 MIX = {"lines": 0.4, "words": 0.3, "composed": 0.3}  # shares of an epoch's samples
 EVAL_SAMPLE = 200  # held-out and test samples read after every epoch, per kind (lines, words)
 WORD_GAP = (0.6, 1.1)  # the gap between composed words, in x-heights
-LETTER_GAP = (0.1, 0.45)  # between composed letters (compose_word's default)
 NUMBERS = 0.12  # the share of a composed text's words that are numbers
+CAPITALISED = 0.28  # ... and that start with a capital (the share in capitals is the config's `capitals`)
 SPREAD = (1.5, 3.0)  # gaps widened this many times in a text written letter by letter
 PUNCTUATION = ".,;:!?"
 MIN_WIDTH = 0.3   # corpus heights per character: a narrower "line" is written in several lines
@@ -86,7 +86,7 @@ def chars_by_writer(samples) -> dict[str, dict[str, list]]:
 
 
 def random_text(rng: np.random.Generator, max_words: int = 4, capitals: float = 0.05) -> str:
-    """A short text of words (`NUMBERS` of them numbers, `capitals` in capitals, 0.28 capitalised, the rest in
+    """A short text of words (`NUMBERS` of them numbers, `capitals` in capitals, `CAPITALISED` capitalised, the rest in
     lowercase), some followed by punctuation."""
     words = english_words()
     out = []
@@ -96,7 +96,7 @@ def random_text(rng: np.random.Generator, max_words: int = 4, capitals: float = 
             w = str(int(rng.integers(0, 10 ** int(rng.integers(1, 5)))))
         else:
             w = words[int(rng.integers(len(words)))]
-            w = w.upper() if r < NUMBERS + capitals else w.capitalize() if r < NUMBERS + capitals + 0.28 else w
+            w = w.upper() if r < NUMBERS + capitals else w.capitalize() if r < NUMBERS + capitals + CAPITALISED else w
         if rng.random() < 0.2:
             w += PUNCTUATION[int(rng.integers(len(PUNCTUATION)))]
         out.append(w)
