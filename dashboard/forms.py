@@ -24,6 +24,7 @@ RANGES = {
     "grad_clip": (0.0, 20.0, 0.5), "clip": (0.0, 10.0, 0.5), "n_points": (16, 128, 8), "threads": (1, 8, 1),
     "copies": (0, 16, 1), "synthetic": (0, 400, 10), "val_frac": (0.05, 0.5, 0.05), "label_smoothing": (0.0, 0.3, 0.05),
     "augment_strength": (0.0, 3.0, 0.25), "capitals": (0.0, 0.6, 0.05), "letter_by_letter": (0.0, 1.0, 0.05),
+    "word_lines": (0.0, 0.8, 0.05), "augment_lines": (0.0, 1.0, 0.05),
 }
 # field -> its options; None: they depend on the config class (`choices`).
 CHOICES = {"encoding": ["delta", "delta-line", *[e for e in ENCODINGS if e not in ("delta", "delta-line")]],

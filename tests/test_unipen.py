@@ -200,3 +200,25 @@ def test_the_fast_and_the_line_by_line_reading_of_coordinates_agree(text):
                 slow.append((x, y))
     assert pts.tolist() == [list(p) for p in slow]
     assert len(problems) == sum(1 for line in text.split("\n") if line.split()) - len(slow)
+
+
+# ---------------------------------------------------------------- a pressure channel
+
+
+def test_zero_pressure_inside_a_pen_down_is_the_pen_in_the_air(tmp_path):
+    # A whole line as one .PEN_DOWN, its lifts as runs of zero pressure (as some pressure tablets record it);
+    # the header and .COORD come from an include, as in contributor dar.
+    (tmp_path / "include" / "zz").mkdir(parents=True)
+    (tmp_path / "include" / "zz" / "pad.doc").write_text(".X_POINTS_PER_MM 100\n.COORD X Y P\n")
+    body = (".INCLUDE zz/pad.doc\n.PEN_DOWN\n0 0 50\n1 1 60\n2 2 0\n3 3 0\n4 4 70\n5 5 80\n6 6 0\n.PEN_UP\n"
+            ".PEN_DOWN\n0 0 0\n.PEN_UP\n.PEN_DOWN\n9 9 10\n9 8 10\n.PEN_UP\n"
+            '.SEGMENT TEXT 0-2 OK "a b"\n.SEGMENT WORD 0:3-0:5 OK "b"\n')
+    line, word = read_unipen_file(_write(tmp_path, body), tmp_path)
+    assert [a.tolist() for a in line.ink] == [[[0, 0], [1, 1]], [[4, 4], [5, 5]], [[9, 9], [9, 8]]]
+    assert [a.tolist() for a in word.ink] == [[[4, 4], [5, 5]]]  # point numbers still count the lifted points
+
+
+def test_a_coordinate_channel_other_than_pressure_leaves_the_strokes_whole(tmp_path):
+    body = ".COORD X Y T\n.PEN_DOWN\n0 0 0\n1 1 0\n2 2 5\n.PEN_UP\n" + '.SEGMENT WORD 0 OK "a"\n'
+    (s,) = read_unipen_file(_write(tmp_path, body), tmp_path)
+    assert [a.tolist() for a in s.ink] == [[[0, 0], [1, 1], [2, 2]]]

@@ -1,10 +1,16 @@
 """Lines and words of any case for the text reader: real UNIPEN text, real words, and text composed from one
 writer's characters.
 
-Every epoch mixes three sources (`MIX`), all of the training contributors of
-`core.data.splits` (the test contributors are never read):
+Every epoch mixes these sources (`MIX`, and the config's `word_lines`
+share), all of the training contributors of `core.data.splits` (the test
+contributors are never read):
 
-* real text lines and sentences (category 8), labels of any printable ASCII;
+* real text lines and sentences (category 8), labels of any printable ASCII
+  (the config's `augment_lines` share of them drawn as augmented copies,
+  `core.data.word_lines.augment_line`);
+* lines built from 2-8 real isolated words of one writer (categories 6 and
+  7), laid out as a measured real line lays out its words
+  (`core.data.word_lines`);
 * real isolated words of any case (category 6);
 * short texts composed from one writer's isolated characters (categories
   1a-1d: digits, capitals, lowercase, symbols): English words, some
@@ -31,6 +37,7 @@ from core.data.corpus import load_corpus, unipen_folder
 from core.data.letters import char_label
 from core.data.splits import TEST_CONTRIBUTORS, VALIDATION_CONTRIBUTORS, uses_contributor_split
 from core.data.word_data import WordData
+from core.data.word_lines import WORDS_PER_LINE, augment_line, cached_layouts, lay_out_words, writer_scale
 from core.errors import InputError
 from core.ink.ink import Ink, bounds, n_points
 from core.ink.lines import normalise_line
@@ -134,10 +141,46 @@ def _sample(pairs: list, n: int, seed: int) -> list:
     return [pairs[i] for i in sorted(pick)]
 
 
+def epoch_mix(word_lines: float) -> dict[str, float]:
+    """The shares of an epoch's samples: `word_lines` of lines built from real words, the rest as `MIX`."""
+    return {**{k: v * (1 - word_lines) for k, v in MIX.items()}, **({"word_lines": word_lines} if word_lines else {})}
+
+
+def word_line_maker(lines: list[tuple[Ink, str]], corpus, role):
+    """`make(rng) -> (ink, text)`: 2-8 real words (categories 6 and 7) of one training writer laid on one line
+    as a real training line (drawn at random from the measured ones) lays out its words. Words are measured in
+    inches where the file gives its tablet's resolution (a writer may have written on several tablets)."""
+    layouts = cached_layouts(lines)
+    by_writer: dict[str, list] = {}
+    for s in (s for c in ("6", "7") for s in corpus.of(c, "WORD") if role(s.contributor) == "train"):
+        text = text_label(s.label)
+        if text is not None and " " not in text and n_points(s.ink) >= 2:
+            dpi = (s.x_dpi or 1.0, s.y_dpi or s.x_dpi or 1.0)
+            by_writer.setdefault(f"{s.writer}@{dpi}", []).append((s.ink, text, np.array(dpi)))
+    writers = sorted(w for w, found in by_writer.items() if len(found) >= 2 * WORDS_PER_LINE[0])
+    if not layouts or not writers:
+        raise InputError("the UNIPEN data has no measurable training lines or no writer with enough words")
+    scales: dict[str, float] = {}
+
+    def make(rng: np.random.Generator) -> tuple[Ink, str]:
+        writer = writers[int(rng.integers(len(writers)))]
+        found = by_writer[writer]
+        if writer not in scales:
+            sample = np.random.default_rng(len(found)).permutation(len(found))[:25]
+            scales[writer] = writer_scale([[st / found[i][2] for st in found[i][0]] for i in sample])
+        n = int(rng.integers(WORDS_PER_LINE[0], min(WORDS_PER_LINE[1], len(found)) + 1))
+        chosen = [found[int(i)] for i in rng.choice(len(found), size=n, replace=False)]
+        words = [[st / dpi for st in ink] for ink, _, dpi in chosen]
+        layout = layouts[int(rng.integers(len(layouts)))]
+        return lay_out_words(words, scales[writer], layout), " ".join(t for _, t, _ in chosen)
+
+    return make
+
+
 def text_data(cfg) -> WordData:
     """WordData for the text reader (see the module docstring); the data must be split by contributor."""
     root = unipen_folder(cfg.data)
-    corpus = load_corpus(root, ["1a", "1b", "1c", "1d", "6", "8"])
+    corpus = load_corpus(root, ["1a", "1b", "1c", "1d", "6", "8"] + (["7"] if cfg.word_lines else []))
     if not uses_contributor_split({s.contributor for s in corpus.samples}):
         raise InputError(f"the text reader trains on a corpus split by contributor; {root} holds none of the test "
                          f"contributors {', '.join(TEST_CONTRIBUTORS)}", "use --data unipen-train")
@@ -155,6 +198,8 @@ def text_data(cfg) -> WordData:
     if not lines or not words or not writers:
         raise InputError(f"the UNIPEN data at {root} has no training lines, words or characters")
     per_epoch = 300 * cfg.repeats
+    mix = epoch_mix(cfg.word_lines)
+    word_line = word_line_maker(lines, corpus, role) if cfg.word_lines else None
 
     def composed(rng) -> tuple[Ink, str] | None:
         for _ in range(6):
@@ -167,13 +212,19 @@ def text_data(cfg) -> WordData:
 
     def sample_epoch(rng: np.random.Generator, epoch: int) -> list[tuple[Ink, str]]:
         out = []
-        for source, share in MIX.items():
+        for source, share in mix.items():
             n = int(round(share * per_epoch))
             if source == "composed":
                 out += [p for p in (composed(rng) for _ in range(n)) if p is not None]
+            elif source == "word_lines":
+                out += [word_line(rng) for _ in range(n)]
             else:
                 pool = lines if source == "lines" else words
-                out += [pool[int(i)] for i in rng.integers(len(pool), size=n)]
+                picked = [pool[int(i)] for i in rng.integers(len(pool), size=n)]
+                if source == "lines" and cfg.augment_lines:
+                    picked = [(augment_line(ink, t, rng), t) if rng.random() < cfg.augment_lines else (ink, t)
+                              for ink, t in picked]
+                out += picked
         return [out[i] for i in rng.permutation(len(out))]
 
     heldout = _sample(of("8", "TEXT", "val"), EVAL_SAMPLE, 1) + _sample(of("6", "WORD", "val"), EVAL_SAMPLE, 2)
@@ -183,7 +234,7 @@ def text_data(cfg) -> WordData:
                    "validation_contributors": list(VALIDATION_CONTRIBUTORS),
                    "heldout_is": "validation contributors' lines and words", "test_sample_lines": len(test),
                    "training_lines": len(lines), "training_words": len(words), "composing_writers": len(writers),
-                   "test_words": len(heldout), "eval_vocabulary": vocabulary, "mix": MIX,
+                   "test_words": len(heldout), "eval_vocabulary": vocabulary, "mix": mix, "augment_lines": cfg.augment_lines,
                    "samples_per_epoch": per_epoch}
     sets = {"invocab": _sample(lines, EVAL_SAMPLE, 4), "heldout": heldout, "test": test}
     return WordData(reader_alphabet(TEXT), sample_epoch, sets, description, lexicon_for(vocabulary),

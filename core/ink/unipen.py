@@ -37,7 +37,7 @@ __all__ = ["HEADER_FIELDS", "LoadReport", "Sample", "FileSamples", "read_unipen_
            "read_file_samples", "read_folder", "load_letters", "load_words", "unipen_root", "build_samples",
            "tablet", "data_files", "data_file_names", "categories_of"]
 
-UNIPEN_READER_VERSION = 2  # bump when a change here reads other samples from the same files
+UNIPEN_READER_VERSION = 3  # bump when a change here reads other samples from the same files (3: pressure lifts)
 CATEGORIES = {"1c": "CHARACTER", "6": "WORD"}
 MAX_FILE_BYTES = 20 * 1024 * 1024  # per file, as for ink files (core.ink.io)
 
@@ -170,6 +170,15 @@ def _pieces(delineation: str, lengths: list[int], where, repairs: Repairs) -> li
     return out
 
 
+def _pressed_runs(lifted: np.ndarray | None, a: int, b: int) -> list[tuple[int, int]]:
+    """The runs of points a..b-1 of a component whose pressure is not zero (all of them without a pressure mask)."""
+    if lifted is None:
+        return [(a, b)]
+    down = ~lifted[a:b]
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], down, [False]]).astype(np.int8)))
+    return [(a + int(lo), a + int(hi)) for lo, hi in zip(edges[::2], edges[1::2])]
+
+
 def _file_samples(reader: Reader, source: str, contributor: str, data_category: str, fallback: str) -> FileSamples:
     comps = reader.components
     lengths = [len(p) for _, p, _ in comps]
@@ -186,7 +195,7 @@ def _file_samples(reader: Reader, source: str, contributor: str, data_category: 
                 if c not in used:
                     used[c], offset = offset, offset + lengths[c]
                     pool.append(comps[c][1])
-                pieces.append((used[c] + a, used[c] + b))
+                pieces += [(used[c] + lo, used[c] + hi) for lo, hi in _pressed_runs(reader.lifted.get(c), a, b)]
         key = (id(first_header), id(seg_header))
         if key not in header_index:
             header_index[key] = len(headers)

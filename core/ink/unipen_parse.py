@@ -9,6 +9,13 @@ pen-down component and every pen-up component that holds points (a bare
 `.PEN_UP` only ends a stroke): that is the numbering `.SEGMENT`
 delineations use in every contributor's files of the public corpus.
 
+Pressure: where `.COORD` names a `P` channel, a pen-down point of zero
+pressure is the pen in the air (some tablets record a whole line as one
+`.PEN_DOWN`, the lifts as runs of zero pressure). Such points keep their
+place in the numbering (delineations may count points), and `lifted`
+marks them, so that a sample's strokes end and start where the pressure
+does.
+
 A file's statements and coordinates do not depend on what came before
 it, so a file included by many data files is split and converted once
 (`_events`, kept for a few recently read files); `Reader` then plays the
@@ -33,7 +40,7 @@ from core.ink.unipen_repairs import (
     UnipenFileError,
 )
 
-HEADER_FIELDS = ("WRITER_ID", "X_POINTS_PER_INCH", "Y_POINTS_PER_INCH", "X_POINTS_PER_MM", "Y_POINTS_PER_MM",
+HEADER_FIELDS = ("COORD", "WRITER_ID", "X_POINTS_PER_INCH", "Y_POINTS_PER_INCH", "X_POINTS_PER_MM", "Y_POINTS_PER_MM",
                  "POINTS_PER_SECOND", "DATA_SOURCE", "STYLE", "HAND", "SEX", "AGE", "SKILL", "COUNTRY")
 ACTIVE = {"PEN_DOWN", "PEN_UP", "INCLUDE", "SEGMENT", *HEADER_FIELDS}  # statements that change what is read
 MAX_INCLUDES = 1000  # per file read, includes of includes counted: real files have a few
@@ -92,6 +99,28 @@ def _read_lines(text: str, first: int) -> tuple[np.ndarray, tuple]:
     return np.asarray(good, dtype=np.float64).reshape(-1, 2), tuple(problems)
 
 
+def pressure_column(header: dict) -> int | None:
+    """The column of the pressure channel `P` named by a header's `.COORD` (None: no pressure, or it is x or y)."""
+    names = header.get("COORD", "").upper().split()
+    return names.index("P") if "P" in names and names.index("P") >= 2 else None
+
+
+def _lifted_points(text: str, column: int) -> np.ndarray:
+    """For the point rows of a data chunk (as `_read_lines` keeps them), whether their pressure is zero."""
+    out = []
+    for r in map(str.split, text.split("\n")):
+        try:
+            if len(r) < 2 or not (np.isfinite(float(r[0])) and np.isfinite(float(r[1]))):
+                continue
+        except ValueError:
+            continue
+        try:
+            out.append(len(r) > column and float(r[column]) <= 0.0)
+        except ValueError:
+            out.append(False)
+    return np.asarray(out, dtype=bool)
+
+
 def _split(text: str) -> list:
     """A file's text as events: `_Chunk`s of data lines and (line, indented, keyword, rest, statement) tuples."""
     if _ODD_BREAKS.search(text):
@@ -135,6 +164,7 @@ class _Component:
     header: dict
     where: tuple
     chunks: list = field(default_factory=list)
+    lifted: list = field(default_factory=list)   # per chunk: which points have zero pressure (pressure files)
 
 
 class Reader:
@@ -143,8 +173,10 @@ class Reader:
     `load(path)` returns a file's text (size limits and error messages are
     the caller's). After `read_file` or `read_text` and `finish`:
     `components` holds (pen down, (n, 2) points, header) in numbering
-    order, `segments` (level, delineation, quality, label, header, where),
-    `files` the size and modification time of every file read.
+    order, `lifted` the components with zero-pressure points (index ->
+    mask of those points), `segments` (level, delineation, quality, label,
+    header, where), `files` the size and modification time of every file
+    read.
     """
 
     def __init__(self, root: Path, load: Callable[[Path], str], strict: bool = False):
@@ -152,6 +184,7 @@ class Reader:
         self.include = (self.root / "include").resolve()
         self.repairs = Repairs(strict)
         self.components: list[tuple[bool, np.ndarray, dict]] = []
+        self.lifted: dict[int, np.ndarray] = {}
         self.segments: list[tuple] = []
         self.header: dict = {}
         self.files: dict[str, tuple[int, int]] = {}
@@ -189,6 +222,8 @@ class Reader:
             return
         pts = c.chunks[0] if len(c.chunks) == 1 else np.concatenate(c.chunks) if c.chunks else _NO_POINTS
         if c.down or len(pts):
+            if c.lifted and any(m.any() for m in c.lifted):
+                self.lifted[len(self.components)] = np.concatenate(c.lifted)
             self.components.append((c.down, pts, c.header))
         self.current = None
 
@@ -201,6 +236,10 @@ class Reader:
                 self.repairs.note(NOT_COORDINATES, path, line, f"expected 'X Y' pen coordinates, found {text[:40]!r}")
         if len(pts):
             self.current.chunks.append(pts)
+            column = pressure_column(self.current.header) if self.current.down else None
+            if column is not None:
+                lifted = _lifted_points(chunk.text, column)
+                self.current.lifted.append(lifted if len(lifted) == len(pts) else np.zeros(len(pts), bool))
 
     def _play(self, events: list, path) -> None:
         for ev in events:

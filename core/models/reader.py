@@ -5,8 +5,10 @@ channel (optionally: statistics fixed from the training data and kept in
 the weights), go through an optional 1-D conv front end (with a stride, the
 model emits one frame per `conv_stride` input frames), 1-5 LSTM layers
 (bidirectional or not), dropout, a linear layer to blank + alphabet and a
-log-softmax. Batches are padded and packed, so a word's output does not
-depend on the words it was batched with.
+log-softmax. Batches are zero-padded and the LSTM runs each direction over
+them exactly (`core.models.blstm`: the backward one reads each sample
+reversed within its own length), so a word's output does not depend on the
+words it was batched with, and training costs time linear in a line's length.
 
 `ReaderConfig` holds every setting and its default, once: the command line
 generates its flags from it, the dashboard its sliders, and the checkpoint
@@ -23,10 +25,10 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from core.errors import InputError
 from core.ink.encodings import CHANNELS, ENCODINGS
+from core.models.blstm import packed_lstm, padded_lstm
 from core.models.config import check_field_types
 from core.models.config import opt as _opt
 from core.synth.generator import Augment
@@ -78,6 +80,13 @@ class ReaderConfig:
     letter_by_letter: float = _opt(0.0, "Texts written letter by letter: 0-1, the share of the composed texts of a "
                                         "text reader's training whose letters stand up to three times as far apart "
                                         "(the words too), as people write in boxes; more reads such writing better")
+    word_lines: float = _opt(0.0, "Lines built from real words: 0-0.8, the share of a text reader's training samples "
+                                  "that are 2-8 real isolated words of one writer laid on one line as real lines "
+                                  "lay out theirs (gaps, drift, size); the rest keep their shares; more shows "
+                                  "more words in lines")
+    augment_lines: float = _opt(0.0, "Augmented real lines: 0-1, the share of a text reader's real training lines "
+                                     "drawn as a copy with other word gaps, slant, width and tilt; more varies the "
+                                     "few real lines")
     eval_repeats: int = _opt(8, "Renderings per word in each evaluation: 1-16; more gives steadier figures but a "
                                 "slower evaluation after every epoch")
     eval_seed: int | None = _opt(None, "Seed of the evaluation renderings: the run's seed unless given")
@@ -144,6 +153,8 @@ class ReaderConfig:
             (self.min_cut >= 1, "min_cut must be at least 1"),
             (0.0 <= self.capitals <= 0.6, "capitals must be in [0, 0.6]"),
             (0.0 <= self.letter_by_letter <= 1.0, "letter_by_letter must be in [0, 1]"),
+            (0.0 <= self.word_lines <= 0.8, "word_lines must be in [0, 0.8]"),
+            (0.0 <= self.augment_lines <= 1.0, "augment_lines must be in [0, 1]"),
             (self.eval_repeats >= 1, "eval_repeats must be at least 1"),
             (self.eval_seed is None or isinstance(self.eval_seed, int), "eval_seed must be an integer"),
             (self.encoding in ENCODINGS, f"encoding must be one of {', '.join(ENCODINGS)}"),
@@ -278,7 +289,13 @@ def preset(name: str, **overrides: Any) -> ReaderConfig:
 
 
 class WordReader(nn.Module):
-    """Input scaling -> conv front end (optional) -> LSTM stack -> dropout -> linear -> log-softmax."""
+    """Input scaling -> conv front end (optional) -> LSTM stack -> dropout -> linear -> log-softmax.
+
+    `packed = True` runs the LSTM over a PackedSequence instead (the former path, same outputs; kept for
+    the tests and the speed bench's "before").
+    """
+
+    packed = False
 
     def __init__(self, config: ReaderConfig, n_classes: int):
         super().__init__()
@@ -329,9 +346,7 @@ class WordReader(nn.Module):
             lengths = self.output_lengths(lengths)
             mask = (torch.arange(int(lengths.max()), device=x.device)[None, :] < lengths[:, None]).unsqueeze(-1)
             x = torch.relu(self.conv(x.transpose(1, 2))).transpose(1, 2)[:, :mask.shape[1]] * mask
-        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        h, _ = self.lstm(packed)
-        h, _ = pad_packed_sequence(h, batch_first=True, total_length=x.shape[1])
+        h = (packed_lstm if self.packed else padded_lstm)(self.lstm, x, lengths)
         return self.out(self.drop(h)).log_softmax(-1)
 
 

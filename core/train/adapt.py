@@ -1,6 +1,6 @@
 """Writer adaptation: fine-tune a trained reader on a few samples of one person's handwriting.
 
-A few dozen steps of the reader's own Adam, on batches that mix the
+A few dozen steps of Adam (the reader's own training step, `core.train.step`), on batches that mix the
 person's samples (each seen in an augmented copy) with synthetic words of
 the reader's letters, so that it learns the hand without forgetting the
 others. `part` chooses what may change: every weight, or only the top
@@ -28,14 +28,15 @@ from core.errors import InputError
 from core.ink.ink import Ink, n_points
 from core.models.checkpoint import make_checkpoint
 from core.models.config import check_field_types, opt
-from core.models.inference import encode_ink, pad_frames
+from core.models.inference import encode_ink
 from core.models.reader import ReaderConfig, build_reader
 from core.synth.generator import Augment, render_word
 from core.train.evaluate import encode_sets, evaluate_frames
 from core.train.loop import Hooks, fit
-from core.train.optim import Adam
+from core.train.optim import load_adam_state
 from core.train.reader import METRIC_COLUMNS
 from core.train.runs import RunFolder
+from core.train.step import ctc_batch, train_step
 
 PARTS = ("all", "top", "output")
 
@@ -122,7 +123,7 @@ def adapt_reader(ckpt: dict, samples: Sequence[tuple[Ink, str]], held: Sequence[
     rng = np.random.default_rng(cfg.seed)
     model = build_reader(config, alphabet)
     model.load_state_dict(ckpt["state_dict"])
-    opt_ = Adam(trainable(model, cfg.part, config.layers), lr=cfg.lr)
+    optimizer = torch.optim.Adam(trainable(model, cfg.part, config.layers), lr=cfg.lr)
     index = {c: k for k, c in enumerate(alphabet)}
     words, style = _synthetic_words(alphabet)
     n_synth = int(round(cfg.mix * cfg.batch_size))
@@ -144,18 +145,10 @@ def adapt_reader(ckpt: dict, samples: Sequence[tuple[Ink, str]], held: Sequence[
         for _ in range(min(cfg.eval_every, cfg.steps - steps["done"])):
             pairs = batch()
             frames = [encode_ink(config, ink) for ink, _ in pairs]
-            x, lengths = pad_frames(frames)
-            targets = torch.tensor([index[c] for _, t in pairs for c in t], dtype=torch.long)
-            target_lengths = torch.tensor([len(t) for _, t in pairs], dtype=torch.long)
-            log_probs = model(x, lengths).transpose(0, 1)
-            loss = torch.nn.functional.ctc_loss(log_probs, targets, model.output_lengths(lengths), target_lengths,
-                                                blank=0, reduction="sum", zero_infinity=True) / len(pairs)
-            opt_.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip or 5.0)
-            opt_.step()
+            labels = [[index[c] for c in t] for _, t in pairs]
+            losses.append(train_step(model, optimizer, ctc_batch(frames, labels), config.ctc,
+                                     config.grad_clip or 5.0))
             steps["done"] += 1
-            losses.append(loss.item())
             if should_stop():
                 return {"train_loss": float(np.mean(losses)), "lr": cfg.lr}, True
         return {"train_loss": float(np.mean(losses)), "lr": cfg.lr}, False
@@ -175,10 +168,10 @@ def adapt_reader(ckpt: dict, samples: Sequence[tuple[Ink, str]], held: Sequence[
                                metrics=metrics, data=description)
 
     def state() -> dict:
-        return {"adam": opt_.state_dict(), "steps": dict(steps), "rng": rng.bit_generator.state}
+        return {"adam": optimizer.state_dict(), "steps": dict(steps), "rng": rng.bit_generator.state}
 
     def restore(saved: dict) -> None:
-        opt_.load_state_dict(saved["adam"])
+        load_adam_state(optimizer, saved["adam"])
         steps.update(saved["steps"])
         rng.bit_generator.state = saved["rng"]
 

@@ -1,14 +1,17 @@
-"""The reader's optimiser and learning-rate schedules.
+"""The reader's optimiser: `torch.optim.Adam` with a learning-rate schedule per step.
 
-`Adam` is written out because `torch.optim` imports `torch._dynamo` when an
-optimiser is first built: 2.4-2.9 s on this machine (measured with torch
-2.13), half of the fast preset's 5-s budget to a readable reader. The
-classifier, whose runs take minutes, uses `torch.optim.AdamW`. Tests check
-`Adam` step for step against `torch.optim.Adam`.
+`lr_at` is the schedule (constant, onecycle, cosine); `adam_with_schedule`
+builds the optimiser and a `LambdaLR` that follows it. The schedule reads
+the number of steps planned from a dict the trainer owns, so a resumed run
+given more epochs stretches its schedule to end at the new last step.
+(Earlier versions wrote Adam out by hand to spare torch.optim's import;
+`bench/train_speed.py` measures that import at about a second once per
+process, small beside any training, so the maintained optimiser is used.)
 """
 from __future__ import annotations
 
 import math
+from typing import Iterable
 
 import torch
 
@@ -36,38 +39,30 @@ def lr_at(cfg, step: int, total: int) -> float:
     return fall((frac - warm) / (1 - warm), cfg.lr, low)
 
 
-class Adam:
-    """Adam (Kingma & Ba, ICLR 2015) with torch's defaults (betas 0.9/0.999, eps 1e-8, no decay).
+def adam_with_schedule(params: Iterable[torch.nn.Parameter], cfg, steps: dict
+                       ) -> tuple[torch.optim.Adam, torch.optim.lr_scheduler.LambdaLR]:
+    """Adam at `cfg.lr` (torch's defaults otherwise) and a per-step schedule `lr_at(cfg, step, steps["total"])`."""
+    optimizer = torch.optim.Adam([p for p in params if p.requires_grad], lr=cfg.lr)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: lr_at(cfg, step, steps["total"]) / cfg.lr)
+    return optimizer, schedule
 
-    Written out instead of `torch.optim.Adam` to spare its import (see the module docstring).
-    """
 
-    def __init__(self, params, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
-        self.params = [p for p in params if p.requires_grad]
-        self.lr, self.betas, self.eps, self.t = lr, betas, eps, 0
-        self.m = [torch.zeros_like(p) for p in self.params]
-        self.v = [torch.zeros_like(p) for p in self.params]
+def resume_schedule(schedule: torch.optim.lr_scheduler.LambdaLR, step: int) -> None:
+    """Set the schedule (and its optimiser's learning rate) to batch step `step`, as after `step` steps."""
+    schedule.last_epoch = step
+    for group, base, factor in zip(schedule.optimizer.param_groups, schedule.base_lrs, schedule.lr_lambdas):
+        group["lr"] = base * factor(step)
 
-    def state_dict(self) -> dict:
-        return {"lr": self.lr, "t": self.t, "m": [m.clone() for m in self.m], "v": [v.clone() for v in self.v]}
 
-    def load_state_dict(self, state: dict) -> None:
-        self.lr, self.t = state["lr"], state["t"]
-        for mine, saved in zip(self.m + self.v, state["m"] + state["v"]):
-            mine.copy_(saved)
+def current_lr(optimizer: torch.optim.Optimizer) -> float:
+    return float(optimizer.param_groups[0]["lr"])
 
-    def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = None
 
-    @torch.no_grad()
-    def step(self) -> None:
-        self.t += 1
-        b1, b2 = self.betas
-        c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
-        for p, m, v in zip(self.params, self.m, self.v):
-            if p.grad is None:
-                continue
-            m.mul_(b1).add_(p.grad, alpha=1 - b1)
-            v.mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
-            p.addcdiv_(m, (v / c2).sqrt_().add_(self.eps), value=-self.lr / c1)
+def load_adam_state(optimizer: torch.optim.Adam, saved: dict) -> None:
+    """Restore `optimizer` from its state dict, or from the hand-written Adam's ({lr, t, m, v}) of earlier runs."""
+    if "m" in saved:
+        group = {**optimizer.state_dict()["param_groups"][0], "lr": saved["lr"]}
+        saved = {"state": {i: {"step": torch.tensor(float(saved["t"])), "exp_avg": m.clone(), "exp_avg_sq": v.clone()}
+                           for i, (m, v) in enumerate(zip(saved["m"], saved["v"]))},
+                 "param_groups": [group]}
+    optimizer.load_state_dict(saved)

@@ -2,7 +2,7 @@
 
 `train_reader` is a plain function on the shared loop (`core.train.loop.fit`):
 every epoch it draws fresh training words from the data source (a share of
-them cut at letter boundaries when asked), trains in padded, packed batches
+them cut at letter boundaries when asked), trains in padded batches (`core.train.step`)
 and evaluates on fixed sets (in-vocabulary and held-out words). best.pt is
 the epoch with the lowest CER on the data's `select_on` set (in-vocabulary
 words, or the validation contributors' words on the training corpus), ties
@@ -23,7 +23,6 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from core.ctc.autograd import numpy_ctc_loss
 from core.ctc.matrix import frames_needed
 from core.data.az_words import az_word_data
 from core.data.corpus import is_unipen_source
@@ -34,12 +33,13 @@ from core.errors import InputError
 from core.ink.encodings import BINARY
 from core.models.checkpoint import make_checkpoint
 from core.models.device import pick_device
-from core.models.inference import encode_ink, pad_frames
+from core.models.inference import encode_ink
 from core.models.reader import ReaderConfig, build_reader, n_parameters
 from core.train.evaluate import encode_sets, evaluate_frames
-from core.train.loop import Diverged, Hooks, fit
-from core.train.optim import Adam, lr_at
+from core.train.loop import Hooks, fit
+from core.train.optim import adam_with_schedule, current_lr, load_adam_state, resume_schedule
 from core.train.runs import RunFolder
+from core.train.step import ctc_batch, train_step
 from core.train.warm_start import warm_start
 
 METRIC_COLUMNS = ["epoch", "train_loss", "invocab_cer", "invocab_word_acc", "heldout_cer",
@@ -83,10 +83,6 @@ def _batches(lengths: Sequence[int], batch_size: int, rng: np.random.Generator) 
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
-def _ctc_loss_fn(name: str):
-    return numpy_ctc_loss if name == "numpy" else torch.nn.functional.ctc_loss
-
-
 def train_reader(cfg: ReaderConfig, run: RunFolder | None = None, progress: Callable[[dict], None] | None = None,
                  stop_requested: Callable[[], bool] | None = None, data: WordData | None = None,
                  resume: dict | None = None, device: str = "cpu") -> dict:
@@ -104,12 +100,11 @@ def train_reader(cfg: ReaderConfig, run: RunFolder | None = None, progress: Call
     model = build_reader(cfg, alphabet)
     started = warm_start(model, cfg, alphabet) if cfg.init and resume is None else None
     model = model.to(on)
-    opt = Adam(model.parameters(), lr=lr_at(cfg, 0, 1))
-    loss_fn = _ctc_loss_fn(cfg.ctc)
+    steps = {"done": 0, "total": 1}
+    optimizer, schedule = adam_with_schedule(model.parameters(), cfg, steps)
     description = {**data.description, "parameters": n_parameters(model)}
     if cfg.init:  # on a resume the weights come from last.pt: the run's first sitting started from cfg.init
         description["init"] = started or {"from": cfg.init}
-    steps = {"done": 0, "total": 1}
 
     def train_epoch(epoch: int, should_stop: Callable[[], bool]) -> tuple[dict, bool]:
         rng = np.random.default_rng([cfg.seed, epoch])
@@ -129,27 +124,14 @@ def train_reader(cfg: ReaderConfig, run: RunFolder | None = None, progress: Call
         loss_sum, n_seen = 0.0, 0
         for batch in _batches([len(frames[i]) for i in keep], cfg.batch_size, rng):
             idx = [keep[i] for i in batch]
-            x, lengths = (t.to(on) for t in pad_frames([frames[i] for i in idx]))
-            targets = torch.tensor([c for i in idx for c in labels[i]], dtype=torch.long, device=on)
-            target_lengths = torch.tensor([len(labels[i]) for i in idx], dtype=torch.long, device=on)
-            opt.lr = lr_at(cfg, steps["done"], steps["total"])
-            log_probs = model(x, lengths).transpose(0, 1)  # (T, B, K), as CTC wants it
-            # Summed over the batch, divided by its size: per-word CTC loss, as seed 001 trained.
-            loss = loss_fn(log_probs, targets, model.output_lengths(lengths), target_lengths, blank=0,
-                           reduction="sum") / len(idx)
-            if not torch.isfinite(loss):
-                raise Diverged(f"the loss became {loss.item()}")
-            opt.zero_grad()
-            loss.backward()
-            if cfg.grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            opt.step()
+            loss = train_step(model, optimizer, ctc_batch([frames[i] for i in idx], [labels[i] for i in idx], on),
+                              cfg.ctc, cfg.grad_clip, schedule)
             steps["done"] += 1
-            loss_sum += loss.item() * len(idx)
+            loss_sum += loss * len(idx)
             n_seen += len(idx)
             if should_stop():
-                return {"train_loss": loss_sum / max(1, n_seen), "lr": opt.lr}, True
-        return {"train_loss": loss_sum / max(1, n_seen), "lr": opt.lr}, False
+                return {"train_loss": loss_sum / max(1, n_seen), "lr": current_lr(optimizer)}, True
+        return {"train_loss": loss_sum / max(1, n_seen), "lr": current_lr(optimizer)}, False
 
     def evaluate(epoch: int) -> tuple[dict, tuple, dict]:
         result = evaluate_frames(model, alphabet, eval_sets)
@@ -168,16 +150,17 @@ def train_reader(cfg: ReaderConfig, run: RunFolder | None = None, progress: Call
                                metrics=metrics, data=description)
 
     def state() -> dict:  # each epoch draws its words from rng([seed, epoch]): no data generator to keep
-        return {"adam": opt.state_dict(), "steps": dict(steps), "torch_rng": torch.get_rng_state()}
+        return {"adam": optimizer.state_dict(), "steps": dict(steps), "torch_rng": torch.get_rng_state()}
 
     planned = int(((resume or {}).get("config") or {}).get("epochs", cfg.epochs))
 
     def restore(saved: dict) -> None:
-        opt.load_state_dict(saved["adam"])
+        load_adam_state(optimizer, saved["adam"])
         steps.update(saved["steps"])
         torch.set_rng_state(saved["torch_rng"])
         if planned != cfg.epochs:  # `--resume RUN --epochs N` changes the run's length: its schedule follows
             steps["total"] = max(steps["done"] + 1, round(steps["total"] * cfg.epochs / planned))
+        resume_schedule(schedule, steps["done"])
 
     hooks = Hooks(train_epoch, evaluate, checkpoint, model, state, restore)
     return fit("reader", cfg.to_dict(), cfg.epochs, METRIC_COLUMNS, hooks, run, progress, stop_requested,
