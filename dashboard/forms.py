@@ -43,7 +43,7 @@ PRESET_NOTES = {
     "reader": {
         "az-quick": "a-z reader of real and synthetic words in about 15 minutes: reads the canvas (the default)",
         "fast-text": "a line reader of real ink learning while you watch: capitals, digits, punctuation and spaces; "
-                     "about 20 minutes, starting from reader-az's weights",
+                     "about 7 minutes on one core, starting from reader-az's weights",
         "text": "the shipped reader-text's recipe: lines of the whole training corpus, starting from reader-az's "
                 "weights; about an hour and a half",
         "fast-real": "real handwriting while you watch: the whole training corpus, split by contributor; about "
