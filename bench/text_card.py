@@ -6,11 +6,14 @@ test contributors of `core.data.splits` (labs no split trained on): text lines w
 al. 2009 count it so); for words, the share read exactly. `--card` writes the checkpoint folder's
 card.json from the same figures (`core/cli/text_card.py`).
 
-    python bench/text_card.py checkpoints/reader-text [--card NAME SUMMARY COMMAND]
+    python bench/text_card.py checkpoints/reader-text [--card NAME SUMMARY COMMAND] [--training JSON]
+
+`--training` is how it was trained, as JSON (samples seen, hours, where), kept in the card as given.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -41,12 +44,18 @@ def show(test: dict) -> None:
         for c, r in g["by_contributor"].items():
             lm = table["lm"]["by_contributor"][c]
             print(f"| {c} | {r['writers']} | {r['n']:,} | {r['cer']:.3f} | {lm['cer']:.3f} | {1 - lm['wer']:.3f} |")
+    low = test.get("lowercase_words", {}).get("greedy")
+    if low:
+        print(f"\n### lowercase words (the words reader-az is tested on): {low['n']:,} by {low['writers']} writers\n")
+        print(f"greedy CER {low['cer']:.3f} (corpus CER {low['corpus_cer']:.3f}, read exactly {low['word_acc']:.3f}); "
+              "per contributor: " + ", ".join(f"{c} {r['cer']:.3f}" for c, r in low["by_contributor"].items()))
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("checkpoint")
     ap.add_argument("--card", nargs=3, metavar=("NAME", "SUMMARY", "COMMAND"), default=None)
+    ap.add_argument("--training", type=json.loads, default=None, help="how it was trained, as a JSON object")
     args = ap.parse_args()
     torch.set_num_threads(1)
     t0 = time.perf_counter()
@@ -55,7 +64,8 @@ def main() -> int:
     show(test)
     if args.card:
         name, summary, command = args.card
-        out = write_card(Path(args.checkpoint), text_reader_card(args.checkpoint, name, summary, command, test))
+        card = text_reader_card(args.checkpoint, name, summary, command, test, args.training)
+        out = write_card(Path(args.checkpoint), card)
         print(f"\nwrote {out}")
     return 0
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.cli.score import score_on
+from core.cli.score import labelled_samples, score_on
 from core.data.az_words import default_lexicon
 from core.data.splits import TEST_CONTRIBUTORS
 from core.models.checkpoint import load_checkpoint
 from core.models.inference import DECODERS, load_reader
+from core.train.score import score_reader
 
 CATEGORIES = {"8": "lines", "6": "words"}
 _KEYS = ("n", "cer", "corpus_cer", "wer", "word_acc")
@@ -50,11 +51,21 @@ def text_reader_test(path: str | Path, source: str = "unipen-train", decoders=DE
                               "by_writer": {w: _round(v) for w, v in r["by_writer"].items()},
                               "skipped": r["skipped"]}
         out["categories"][category] = table
+    # The words a lowercase reader (reader-az) is tested on: should the Draw page open on this reader?
+    samples, _ = labelled_samples(source, ckpt, ["6"], list(contributors))
+    lower = [s for s in samples if s.label.isascii() and s.label.isalpha() and s.label.islower()]
+    progress(f"scoring {len(lower)} lowercase words with greedy ...")
+    r = score_reader(reader, lower, "greedy")
+    out["lowercase_words"] = {"greedy": {**_round(r), "writers": len(r["by_writer"]),
+                                         "by_contributor": {c: _round(v) | {"writers": _writers(r, c)}
+                                                            for c, v in r["by_contributor"].items()}}}
     return out
 
 
-def text_reader_card(path: str | Path, name: str, summary: str, command: str, test: dict | None = None) -> dict:
-    """The card of the line reader at `path`; its headline comes from `test` (a fresh `text_reader_test`)."""
+def text_reader_card(path: str | Path, name: str, summary: str, command: str, test: dict | None = None,
+                     training: dict | None = None) -> dict:
+    """The card of the line reader at `path`; its headline comes from `test` (a fresh `text_reader_test`);
+    `training` says how it was trained (samples seen, hours, where), as the person who trained it knows."""
     ckpt = load_checkpoint(path, kind="reader")
     test = test or text_reader_test(path)
     lines, words = test["categories"]["8"], test["categories"]["6"]
@@ -65,6 +76,7 @@ def text_reader_card(path: str | Path, name: str, summary: str, command: str, te
                     f"{words['greedy']['cer']:.3f}"}
     n_params = sum(v.numel() for k, v in ckpt["state_dict"].items() if k not in ("in_mean", "in_std"))
     return {"kind": "reader", "name": name, "summary": summary, "headline": headline, "command": command,
+            **({"training": training} if training else {}),
             "epoch": (ckpt.get("metrics") or {}).get("epoch"), "config": ckpt.get("config"),
             "metrics": ckpt.get("metrics"), "data": {k: v for k, v in (ckpt.get("data") or {}).items()
                                                      if k != "eval_vocabulary"},
