@@ -13,7 +13,9 @@ a PackedSequence as the trainer did before (`core.models.blstm.packed_lstm`),
     python bench/train_speed.py [--presets text fast-text az-corpus] [--threads 1 2] [--path both]
                                 [--batches 20] [--denormals]
 
-`--batches 0` times a whole epoch (for text: 150 batches, the long lines among them).
+`--batches 0` times a whole epoch (for text: 150 batches, the long lines among them). `--scaling` times
+instead one training step of the text preset's model on a batch of 16 random sequences of T input frames
+(T = 500 ... 3,000), packed and padded: the cost per frame should stay flat as T grows.
 
 Prints one row per preset, path, threads (and denormal setting).
 """
@@ -90,6 +92,32 @@ def measure(name: str, batches, alphabet, threads: int, packed: bool, flush: boo
             "frames_s": frames / total, **{p: times[p] / total for p in PHASES}}
 
 
+def scaling(lengths=(500, 1000, 1500, 3000), packed_up_to: int = 1500) -> None:
+    """Forward and backward seconds of one batch of 16 sequences of T frames, packed and padded (1 thread)."""
+    from core.data.alphabets import TEXT, reader_alphabet
+
+    torch.set_num_threads(1)
+    print("| input frames T | path | forward s | backward s | ms per frame |\n|---|---|---|---|---|")
+    for t in lengths:
+        for packed in (True, False):
+            if packed and t > packed_up_to:
+                continue  # minutes: the quadratic backward pass
+            torch.manual_seed(0)
+            model = build_reader(PRESETS["text"], reader_alphabet(TEXT)).train()
+            model.packed = packed
+            lengths_t = torch.full((16,), t)
+            lengths_t[1::2] = t * 3 // 4  # mixed lengths, as length-sorted batches still have
+            x = torch.randn(16, t, 3)
+            t0 = time.perf_counter()
+            out = model(x, lengths_t)
+            t1 = time.perf_counter()
+            out.sum().backward()
+            t2 = time.perf_counter()
+            frames = int(lengths_t.sum())
+            print(f"| {t:,} | {'packed' if packed else 'padded'} | {t1 - t0:.2f} | {t2 - t1:.2f} "
+                  f"| {1000 * (t2 - t0) / frames:.3f} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--presets", nargs="+", default=[p for p in PRESETS if p != "seed"],
@@ -98,7 +126,11 @@ def main() -> None:
     parser.add_argument("--path", choices=("packed", "padded", "both"), default="both")
     parser.add_argument("--batches", type=int, default=20, help="timed batches per preset (0: the whole first epoch)")
     parser.add_argument("--denormals", action="store_true", help="also time with denormals flushed to zero")
+    parser.add_argument("--scaling", action="store_true", help="time one batch as its length grows, and stop")
     args = parser.parse_args()
+    if args.scaling:
+        scaling()
+        return
     paths = {"packed": [True], "padded": [False], "both": [True, False]}[args.path]
     print("| preset | LSTM path | threads | flush denormals | samples | mean frames | seconds | samples/s | frames/s "
           "| prep | forward | CTC | backward |")
