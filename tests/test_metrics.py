@@ -106,3 +106,19 @@ def test_confusion_by_hand():
     # A flat list of pairs gives the same matrix.
     flat = [pair for a in alignments for pair in a]
     assert (char_confusion(flat, ["", "m", "n", "o"])[1] == counts).all()
+
+
+def test_error_kinds_name_spaces_lost_and_added_and_case_only_errors():
+    from core.train.metrics import error_kinds
+
+    kinds = error_kinds("theQuick  brwn fox", "the quick brown fox")
+    assert kinds["space deleted"] == 1 and kinds["case only"] == 1 and kinds["space inserted"] == 1
+    assert kinds["other deleted"] == 1 and kinds["other substituted"] == 0 and kinds["other inserted"] == 0
+    assert error_kinds("same", "same") == dict.fromkeys(kinds, 0)
+
+
+@given(st.text("ab A", max_size=12), st.text("ab A", max_size=12))
+def test_error_kinds_add_up_to_the_edit_distance(pred, target):
+    from core.train.metrics import error_kinds
+
+    assert sum(error_kinds(pred, target).values()) == edit_distance(pred, target)

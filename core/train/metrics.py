@@ -118,6 +118,29 @@ def align_edits(pred: Sequence, target: Sequence) -> list[Pair]:
     return out[::-1]
 
 
+ERROR_KINDS = ("space deleted", "space inserted", "case only", "other substituted", "other deleted",
+               "other inserted")
+
+
+def error_kinds(pred: str, target: str) -> dict[str, int]:
+    """A line's character errors by kind (`ERROR_KINDS`): a minimal edit alignment's spaces lost or added,
+    substitutions that only change a letter's case, and the rest. They add up to the edit distance."""
+    out = dict.fromkeys(ERROR_KINDS, 0)
+    for t, p in align_edits(pred, target):
+        if t == p:
+            continue
+        if t == " " and p is None:
+            out["space deleted"] += 1
+        elif t is None and p == " ":
+            out["space inserted"] += 1
+        elif t is not None and p is not None and t.lower() == p.lower():
+            out["case only"] += 1
+        else:
+            out["other substituted" if t is not None and p is not None else
+                "other deleted" if p is None else "other inserted"] += 1
+    return out
+
+
 def char_confusion(pairs_list: Sequence, alphabet: Sequence[str]) -> tuple[list[str], np.ndarray]:
     """Counts[target, predicted] over edit alignments, with a last row and column `GAP` ("∅").
 
