@@ -52,11 +52,11 @@ if base_data == "unipen-train" and not have_corpus:
     base_data = "unipen"  # the training corpus is not on this machine: its small subset
 if base_data == "unipen" and not have_unipen:
     base_data = "synthetic"  # the preset's real data is not on this machine
-if st.session_state.get(f"train_data_preset_{kind}") != preset_name:  # a new preset brings its own data
-    st.session_state[f"train_data_preset_{kind}"] = preset_name
-    st.session_state.pop(f"train_data_{kind}", None)
+# One data widget per preset, as every option below: a new preset brings its own data. (Resetting one shared
+# widget's state made the browser keep showing the old choice while the server used the new one.)
 data = c2.selectbox(field_label(Config, "data"), data_options,
-                    index=data_options.index(base_data) if base_data in data_options else 0, key=f"train_data_{kind}",
+                    index=data_options.index(base_data) if base_data in data_options else 0,
+                    key=f"train_data_{kind}_{preset_name}",
                     format_func=lambda d: f"{d}: {DATA_WORDS[d]}", help=widget_help(Config, "data"))
 seed = c3.number_input(field_label(Config, "seed"), 0, 100_000, int(base.seed), key=f"train_seed_{kind}",
                        help=widget_help(Config, "seed"))

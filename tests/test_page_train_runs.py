@@ -6,6 +6,11 @@ from streamlit.testing.v1 import AppTest
 from core.paths import REPO_ROOT as REPO
 from core.train.runs import list_runs, read_status, run_path
 
+def data_key(at, kind: str = "reader") -> str:
+    """The Train page's data widget key: one widget per model kind and preset."""
+    return f"train_data_{kind}_{at.selectbox(key=f'train_preset_{kind}').value}"
+
+
 
 def wait_finished(run_id, timeout=240):
     deadline = time.time() + timeout
@@ -35,7 +40,7 @@ def test_the_default_preset_reads_the_canvas_and_every_option_is_labelled_in_wor
     at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60).run()
     assert not at.exception
     assert at.selectbox(key="train_preset_reader").value == "az-quick"
-    assert at.selectbox(key="train_data_reader").value in ("unipen", "synthetic")  # a-z data, not seed 001's
+    assert at.selectbox(key=data_key(at)).value in ("unipen", "synthetic")  # a-z data, not seed 001's
     helps = {f.name: f.metadata["help"] for f in fields(ReaderConfig)}
     widgets = list(at.slider) + list(at.toggle) + list(at.selectbox) + list(at.number_input)
     options = [w for w in widgets if w.key.startswith("train_reader_az-quick_")]
@@ -44,7 +49,7 @@ def test_the_default_preset_reads_the_canvas_and_every_option_is_labelled_in_wor
         name = w.key.removeprefix("train_reader_az-quick_")
         assert w.label == helps[name].split(": ")[0] and w.label != name  # words, not the field name
         assert helps[name] in w.help and f"--{name.replace('_', '-')}" in w.help  # the same text as --help
-    at.selectbox(key="train_data_reader").set_value("seed").run()
+    at.selectbox(key=data_key(at)).set_value("seed").run()
     assert any("knows ten letters only" in i.value for i in at.info)
     at.selectbox(key="train_preset_reader").set_value("tiny").run()
     assert any("the tests use" in c.value for c in at.caption)
@@ -170,12 +175,12 @@ def test_fast_real_trains_on_the_training_corpus_and_says_how_it_is_split(monkey
     from core.paths import unipen_train_archive
 
     if unipen_train_archive().is_file():
-        assert at.selectbox(key="train_data_reader").value == "unipen-train"
+        assert at.selectbox(key=data_key(at)).value == "unipen-train"
         assert any("never trained on" in c.value for c in at.caption)
     monkeypatch.setenv("HWLAB_UNIPEN_TRAIN", str(tmp_path / "missing.tar.xz"))
     at = train_page("reader", "fast-real")
-    assert at.selectbox(key="train_data_reader").value != "unipen-train"  # its small subset instead
-    at.selectbox(key="train_data_reader").set_value("unipen-train").run()
+    assert at.selectbox(key=data_key(at)).value != "unipen-train"  # its small subset instead
+    at.selectbox(key=data_key(at)).set_value("unipen-train").run()
     assert any("training corpus is not at" in w.value for w in at.warning)
 
 

@@ -24,6 +24,11 @@ def _uploads_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("HWLAB_UPLOADS_DIR", str(tmp_path / "uploads"))
     return tmp_path / "uploads"
 
+def data_key(at, kind: str = "reader") -> str:
+    """The Train page's data widget key: one widget per model kind and preset."""
+    return f"train_data_{kind}_{at.selectbox(key=f'train_preset_{kind}').value}"
+
+
 
 def page(name: str) -> AppTest:
     return AppTest.from_file(str(REPO / "pages" / f"{name}.py"), default_timeout=180)
@@ -236,7 +241,7 @@ def test_evaluate_refuses_a_classifier_given_as_a_reader():
 def train_npy() -> AppTest:
     at = AppTest.from_file(str(REPO / "pages" / "train.py"), default_timeout=60).run()
     at.radio(key="train_kind").set_value("classifier").run()
-    at.selectbox(key="train_data_classifier").set_value("npy").run()
+    at.selectbox(key=data_key(at, "classifier")).set_value("npy").run()
     assert not at.exception
     return at
 

@@ -10,7 +10,7 @@ from core.models.checkpoint import load_checkpoint
 from core.models.inference import load_reader
 from core.train.adapt import AdaptConfig, adapt_reader, holdout_split
 from core.train.evaluate import evaluate_sets
-from core.train.runs import RunFolder, install_stop_handler, new_run_dir
+from core.train.runs import RunFolder, StopRequested, install_stop_handler, new_run_dir, stopped_early
 
 
 def register(commands, train_models) -> None:
@@ -47,6 +47,8 @@ def _adapt(args) -> int:
 
     try:
         result = adapt_reader(ckpt, train, held, cfg, run, show, install_stop_handler())
+    except StopRequested:
+        return stopped_early(run, "reader")
     except Exception as exc:
         run.set_status("failed", 0, str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}")
         raise

@@ -23,7 +23,7 @@ from core.models.classifier import PRESETS, ClassifierConfig, classify_ink, load
 from core.models.device import DEVICES
 from core.train.classifier import train_classifier
 from core.train.evaluate import evaluate_classifier
-from core.train.runs import RunFolder, install_stop_handler, new_run_dir
+from core.train.runs import RunFolder, StopRequested, install_stop_handler, new_run_dir, stopped_early
 
 _FROM_DATA = ("features", "classes", "members")  # no flags: set from the data (members: by `ensemble`)
 
@@ -91,6 +91,8 @@ def _train(args) -> int:
 
     try:
         result = train_classifier(cfg, run, show, stop, resume=last, device=args.device)
+    except StopRequested:
+        return stopped_early(run, "classifier")
     except InputError as exc:
         run.set_status("failed", 0, str(exc), kind="classifier")
         raise

@@ -24,7 +24,7 @@ from core.models.reader import PRESETS, ReaderConfig, preset
 from core.synth.generator import AUGMENT_PARAMS
 from core.train.evaluate import evaluate_sets
 from core.train.reader import train_reader, word_data
-from core.train.runs import RunFolder, install_stop_handler, new_run_dir
+from core.train.runs import RunFolder, StopRequested, install_stop_handler, new_run_dir, stopped_early
 
 
 def add_reader_flags(parser: argparse.ArgumentParser) -> None:
@@ -102,6 +102,8 @@ def _train(args) -> int:
 
     try:
         result = train_reader(cfg, run, show, stop, resume=last, device=args.device)
+    except StopRequested:
+        return stopped_early(run, "reader")
     except Exception as exc:
         # Record why the run ended before passing the error on (InputError: exit 2).
         run.set_status("failed", 0, str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}")

@@ -39,7 +39,7 @@ from typing import Sequence
 import numpy as np
 
 from core.data.alphabets import AZ, is_seed_alphabet, reader_alphabet
-from core.data.corpus import load_corpus, unipen_folder
+from core.data.corpus import load_corpus, say, unipen_folder
 from core.data.seed_words import SEED_VOCAB
 from core.data.splits import TEST_CONTRIBUTORS, VALIDATION_CONTRIBUTORS, uses_contributor_split
 from core.data.word_data import WordData
@@ -162,8 +162,8 @@ def _natural_augment(cfg) -> Augment:
     return replace(aug, ligature=max(aug.ligature, 0.3), allograph=max(aug.allograph, 0.5))
 
 
-def az_word_data(cfg):
-    """WordData for the a-z reader (see the module docstring)."""
+def az_word_data(cfg, progress=say):
+    """WordData for the a-z reader (see the module docstring); `progress(message)` hears how loading goes."""
     aug = _natural_augment(cfg)
     per_epoch = 300 * cfg.repeats
     synthetic_only = cfg.data == "synthetic"
@@ -171,8 +171,8 @@ def az_word_data(cfg):
     held = {"test_contributor": TEST_CONTRIBUTOR}
     mix = MIX
     if not synthetic_only:
-        root = unipen_folder(cfg.data)
-        corpus = load_corpus(root, ["1c", "6"])
+        root = unipen_folder(cfg.data, progress)
+        corpus = load_corpus(root, ["1c", "6"], progress=progress)
         words = corpus.words(lowercase_only=True)
         if uses_contributor_split({s.contributor for s in corpus.samples}):
             # The training corpus: train on the training contributors only; held-out words are the

@@ -96,7 +96,7 @@ def cut_share(cfg, epoch: int) -> float:
     return cfg.cut_fraction
 
 
-def seed_protocol_data(cfg) -> WordData:
+def seed_protocol_data(cfg, progress=None) -> WordData:
     """Seed 001's protocol: train on in-vocabulary words and their letter-boundary pieces
     (never a piece that spells a held-out word); evaluate on fixed renderings of in-vocabulary
     and held-out words, in the seed style."""

@@ -33,7 +33,7 @@ import numpy as np
 
 from core.data.alphabets import TEXT, reader_alphabet
 from core.data.az_words import LETTER_EXTENT, LETTER_GAP, compose_word, english_words, lexicon_for
-from core.data.corpus import load_corpus, unipen_folder
+from core.data.corpus import load_corpus, say, unipen_folder
 from core.data.letters import char_label
 from core.data.splits import TEST_CONTRIBUTORS, VALIDATION_CONTRIBUTORS, uses_contributor_split
 from core.data.word_data import WordData
@@ -177,10 +177,12 @@ def word_line_maker(lines: list[tuple[Ink, str]], corpus, role):
     return make
 
 
-def text_data(cfg) -> WordData:
-    """WordData for the text reader (see the module docstring); the data must be split by contributor."""
-    root = unipen_folder(cfg.data)
-    corpus = load_corpus(root, ["1a", "1b", "1c", "1d", "6", "8"] + (["7"] if cfg.word_lines else []))
+def text_data(cfg, progress=say) -> WordData:
+    """WordData for the text reader (see the module docstring); the data must be split by contributor.
+    `progress(message)` hears how loading the corpus goes."""
+    root = unipen_folder(cfg.data, progress)
+    corpus = load_corpus(root, ["1a", "1b", "1c", "1d", "6", "8"] + (["7"] if cfg.word_lines else []),
+                         progress=progress)
     if not uses_contributor_split({s.contributor for s in corpus.samples}):
         raise InputError(f"the text reader trains on a corpus split by contributor; {root} holds none of the test "
                          f"contributors {', '.join(TEST_CONTRIBUTORS)}", "use --data unipen-train")
@@ -199,6 +201,8 @@ def text_data(cfg) -> WordData:
         raise InputError(f"the UNIPEN data at {root} has no training lines, words or characters")
     per_epoch = 300 * cfg.repeats
     mix = epoch_mix(cfg.word_lines)
+    if cfg.word_lines:
+        progress("measuring how the training lines lay out their words (once: the cache keeps it)")
     word_line = word_line_maker(lines, corpus, role) if cfg.word_lines else None
 
     def composed(rng) -> tuple[Ink, str] | None:

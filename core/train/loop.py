@@ -26,6 +26,7 @@ with the next epoch, so a training can span several sittings.
 """
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -51,6 +52,28 @@ class Hooks:
     model: nn.Module
     state: Callable[[], dict]               # the trainer's state to resume from: optimiser, schedule, generators
     restore: Callable[[dict], None]         # the inverse of `state`
+
+
+class StatusLine:
+    """What a run is doing before and within an epoch: its status message, which the Train page shows.
+    `every(seconds, ...)` says it at most that often (per batch); `progress(message)` also prints it on
+    stderr, as the corpus loader's messages always were."""
+
+    def __init__(self, run: RunFolder | None, kind: str, epochs: int):
+        self.run, self.kind, self.epochs, self.last = run, kind, epochs, 0.0
+
+    def __call__(self, message: str, epoch: int = 0) -> None:
+        self.last = time.perf_counter()
+        if self.run is not None:
+            self.run.set_status("running", epoch, message, total_epochs=self.epochs, kind=self.kind)
+
+    def progress(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+        self(message.strip())
+
+    def every(self, seconds: float, message: str, epoch: int = 0) -> None:
+        if time.perf_counter() - self.last >= seconds:
+            self(message, epoch)
 
 
 def weights_finite(model: nn.Module) -> bool:
@@ -106,6 +129,8 @@ def fit(kind: str, config: dict, epochs: int, columns: list[str], hooks: Hooks, 
     if run is not None:
         run.write_config({"kind": kind, **config})
     status("running", start - 1, start_message if resume is None else f"resumed after epoch {start - 1}")
+    if hasattr(should_stop, "polling"):  # a StopFlag: from here on a stop is polled between batches
+        should_stop.polling()
     for epoch in range(start, epochs + 1):
         if not evaluate_stopped_epoch and should_stop():
             state, message = "stopped", f"stopped before epoch {epoch}"

@@ -25,7 +25,7 @@ import torch
 
 from core.ctc.matrix import frames_needed
 from core.data.az_words import az_word_data
-from core.data.corpus import is_unipen_source
+from core.data.corpus import is_unipen_source, say
 from core.data.seed_words import seed_protocol_data
 from core.data.text_lines import text_data
 from core.data.word_data import WordData
@@ -36,7 +36,7 @@ from core.models.device import pick_device
 from core.models.inference import encode_ink
 from core.models.reader import ReaderConfig, build_reader, n_parameters
 from core.train.evaluate import encode_sets, evaluate_frames
-from core.train.loop import Hooks, fit
+from core.train.loop import Hooks, StatusLine, fit
 from core.train.optim import adam_with_schedule, current_lr, load_adam_state, resume_schedule
 from core.train.runs import RunFolder
 from core.train.step import ctc_batch, train_step
@@ -45,22 +45,22 @@ from core.train.warm_start import warm_start
 METRIC_COLUMNS = ["epoch", "train_loss", "invocab_cer", "invocab_word_acc", "heldout_cer",
                   "heldout_word_acc", "test_cer", "test_word_acc", "lr", "seconds"]
 
-# name -> function(config) -> WordData; `--data name[:arg]` selects one by name.
-DATA_SOURCES: dict[str, Callable[[ReaderConfig], WordData]] = {
+# name -> function(config, progress) -> WordData; `--data name[:arg]` selects one by name.
+DATA_SOURCES: dict[str, Callable[[ReaderConfig, Callable[[str], None]], WordData]] = {
     "seed": seed_protocol_data, "synthetic": az_word_data, "unipen": az_word_data, "unipen-train": az_word_data}
 
 
-def word_data(cfg: ReaderConfig) -> WordData:
-    """The data source named by `cfg.data` (the part before any ':')."""
+def word_data(cfg: ReaderConfig, progress: Callable[[str], None] = say) -> WordData:
+    """The data source named by `cfg.data` (the part before any ':'); `progress` hears how loading goes."""
     name = cfg.data.split(":", 1)[0]
     if cfg.charset == "text":
         if not is_unipen_source(cfg.data):
             raise InputError(f"the text reader reads UNIPEN data, not {cfg.data!r}", "use --data unipen-train")
-        return text_data(cfg)
+        return text_data(cfg, progress)
     if name not in DATA_SOURCES:
         raise InputError(f"unknown reader data source {cfg.data!r}",
                          f"choose one of {', '.join(DATA_SOURCES)}")
-    return DATA_SOURCES[name](cfg)
+    return DATA_SOURCES[name](cfg, progress)
 
 
 def _input_stats(frames: Sequence[np.ndarray], binary: Sequence[int]) -> tuple[list[float], list[float]]:
@@ -92,7 +92,10 @@ def train_reader(cfg: ReaderConfig, run: RunFolder | None = None, progress: Call
     is where it trains (core.models.device)."""
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
-    data = data or word_data(cfg)
+    status = StatusLine(run, "reader", cfg.epochs)
+    if data is None:
+        status("loading the training data")
+        data = word_data(cfg, status.progress)
     alphabet = data.alphabet
     index = {c: k for k, c in enumerate(alphabet)}
     eval_sets = encode_sets(cfg, data.eval_sets)
@@ -108,8 +111,14 @@ def train_reader(cfg: ReaderConfig, run: RunFolder | None = None, progress: Call
 
     def train_epoch(epoch: int, should_stop: Callable[[], bool]) -> tuple[dict, bool]:
         rng = np.random.default_rng([cfg.seed, epoch])
+        status(f"epoch {epoch}: drawing its samples", epoch - 1)
         pairs = data.sample_epoch(rng, epoch)
-        frames = [encode_ink(cfg, ink) for ink, _ in pairs]
+        status(f"epoch {epoch}: encoding {len(pairs):,} samples", epoch - 1)
+        frames = []
+        for ink, _ in pairs:
+            frames.append(encode_ink(cfg, ink))
+            if len(frames) % 256 == 0 and should_stop():
+                return {}, True
         labels = [[index[c] for c in text] for _, text in pairs]
         n_out = model.output_lengths(torch.tensor([len(f) for f in frames])).tolist()
         keep = [i for i in range(len(pairs)) if 0 < len(labels[i]) and frames_needed(labels[i]) <= n_out[i]]
@@ -122,7 +131,9 @@ def train_reader(cfg: ReaderConfig, run: RunFolder | None = None, progress: Call
             steps["total"] = cfg.epochs * math.ceil(len(keep) / cfg.batch_size)
         model.train()
         loss_sum, n_seen = 0.0, 0
-        for batch in _batches([len(frames[i]) for i in keep], cfg.batch_size, rng):
+        batches = _batches([len(frames[i]) for i in keep], cfg.batch_size, rng)
+        for b, batch in enumerate(batches):
+            status.every(15.0, f"epoch {epoch}: batch {b + 1:,} of {len(batches):,}", epoch - 1)
             idx = [keep[i] for i in batch]
             loss = train_step(model, optimizer, ctc_batch([frames[i] for i in idx], [labels[i] for i in idx], on),
                               cfg.ctc, cfg.grad_clip, schedule)

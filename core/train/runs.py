@@ -78,20 +78,49 @@ def resume_point(path: Path, kind: str) -> tuple[dict, dict]:
     return {k: v for k, v in config.items() if k != "kind"}, last
 
 
-def install_stop_handler() -> Callable[[], bool]:
-    """Turn SIGTERM (and SIGINT) into a flag the training loop polls between batches.
+class StopRequested(Exception):
+    """A stop (SIGTERM, SIGINT) arrived before the training loop began polling for it."""
 
-    The loop then finishes its step, writes `last.pt` and status "stopped",
-    so a stopped run keeps everything it had learned.
+
+class StopFlag:
+    """Whether a stop was asked for (SIGTERM or SIGINT); call it to poll.
+
+    Until `polling()` is called a stop is acknowledged at once, by raising
+    `StopRequested` wherever the process is (loading the corpus, building
+    the first epoch): there is nothing learnt to save yet. From then on the
+    training loop polls it between batches and finishes its step first.
     """
-    requested = {"stop": False}
 
-    def _handler(signum, frame):
-        requested["stop"] = True
+    def __init__(self):
+        self.requested, self.at_once = False, True
 
-    signal.signal(signal.SIGTERM, _handler)
-    signal.signal(signal.SIGINT, _handler)
-    return lambda: requested["stop"]
+    def __call__(self) -> bool:
+        return self.requested
+
+    def polling(self) -> None:
+        self.at_once = False
+
+    def handle(self, signum, frame) -> None:
+        self.requested = True
+        if self.at_once:
+            raise StopRequested()
+
+
+def stopped_early(run: "RunFolder", kind: str) -> int:
+    """Record a stop that came before the first epoch (nothing learnt to keep); the command's exit status."""
+    run.set_status("stopped", 0, "stopped before the first epoch: nothing was trained", kind=kind)
+    print("stopped before the first epoch", flush=True)
+    return 0
+
+
+def install_stop_handler() -> StopFlag:
+    """Turn SIGTERM (and SIGINT) into a `StopFlag`: a stop before training raises at once, one during it is
+    polled between batches, so the loop finishes its step, writes `last.pt` and status "stopped" and a
+    stopped run keeps everything it had learned."""
+    flag = StopFlag()
+    signal.signal(signal.SIGTERM, flag.handle)
+    signal.signal(signal.SIGINT, flag.handle)
+    return flag
 
 
 _SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
