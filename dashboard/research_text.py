@@ -1,4 +1,6 @@
 """The Research page's answers, written from the shipped sweep results in checkpoints/research/ (see README, Research)."""
+DATA_MOVEMENT_TITLE = "How much of a training step's data movement is CTC, and how much BPTT?"
+
 ANSWERS = {
     "bidirectional": (
         "**Yes, the B matters.** With the same recipe and 3 seeds, the unidirectional reader is far worse on "
@@ -55,4 +57,6 @@ ANSWERS = {
         "single letter moves their figure by 10% or more (kai/swlee, 20 test words at CER 0.016, went to 0.025 "
         "at N = 20: +51%); the writers read worst, lou/jd_le (0.176) and lou/ph_le (0.140), gain 24% and 38% "
         "at N = 20. Each adaptation took 12-31 s on one core of the busy 2-core machine."),
+    "data-movement": (
+        "PLACEHOLDER"),
 }

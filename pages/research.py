@@ -5,9 +5,10 @@ import streamlit as st
 
 from core.errors import InputError
 from core.paths import research_dir
+from core.train.data_movement_study import CSV_NAME, FOLDER, data_movement_table, summary
 from core.train.research import QUESTIONS, launch_small
 from dashboard.glossary import explain
-from dashboard.research_text import ANSWERS
+from dashboard.research_text import ANSWERS, DATA_MOVEMENT_TITLE
 
 st.title("Research")
 st.caption("Seed 001 ended with open questions. Each is answered by a sweep of ordinary runs "
@@ -143,3 +144,31 @@ with st.container(border=True):
         except InputError as exc:
             st.error(exc.message)
     show_small_adaptation()
+
+
+def data_movement_figure(df: pd.DataFrame):
+    curve = df[df["group"].isin(["seed 001's word", "lines (T and S)", "quick"])].sort_values("T")
+    parts = {"cost_ctc": "CTC (forward-backward and gradient)", "cost_blstm": "BLSTM (forward and BPTT)",
+             "cost_output": "output layer"}
+    long = curve.melt(["T", "S", "H"], list(parts), var_name="part", value_name="ByteDMD cost")
+    return px.line(long.replace({"part": parts}), x="T", y="ByteDMD cost", color="part", log_x=True, log_y=True,
+                   markers=True, hover_data=["S", "H"],
+                   title="ByteDMD cost of one word's training step against its frames T (S grows with T)")
+
+
+with st.container(border=True):
+    st.subheader(DATA_MOVEMENT_TITLE)
+    shipped = research_dir() / FOLDER / CSV_NAME
+    if shipped.exists():
+        st.plotly_chart(data_movement_figure(pd.read_csv(shipped)), key="research_dm_fig")
+    else:
+        st.info("No shipped results for this question yet; run the quick version below.")
+    st.markdown(ANSWERS.get("data-movement", ""))
+    if st.button("Rerun the quick version", key="research_dm_rerun",
+                 help="three small training steps (H = 16, T = 40, 80, 160) traced here, in a few seconds"):
+        with st.spinner("Tracing three training steps…"):
+            st.session_state["research_dm_quick"] = data_movement_table(quick=True)
+    if st.session_state.get("research_dm_quick"):
+        quick = pd.DataFrame(st.session_state["research_dm_quick"])
+        st.plotly_chart(data_movement_figure(quick), key="research_dm_quick_fig")
+        st.dataframe(pd.DataFrame(summary(st.session_state["research_dm_quick"])), hide_index=True)

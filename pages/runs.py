@@ -33,14 +33,13 @@ if not runs:
     st.info("No runs yet: start one on the Train page.")
     st.stop()
 
-CONFIG_COLUMNS = ["preset", "data", "hidden", "layers", "bidirectional", "batch_size", "lr", "epochs", "seed",
-                  "readout", "encoding"]
+CONFIG_COLUMNS = ["hidden", "layers", "bidirectional", "batch_size", "lr", "epochs", "seed", "readout", "encoding"]
 rows = []
 for r in runs:
     # The configured lr, not the last scheduled one (0 at the end of a cosine run)
     last = {k: v for k, v in r["last"].items() if k not in ("epoch", "lr")}
-    rows.append({"run": r["id"], "sweep": r.get("sweep") or "", "model": r["kind"], "state": r["state"],
-                 "epoch": r["epoch"],
+    rows.append({"run": r["id"], "sweep": r.get("sweep") or "", "model": r["kind"], "preset": r["preset"],
+                 "data": r["data"], "state": r["state"], "epoch": r["epoch"],
                  **{k: r["config"].get(k) for k in CONFIG_COLUMNS if k in r["config"]},
                  **{k: round(v, 4) if isinstance(v, float) else v for k, v in last.items()}})
 table = pd.DataFrame(rows)

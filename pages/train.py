@@ -190,7 +190,7 @@ if b1.button("Start", type="primary", key="train_start"):
         Config.from_dict({**base.to_dict(), **values, "data": data, "seed": int(seed)})
         if kind == "reader" and values.get("init"):
             init_checkpoint(values["init"])  # the run would fail in the background
-        st.session_state["train_run"] = launch_training(kind, cli_args(), name or None)
+        st.session_state["train_run"] = launch_training(kind, cli_args(), name or None, preset_name)
     except InputError as exc:
         show_input_error(exc)
 
@@ -235,12 +235,21 @@ def live(run_id: str) -> None:
                                key="train_acc_chart")
 
 
-active = [r["id"] for r in list_runs() if r["state"] in ("running", "starting")]
+listed = {r["id"]: r for r in list_runs()}
+active = [i for i, r in listed.items() if r["state"] in ("running", "starting")]
+
+
+def run_label(run_id: str) -> str:
+    r = listed.get(run_id, {})
+    return f"{run_id} ({r.get('preset') or '?'} · {r.get('data') or '?'})" if r else run_id
+
+
 current = st.session_state["train_run"]
 options = list(dict.fromkeys(([current] if current else []) + active))
 if options:
     st.divider()
-    shown = st.selectbox("Watching", options, key="train_watch") if len(options) > 1 else options[0]
+    shown = st.selectbox("Watching", options, key="train_watch", format_func=run_label) \
+        if len(options) > 1 else options[0]
     live(shown)
 else:
     st.info("No active run. Choose a preset and press Start: the default, az-quick, trains a reader of the canvas in "

@@ -9,11 +9,14 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.cli.main import main
 from core.ctc.loss import ctc_loss_batch
+from core.ctc.posteriors import ctc_alpha, ctc_beta
 from core.train import data_movement
 from core.train.data_movement import Tracer
-from core.train.data_movement_parts import (BLSTMParams, blstm_backward, blstm_forward, ctc_forward_backward,
-                                            training_step)
+from core.train.data_movement_ctc import ctc_forward_backward
+from core.train.data_movement_parts import BLSTMParams, blstm_backward, blstm_forward, traced, training_step
+from core.train.data_movement_study import PARTS, QUICK, Setting, flops, format_table, growth, measure
 
 torch.set_num_threads(1)
 
@@ -182,3 +185,137 @@ def test_a_larger_dtype_never_costs_less(program, which):
     arrays, ops = program
     wider = [(n, k * 2 if i == which % len(arrays) else k) for i, (n, k) in enumerate(arrays)]
     assert run_both(wider, ops)[0].cost >= run_both(arrays, ops)[0].cost - 1e-9
+
+
+# ----------------------------------------------------------------------------- the instrumented parts
+
+
+def torch_reader(inputs: int, hidden: int, classes: int, seed: int = 0):
+    torch.manual_seed(seed)
+    return (torch.nn.LSTM(inputs, hidden, bidirectional=True).double(),
+            torch.nn.Linear(2 * hidden, classes).double())
+
+
+def torch_lstm_grads(lstm) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    W, b = [], []
+    for sfx in ("", "_reverse"):
+        W.append(torch.cat([getattr(lstm, f"weight_ih_l0{sfx}").grad, getattr(lstm, f"weight_hh_l0{sfx}").grad],
+                           1).numpy())
+        b.append(getattr(lstm, f"bias_ih_l0{sfx}").grad.numpy())
+        np.testing.assert_allclose(b[-1], getattr(lstm, f"bias_hh_l0{sfx}").grad.numpy(), atol=1e-12)
+    return W, b
+
+
+@pytest.mark.parametrize("T, H", [(1, 4), (9, 5), (40, 12)])
+def test_blstm_forward_and_bptt_equal_torch(T, H):
+    lstm, linear = torch_reader(3, H, 11)
+    params = BLSTMParams.from_torch(lstm, linear)
+    x = torch.randn(T, 1, 3, dtype=torch.float64)
+    up = torch.randn(T, 1, 2 * H, dtype=torch.float64)
+    out, _ = lstm(x)
+    out.backward(up)
+    tr = Tracer()
+    W = [traced(tr, w, "W") for w in params.W]
+    b = [traced(tr, v, "b") for v in params.b]
+    dW = [traced(tr, np.zeros_like(w), "dW") for w in params.W]
+    db = [traced(tr, np.zeros_like(v), "db") for v in params.b]
+    mine, runs = blstm_forward(tr, W, b, traced(tr, x[:, 0].numpy(), "x"))
+    blstm_backward(tr, runs, W, dW, db, traced(tr, up[:, 0].numpy(), "dout"))
+    np.testing.assert_allclose(mine.v, out[:, 0].detach().numpy(), atol=1e-5)
+    W_ref, b_ref = torch_lstm_grads(lstm)
+    for d in (0, 1):
+        np.testing.assert_allclose(dW[d].v, W_ref[d], atol=1e-5)
+        np.testing.assert_allclose(db[d].v, b_ref[d], atol=1e-5)
+    assert tr.cost > 0
+
+
+@pytest.mark.parametrize("T, K, target", [(1, 3, [2]), (6, 4, [1, 1, 2]), (30, 11, [3, 1, 4, 1, 5]),
+                                          (77, 11, [1, 2, 3, 4, 5]), (300, 30, list(range(1, 30)) * 2)])
+def test_ctc_equals_the_projects_loss_gradient_alpha_and_beta(T, K, target):
+    rng = np.random.default_rng(T)
+    lp = torch.log_softmax(torch.tensor(rng.normal(size=(T, K)) * 3), -1).numpy()
+    tr = Tracer()
+    result, _ = ctc_forward_backward(tr, lp, tr.alloc(lp.shape, 4), target, tr.alloc((len(target),), 8))
+    loss, grad = ctc_loss_batch(lp[:, None, :], [target], [T], [len(target)])
+    assert result.loss == pytest.approx(loss[0], abs=1e-8)
+    np.testing.assert_allclose(result.grad, grad[:, 0], atol=1e-8)
+    for mine, ref in ((result.alpha, ctc_alpha(lp, target)), (result.beta, ctc_beta(lp, target))):
+        finite = np.isfinite(ref)
+        assert (np.isfinite(mine) == finite).all()
+        np.testing.assert_allclose(mine[finite], ref[finite], atol=1e-8)
+
+
+@pytest.mark.parametrize("T, H, L", [(77, 64, 5), (200, 16, 15), (40, 128, 3)])
+def test_a_training_step_equals_torch_autograd(T, H, L):
+    """Seed 001's setting (T = 77, H = 64, 5 letters of 10 plus blank) and T, H and the label length grown."""
+    lstm, linear = torch_reader(3, H, 11, seed=T)
+    target = [int(c) for c in np.random.default_rng(T).integers(1, 11, L)]
+    x = torch.randn(T, 1, 3, dtype=torch.float64)
+    lp = torch.log_softmax(linear(lstm(x)[0][:, 0]), -1)
+    loss = torch.nn.functional.ctc_loss(lp[:, None], torch.tensor([target]), [T], [L], reduction="sum")
+    loss.backward()
+    tr = Tracer()
+    step = training_step(tr, BLSTMParams.from_torch(lstm, linear), x[:, 0].numpy(), target)
+    assert step.loss == pytest.approx(loss.item(), abs=1e-8)
+    W_ref, b_ref = torch_lstm_grads(lstm)
+    for d in (0, 1):
+        np.testing.assert_allclose(step.grads.W[d], W_ref[d], atol=1e-5)
+        np.testing.assert_allclose(step.grads.b[d], b_ref[d], atol=1e-5)
+    np.testing.assert_allclose(step.grads.W_out, linear.weight.grad.numpy(), atol=1e-5)
+    np.testing.assert_allclose(step.grads.b_out, linear.bias.grad.numpy(), atol=1e-5)
+    assert set(tr.costs) == set(PARTS) and tr.costs["bptt"] > tr.costs["blstm_forward"] > tr.costs["ctc"] > 0
+
+
+def test_the_trace_does_not_depend_on_the_values():
+    costs = []
+    for seed in (0, 1):
+        rng = np.random.default_rng(seed)
+        tr = Tracer()
+        training_step(tr, BLSTMParams.random(3, 6, 11, rng), rng.normal(size=(12, 3)), [1, 2, 2])
+        costs.append(tr.costs)
+    assert costs[0] == costs[1]
+
+
+def test_wider_floats_cost_more_per_byte():
+    def cost(fb):
+        tr = Tracer()
+        rng = np.random.default_rng(0)
+        training_step(tr, BLSTMParams.random(3, 6, 11, rng), rng.normal(size=(12, 3)), [1, 2], fb=fb)
+        return tr.cost, sum(tr.bytes_read.values())
+
+    (c4, b4), (c8, b8) = cost(4), cost(8)
+    assert b8 > b4 and c8 / b8 > c4 / b4
+
+
+# ----------------------------------------------------------------------------- the answer
+
+
+def test_flops_count_the_dominant_products():
+    s = Setting("x", T=77, L=5, H=64)
+    f = flops(s)
+    assert f["blstm_forward"] == pytest.approx(2 * 77 * 2 * 4 * 64 * 67, rel=0.05)
+    assert f["bptt"] > f["blstm_forward"] > f["output"] > f["ctc"]
+    assert flops(Setting("x", T=154, L=5, H=64))["ctc"] == 2 * f["ctc"]
+
+
+def test_a_measured_row_has_shares_that_add_up():
+    row = measure(Setting("quick", T=12, L=2, H=4), repeats=1)
+    for name in ("cost", "bytes", "flops", "seconds"):
+        assert sum(row[f"{name}_share_{p}"] for p in PARTS) == pytest.approx(1.0)
+    assert row["S"] == 5 and row["cost_blstm"] == row["cost_blstm_forward"] + row["cost_bptt"]
+    table = format_table([row, row])
+    assert table.count("\n") == 3 and "| 12 | 5 | 4 | 11 |" in table
+
+
+def test_growth_reads_slopes_from_the_rows():
+    rows = [{"group": "quick", "T": T, "S": 5, "H": 4, "K": 11, "cost_ctc": T ** 2, "cost_blstm": T,
+             "cost_bptt": T} for T in (10, 20, 40)]
+    assert growth(rows) == {"quick": {"ctc": pytest.approx(2.0), "blstm": pytest.approx(1.0),
+                                      "bptt": pytest.approx(1.0)}}
+
+
+def test_the_quick_command_prints_the_table(capsys):
+    assert main(["research", "data-movement", "--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "CTC share" in out and "BPTT share" in out and "growth with quick" in out
+    assert all(f"| {s.T} | {s.S} | {s.H} |" in out for s in QUICK)

@@ -67,6 +67,24 @@ def test_tiny_reader_run_from_the_train_page_appears_in_runs():
     assert not runs.exception
     table = runs.dataframe[0].value
     assert run_id in set(table["run"]) and table.set_index("run").loc[run_id, "state"] == "finished"
+    # Named and listed by model and preset, with the data it trained on
+    assert "-reader-tiny" in run_id
+    row = table.set_index("run").loc[run_id]
+    assert row["model"] == "reader" and row["preset"] == "tiny" and row["data"] == "seed"
+
+
+def test_a_run_that_failed_before_its_first_epoch_still_names_its_model_preset_and_data(tmp_path):
+    import subprocess
+    import sys
+
+    run = tmp_path / "runs" / "failed"
+    proc = subprocess.run([sys.executable, "-m", "core", "train", "reader", "--preset", "tiny", "--data",
+                           f"unipen:{tmp_path / 'nowhere'}", "--run-dir", str(run)], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2
+    (row,) = [r for r in list_runs(tmp_path / "runs") if r["id"] == "failed"]
+    assert (row["state"], row["kind"], row["preset"]) == ("failed", "reader", "tiny")
+    assert row["data"] == f"unipen:{tmp_path / 'nowhere'}"
 
 
 def test_changed_options_reach_the_trainer():
@@ -207,7 +225,8 @@ def _launched(monkeypatch) -> list:
     from core.train import runs
 
     calls = []
-    monkeypatch.setattr(runs, "launch_training", lambda kind, args, name=None: calls.append((kind, args)) or "fake")
+    monkeypatch.setattr(runs, "launch_training",
+                        lambda kind, args, name=None, preset=None: calls.append((kind, args)) or "fake")
     return calls
 
 

@@ -34,7 +34,9 @@ def _adapt(args) -> int:
     pairs = [(s.ink, s.label) for s in found]
     train, held = holdout_split(pairs, args.holdout)
     cfg = AdaptConfig.from_dict({**AdaptConfig().to_dict(), **overrides_from(args, AdaptConfig)})
-    run = RunFolder(Path(args.out) if args.out else new_run_dir("reader", "adapted"))
+    run = RunFolder(Path(args.out) if args.out else new_run_dir("reader", preset="adapted"))
+    if not (run.path / "run.json").exists():  # the Collect page names the dataset itself
+        run.write_about("reader", "adapted", args.data, adapted_from=str(args.reader))
     print(f"run folder: {run.path}", flush=True)
     if held:
         before = evaluate_sets(load_reader(ckpt), {"heldout": held})["splits"]["heldout"]["cer"]

@@ -80,7 +80,8 @@ def _train(args) -> int:
     else:
         cfg, last = preset(args.preset, **{k: v for k, v in overrides_from(args, ClassifierConfig).items()
                                            if k not in _FROM_DATA}), None
-        run = RunFolder(Path(args.run_dir) if args.run_dir else new_run_dir("classifier", args.name))
+        run = RunFolder(Path(args.run_dir) if args.run_dir else new_run_dir("classifier", args.name, args.preset))
+        run.write_about("classifier", args.preset, cfg.data)
     stop = install_stop_handler()
     print(f"run folder: {run.path}", flush=True)
 

@@ -89,7 +89,8 @@ def _train(args) -> int:
         cfg, run, last = resumed_config(args, "reader", ReaderConfig)
     else:
         cfg, last = config_from_args(args), None
-        run = RunFolder(Path(args.run_dir) if args.run_dir else new_run_dir("reader", args.name))
+        run = RunFolder(Path(args.run_dir) if args.run_dir else new_run_dir("reader", args.name, args.preset))
+        run.write_about("reader", args.preset, cfg.data)
     stop = install_stop_handler()
     print(f"run folder: {run.path}", flush=True)
 

@@ -1,10 +1,12 @@
 """`sweep`: a grid of options times seeds, each an ordinary run, summarised in sweep.csv."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from core.errors import InputError
 from core.paths import research_dir
+from core.train.data_movement_study import FOLDER, data_movement_table, format_table, growth, write_results
 from core.train.research import run_question, timing_table
 from core.train.sweep import parse_grid, plan, run_sweep
 from core.train.writer_adaptation import run_adaptation
@@ -46,8 +48,12 @@ def _sweep(args) -> int:
 def register_research(commands) -> None:
     p = commands.add_parser("research", help="run one of seed 001's open questions as a sweep")
     p.add_argument("question", help="bidirectional | hidden | seeds | compositional | timing | adaptation "
-                                    "(how many samples of a hand the reader needs: writer adaptation on real writers)")
+                                    "(how many samples of a hand the reader needs: writer adaptation on real "
+                                    "writers) | data-movement (how much of a training step's ByteDMD data movement "
+                                    "is CTC, how much BPTT: traced in-process, no training)")
     p.add_argument("--small", action="store_true", help="one seed (the Research page's rerun)")
+    p.add_argument("--quick", action="store_true",
+                   help="data-movement: three small settings (seconds) instead of the full table (minutes)")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--out", default=None)
@@ -55,6 +61,8 @@ def register_research(commands) -> None:
 
 
 def _research(args) -> int:
+    if args.question == "data-movement":
+        return _data_movement(args)
     if args.question == "adaptation":
         small = {"ns": (5, 20), "max_writers": 2} if args.small else {}
         out = Path(args.out) if args.out else research_dir() / ("adaptation-small" if args.small else "adaptation")
@@ -68,4 +76,18 @@ def _research(args) -> int:
     rows = run_question(args.question, args.out, args.small, args.epochs, args.workers,
                         progress=lambda r: print(f"done {r['run']}: {r.get('state')} {r.get('seconds')}s", flush=True))
     print(f"{len(rows)} runs")
+    return 0
+
+
+def _data_movement(args) -> int:
+    def progress(row: dict) -> None:
+        print(f"traced T={row['T']} S={row['S']} H={row['H']} K={row['K']} in {row['trace_seconds']} s",
+              file=sys.stderr, flush=True)
+
+    rows = data_movement_table(args.quick or args.small, progress)
+    print(format_table(rows))
+    for group, exponents in growth(rows).items():
+        print(f"growth with {group}: " + ", ".join(f"{part} ^{e:.2f}" for part, e in exponents.items()))
+    if args.out or not (args.quick or args.small):
+        print(f"wrote {write_results(rows, Path(args.out) if args.out else research_dir() / FOLDER)}")
     return 0

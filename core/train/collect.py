@@ -49,12 +49,13 @@ def prepare_adaptation(dataset: str, reader: str | Path, steps: int = AdaptConfi
     AdaptConfig(steps=int(steps))  # refuses a bad step count
     reader_file = resolve_checkpoint(reader)
     load_checkpoint(reader_file, kind="reader")  # a clear error here, not in the background process's log
-    path = new_run_dir("reader", f"adapted-{name}")
+    path = new_run_dir("reader", name, "adapted")
     (path / "samples").mkdir()
     for f in files:
         shutil.copy2(f, path / "samples" / f.name)
     write_json(path / RECORD, {"dataset": name, "reader": str(reader_file), "steps": int(steps),
                                "holdout": holdout, "samples": len(files)})
+    RunFolder(path).write_about("reader", "adapted", f"dataset {name}", adapted_from=str(reader_file))
     RunFolder(path).set_status("starting", 0, "launching the adaptation", kind="reader")
     return path, ["adapt", str(reader_file), "--data", f"ink:{path / 'samples'}", "--out", str(path),
                   "--holdout", str(holdout), "--steps", str(int(steps)), "--eval-every", str(eval_every(int(steps)))]

@@ -41,6 +41,11 @@ class RunFolder:
     def write_config(self, config: dict[str, Any]) -> None:
         write_json(self.path / "config.json", config)
 
+    def write_about(self, kind: str, preset: str, data: str, **extra: Any) -> None:
+        """run.json: what the lists show of a run from its start (a failed run has no config.json): its model,
+        preset and the data it really trains or adapts on."""
+        write_json(self.path / "run.json", {"kind": kind, "preset": preset, "data": data, **extra})
+
     def append_metrics(self, row: dict[str, Any], columns: list[str] | None = None) -> None:
         append_csv_row(self.path / "metrics.csv", row, columns)
 
@@ -149,9 +154,11 @@ def slug(name: str) -> str:
     return s
 
 
-def new_run_id(kind: str, name: str | None = None) -> str:
+def new_run_id(kind: str, name: str | None = None, preset: str | None = None) -> str:
+    """`<time>-<kind>[-<preset>][-<name>]`: runs told apart by model and preset at a glance."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    base = f"{stamp}-{kind}" + (f"-{slug(name)}" if name and slug(name) else "")
+    parts = [slug(x) for x in (preset, name) if x and slug(x)]
+    base = "-".join([stamp, kind, *parts])
     candidate, k = base, 1
     while (runs_dir() / candidate).exists():
         k += 1
@@ -159,8 +166,8 @@ def new_run_id(kind: str, name: str | None = None) -> str:
     return candidate
 
 
-def new_run_dir(kind: str, name: str | None = None) -> Path:
-    path = run_path(new_run_id(kind, name))
+def new_run_dir(kind: str, name: str | None = None, preset: str | None = None) -> Path:
+    path = run_path(new_run_id(kind, name, preset))
     path.mkdir(parents=True, exist_ok=False)
     return path
 
@@ -265,14 +272,15 @@ def launch(args: list[str], log: Path, cores: int = 1, what: str = "run", checke
     return proc
 
 
-def launch_training(kind: str, args: list[str], name: str | None = None) -> str:
-    """Start `python -m core train <kind> ... --run-dir <new run>` in the background; returns the run id."""
+def launch_training(kind: str, args: list[str], name: str | None = None, preset: str | None = None) -> str:
+    """Start `python -m core train <kind> ... --run-dir <new run>` in the background; returns the run id
+    (named by `preset` and `name`)."""
     if kind not in ("reader", "classifier"):
         raise InputError(f"unknown model kind {kind!r}")
     if free_cores() < 1:  # checked before the run folder exists, so a refused launch leaves nothing behind
         raise InputError(f"{os.cpu_count() or 1} runs are already active: at most one run per CPU core",
                          "wait for one to finish or stop it on the Train page")
-    path = new_run_dir(kind, name)
+    path = new_run_dir(kind, name, preset)
     RunFolder(path).set_status("starting", 0, "launching the trainer", kind=kind)
     proc = launch(["train", kind, *args, "--run-dir", str(path)], path / "log.txt", 1, f"train {kind}", checked=True)
     status = read_json(path / "status.json") or {}
@@ -330,9 +338,11 @@ def list_runs(root: Path | None = None) -> list[dict]:
             continue  # a symlink would lead outside the runs folder: run_path refuses it, so never list it
         status = read_status(p)
         config = read_json(p / "config.json") or {}
+        about = read_json(p / "run.json") or {}
         df = read_metrics(p)
         last = df.iloc[-1].to_dict() if len(df) else {}
-        rows.append({"id": p.name, "kind": config.get("kind", status.get("kind", "?")),
+        rows.append({"id": p.name, "kind": about.get("kind") or config.get("kind") or status.get("kind") or "?",
+                     "preset": about.get("preset", ""), "data": about.get("data") or config.get("data", ""),
                      "state": status.get("state"), "epoch": int(last.get("epoch", 0) or 0),
                      "message": status.get("message", ""), "config": config, "last": last,
                      "has_best": (p / "best.pt").exists(),

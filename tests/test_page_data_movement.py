@@ -1,0 +1,49 @@
+"""AppTest: the Research page's data-movement question plots the shipped table and reruns the quick version live."""
+import base64
+import json
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from core.paths import REPO_ROOT as REPO
+from core.train.data_movement_study import FOLDER, QUICK, write_results
+from dashboard.research_text import DATA_MOVEMENT_TITLE
+
+
+def values(xs) -> list:
+    """A plotly trace's x or y, which may be packed as base64 typed data."""
+    if isinstance(xs, dict):
+        return np.frombuffer(base64.b64decode(xs["bdata"]), dtype=xs["dtype"]).tolist()
+    return list(xs)
+
+
+def fake_rows() -> list[dict]:
+    return [{"group": g, "T": T, "S": 2 * round(T / 15.4) + 1, "H": 64, "K": 11, "cost_ctc": T ** 2.5,
+             "cost_blstm": 1e5 * T, "cost_bptt": 7e4 * T, "cost_output": 1e3 * T}
+            for g, T in (("seed 001's word", 77), ("lines (T and S)", 300), ("lines (T and S)", 1500))]
+
+
+def test_the_data_movement_question_plots_cost_against_t_and_reruns_quick(tmp_path, monkeypatch):
+    monkeypatch.setenv("HWLAB_RESEARCH_DIR", str(tmp_path))
+    write_results(fake_rows(), tmp_path / FOLDER)
+    at = AppTest.from_file(str(REPO / "pages" / "research.py"), default_timeout=180).run()
+    assert not at.exception
+    assert DATA_MOVEMENT_TITLE in [h.value for h in at.subheader]
+    (fig,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if "against its frames T" in c.proto.spec]
+    assert {trace["name"] for trace in fig["data"]} == {"CTC (forward-backward and gradient)",
+                                                        "BLSTM (forward and BPTT)", "output layer"}
+    assert all(values(trace["x"]) == [77, 300, 1500] for trace in fig["data"])
+
+    at.button(key="research_dm_rerun").click().run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "CTC share of ByteDMD" in d.value.columns)
+    assert list(table["T"]) == [s.T for s in QUICK]
+    assert ((table["CTC share of ByteDMD"] > 0) & (table["BPTT share of ByteDMD"] > 0.3)).all()
+    assert len([c for c in at.get("plotly_chart") if "against its frames T" in c.proto.spec]) == 2
+
+
+def test_without_shipped_results_the_question_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("HWLAB_RESEARCH_DIR", str(tmp_path))
+    at = AppTest.from_file(str(REPO / "pages" / "research.py"), default_timeout=60).run()
+    assert not at.exception
+    assert any("run the quick version below" in i.value for i in at.info)
