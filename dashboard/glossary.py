@@ -10,13 +10,17 @@ TERMS = {
                 "trains on 38 of its 47 words and tests on all 47.",
     "invocab": "In-vocabulary (invocab in files and charts): fresh renderings of words the reader trained on; for "
                "the a-z readers, words composed from the training writers' letters.",
-    "heldout": "Held-out (heldout in files and charts): words the reader never trained on; for the a-z readers, "
-               "the real words of UNIPEN writers it never saw (contributor art).",
+    "heldout": "Held-out (heldout in files and charts): samples of writers the reader never trained on, which "
+               "choose its best epoch. A reader trained on the training corpus holds out the validation "
+               "contributors' samples (and is tested on the test contributors', labs no split trained on); one "
+               "trained on the small UNIPEN subset holds out contributor art's words. The model's description "
+               "says which.",
     "features18": "features18: the 18 numbers per pen point the character classifier reads: position, pen "
                   "movement, pen up, writing direction, curvature, the shape of the neighbourhood, and where the "
                   "point lies in its stroke and in the letter.",
     "art": "art, apb and lav are UNIPEN contributor codes: the institutions that gave UNIPEN their writers' "
-           "handwriting. The 3 writers of art are kept out of all training: they are the test set.",
+           "handwriting. In the small subset the tests use, the 3 writers of art are kept out of training (its "
+           "test set); readers of the whole training corpus hold out other contributors instead.",
 }
 
 

@@ -33,7 +33,7 @@ from dashboard.plots import confusion_figure, ink_figure
 
 st.title("Evaluate")
 kind = st.radio("Model", ["reader", "classifier"], horizontal=True, key="eval_kind",
-                format_func=lambda k: {"reader": "Word reader", "classifier": "Character classifier"}[k])
+                format_func=lambda k: {"reader": "Reader (words or lines)", "classifier": "Character classifier"}[k])
 picked = pick_model(kind, f"eval_ckpt_{kind}", "Checkpoint")
 
 # Scoring on a folder of other data: its own section (dashboard/evaluate_folder.py), then the page ends.
@@ -105,8 +105,8 @@ if kind == "reader":
         show_char_confusion(result["predictions"], reader.alphabet)
         show_worst(result["predictions"], data.eval_sets)
         st.stop()
-    st.caption(explain("invocab", "heldout") + ("" if data.description.get("source") == "seed" else
-                                               "\n\n" + explain("art")))
+    fixture = data.description.get("source") != "seed" and not data.description.get("test_contributors")
+    st.caption(explain("invocab", "heldout") + ("\n\n" + explain("art") if fixture else ""))
     st.subheader("Summary per split")
     summary = pd.DataFrame([{"split": s, **v} for s, v in result["splits"].items()] +
                            [{"split": "all", **{k: result[k] for k in ("n", "cer", "corpus_cer", "word_acc")}}])
