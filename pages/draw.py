@@ -15,10 +15,13 @@ with left_pick:
                         help="reader-text reads whole lines: capitals, digits, punctuation and spaces, every "
                              "printable character; reader-az reads single lowercase a-z words; reader-seed knows "
                              "only the ten letters of seed 001's experiment")
-with right_pick:
-    classifier = pick_model("classifier", "draw_classifier", "Classifier (for single letters)",
-                            help="names the letter when the reader reads at most one character", required=False)
 line = is_line_reader(picked)
+with right_pick:  # a line reader reads capitals, digits and symbols: the classifier that knows them all
+    classifier = pick_model("classifier", f"draw_classifier_{'line' if line else 'word'}",
+                            "Classifier (for single letters)",
+                            help="names the character when the reader reads at most one; classifier-chars knows "
+                                 "every character, classifier-az lowercase a-z only", required=False,
+                            prefer=("classifier-chars",) if line else ())
 if line:
     intro.caption("Write a line on the canvas (or upload ink): words with spaces between them, capitals, digits and "
                   "punctuation. Every time the pen lifts, the reader decodes it four ways: greedy (best path), "

@@ -141,12 +141,25 @@ def test_the_warning_flags_most_words_with_other_characters_and_few_lowercase_on
     assert sum(flagged[False]) / len(flagged[False]) <= 0.12
 
 
+def test_the_classifier_knows_what_the_reader_reads():
+    """reader-text reads capitals, digits and symbols: the classifier it opens with knows them too; reader-az's
+    lowercase words keep the a-z classifier."""
+    at = draw_page()
+    if "shipped: reader-text" in at.selectbox(key="draw_reader").options:
+        at.selectbox(key="draw_reader").set_value("shipped: reader-text").run()
+        assert at.selectbox(key="draw_classifier_line").value == "shipped: classifier-chars"
+    fresh = draw_page()
+    fresh.selectbox(key="draw_reader").set_value("shipped: reader-az").run()
+    assert fresh.selectbox(key="draw_classifier_word").value == "shipped: classifier-az"
+
+
 def test_told_what_kind_of_character_it_is_the_classifier_chooses_among_that_group():
     """A round o-shaped letter: told it is a digit, classifier-chars names the digit 0 of the same shape."""
     from core.synth.generator import render_letter
 
     at = draw_page()
-    at.selectbox(key="draw_classifier").set_value("shipped: classifier-chars").run()
+    at.selectbox(key=f"draw_classifier_{'line' if 'text' in at.selectbox(key='draw_reader').value else 'word'}") \
+        .set_value("shipped: classifier-chars").run()
     at = upload(at, render_letter("o", "natural", 3).ink, "zero.json")
     assert not at.exception
     assert at.radio(key="draw_char_group").options == ["any character", "digits", "capitals", "lowercase", "symbols"]

@@ -10,8 +10,8 @@ this machine with one thread (nn.LSTM forward and backward, nn.Linear and
 log_softmax forward and backward, F.ctc_loss forward and backward, float32,
 the fastest of a few repeats).
 
-`QUICK` (seconds: the Research page's rerun and the tests) and `FULL` (a few
-minutes: the README's table) are the settings; `python -m core research
+`QUICK` (seconds: the Research page's rerun and the tests) and `FULL` (about
+5 minutes on the busy 2-core machine: the README's table) are the settings; `python -m core research
 data-movement [--quick]` prints the table and the full run writes
 `checkpoints/research/data-movement/data_movement.csv`.
 """
