@@ -96,6 +96,18 @@ def test_the_dictionary_word_beats_a_near_miss_the_posteriors_prefer(lm):
     assert lm_decode(lp, LINE, lm)[0][0] == "the house"
 
 
+def test_a_dictionary_word_in_its_written_case_beats_an_odd_capital_the_posteriors_prefer(lm):
+    # The reader is torn between M and m at the end of "minimum", and between U and u inside "quick".
+    lp = posteriors(["a", " ", "m", "i", "n", "i", "m", "u", ("M", "m")], LINE, gap=0.3)
+    assert greedy_decode(lp, LINE) == "a minimuM"
+    assert lm_decode(lp, LINE, lm)[0][0] == "a minimum"
+    lp = posteriors(["t", "h", "e", " ", "q", ("U", "u"), "i", "c", "k", " ", "f", "o", "x"], LINE, gap=0.3)
+    assert lm_decode(lp, LINE, lm)[0][0] == "the quick fox"
+    # Cases people write a word in stay dictionary words: capitalised and in capitals.
+    for text in ("The house", "THE HOUSE", "NASA"):
+        assert lm_decode(posteriors(list(text), LINE), LINE, lm)[0][0] == text
+
+
 def test_an_out_of_vocabulary_number_and_name_are_still_read(lm):
     rng = np.random.default_rng(1)
     for text in ("I owe you 42 dollars.", "Ask Bob, then Zyqwert."):

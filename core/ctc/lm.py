@@ -11,6 +11,11 @@ word ends (a space, or the end of the line) the prefix gains
   so a non-word competes at its true cost from that character on; `oov_penalty = -inf` allows
   dictionary words only.
 
+A dictionary word counts as one only in the cases people write it: all lowercase, capitalised or all
+in capitals. A capital after a lowercase letter, or a lowercase letter after two capitals ("minimuM",
+"QUick"), leaves the dictionary there, so "minimum" (a dictionary word) beats "minimuM" (a non-word)
+whenever the reader is torn between m and M.
+
 While a dictionary word is being spelled, the prefix is ranked with `lm_weight` times the best unigram
 log-probability of the words below its trie node (look-ahead, as flashlight's SmearingMode.MAX); the
 word's real score replaces it when the word ends. The context after an unknown word is the line's
@@ -58,6 +63,11 @@ FLASHLIGHT_DEFAULTS = LMParams(lm_weight=1.0, word_bonus=4.0)
 
 _SPACE, _CORE, _APOS, _PUNCT, _BLANK = range(5)
 _ROOT = 0
+# The case shape of a word's letters so far: none yet, one capital, lowercase, Capitalised, CAPITALS, odd.
+_NONE, _ONE_UP, _LOWER, _TITLE, _UPPER, _ODD = range(6)
+# shape -> (shape after a lowercase letter, shape after a capital)
+_CASE_STEP = {_NONE: (_LOWER, _ONE_UP), _ONE_UP: (_TITLE, _UPPER), _LOWER: (_LOWER, _ODD), _TITLE: (_TITLE, _ODD),
+              _UPPER: (_ODD, _UPPER), _ODD: (_ODD, _ODD)}
 
 
 class WordTrie:
@@ -90,6 +100,7 @@ def word_trie(lm: BigramLM | None) -> WordTrie:
 
 
 def _kinds(alphabet: Sequence[str], blank: int) -> tuple[list[int], list[str]]:
+    """Each label's kind (space, letter or digit, apostrophe, other punctuation, blank) and lowercase form."""
     kinds, low = [], []
     for k, ch in enumerate(alphabet):
         if k == blank:
@@ -118,12 +129,14 @@ def lm_decode(log_probs, alphabet: Sequence[str], lm: BigramLM | None, params: L
     oov = params.oov_penalty if lm is not None else 0.0
     bonus = params.word_bonus
     kinds, low = _kinds(alphabet, blank)
+    upper = [int(ch != lo) for ch, lo in zip(alphabet, low)]  # 1 for a capital (its lowercase differs)
+    cased = [ch.lower() != ch.upper() for ch in alphabet]     # letters have a case; digits do not
     children, word_of, look = trie.children, trie.word, trie.look
     log_prob = lm.log_prob if lm is not None else None
 
     # Per prefix id (a node of the tree of label sequences): parent, last label, LM state, ranking term.
     parent, label = [-1], [-1]
-    done, node, phase, prev, rank = [0.0], [_ROOT], [0], [-1], [0.0]
+    done, node, phase, prev, rank, shape = [0.0], [_ROOT], [0], [-1], [0.0], [_NONE]
     kids: dict[int, int] = {}
 
     def word_end(i: int) -> tuple[float, int]:
@@ -138,16 +151,17 @@ def lm_decode(log_probs, alphabet: Sequence[str], lm: BigramLM | None, params: L
         return oov + bonus, -1
 
     def extend(i: int, k: int) -> int:
-        kind, ph, nd, dn, pv = kinds[k], phase[i], node[i], done[i], prev[i]
+        kind, ph, nd, dn, pv, sh = kinds[k], phase[i], node[i], done[i], prev[i], shape[i]
         if kind == _SPACE:
             if ph:
                 score, pv = word_end(i)
                 dn += score
-                ph, nd = 0, _ROOT
+                ph, nd, sh = 0, _ROOT, _NONE
         elif kind == _CORE:
-            # A letter after a word's trailing punctuation leaves the dictionary ("4/10", "a&b");
-            # a word out of it already paid its penalty and pays no more.
-            nxt = -1 if ph == 3 or nd < 0 else children[nd].get(low[k], -1)
+            # A letter after a word's trailing punctuation leaves the dictionary ("4/10", "a&b"), and so does
+            # one in a case nobody writes the word in; a word out of it already paid its penalty and pays no more.
+            sh = _CASE_STEP[sh][upper[k]] if cased[k] else sh
+            nxt = -1 if ph == 3 or nd < 0 or sh == _ODD else children[nd].get(low[k], -1)
             if nxt < 0 and nd >= 0:
                 dn += oov
             ph, nd = 2, nxt
@@ -163,6 +177,7 @@ def lm_decode(log_probs, alphabet: Sequence[str], lm: BigramLM | None, params: L
         node.append(nd)
         phase.append(ph)
         prev.append(pv)
+        shape.append(sh)
         # Look-ahead: a started word will cost at least the best unigram below its node (punctuation before
         # a word: the best of all), so prefixes that delay a word's letters gain nothing by it.
         rank.append(dn + (weight * look[nd] if ph and nd >= 0 else 0.0))
