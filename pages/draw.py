@@ -17,8 +17,7 @@ with left_pick:
                              "only the ten letters of seed 001's experiment")
 line = is_line_reader(picked)
 with right_pick:  # a line reader reads capitals, digits and symbols: the classifier that knows them all
-    classifier = pick_model("classifier", f"draw_classifier_{'line' if line else 'word'}",
-                            "Classifier (for single letters)",
+    classifier = pick_model("classifier", "draw_classifier", "Classifier (for single letters)",
                             help="names the character when the reader reads at most one; classifier-chars knows "
                                  "every character, classifier-az lowercase a-z only", required=False,
                             prefer=("classifier-chars",) if line else ())

@@ -142,15 +142,10 @@ def test_the_warning_flags_most_words_with_other_characters_and_few_lowercase_on
 
 
 def test_the_classifier_knows_what_the_reader_reads():
-    """reader-text reads capitals, digits and symbols: the classifier it opens with knows them too; reader-az's
-    lowercase words keep the a-z classifier."""
+    """The page opens on reader-text, which reads capitals, digits and symbols: its classifier knows them too."""
     at = draw_page()
-    if "shipped: reader-text" in at.selectbox(key="draw_reader").options:
-        at.selectbox(key="draw_reader").set_value("shipped: reader-text").run()
-        assert at.selectbox(key="draw_classifier_line").value == "shipped: classifier-chars"
-    fresh = draw_page()
-    fresh.selectbox(key="draw_reader").set_value("shipped: reader-az").run()
-    assert fresh.selectbox(key="draw_classifier_word").value == "shipped: classifier-az"
+    if at.selectbox(key="draw_reader").value == "shipped: reader-text":
+        assert at.selectbox(key="draw_classifier").value == "shipped: classifier-chars"
 
 
 def test_told_what_kind_of_character_it_is_the_classifier_chooses_among_that_group():
@@ -158,8 +153,7 @@ def test_told_what_kind_of_character_it_is_the_classifier_chooses_among_that_gro
     from core.synth.generator import render_letter
 
     at = draw_page()
-    at.selectbox(key=f"draw_classifier_{'line' if 'text' in at.selectbox(key='draw_reader').value else 'word'}") \
-        .set_value("shipped: classifier-chars").run()
+    at.selectbox(key="draw_classifier").set_value("shipped: classifier-chars").run()
     at = upload(at, render_letter("o", "natural", 3).ink, "zero.json")
     assert not at.exception
     assert at.radio(key="draw_char_group").options == ["any character", "digits", "capitals", "lowercase", "symbols"]
@@ -191,8 +185,10 @@ def decoder_rows(at) -> dict[str, tuple[str, str, str]]:
     """decoder -> (its label in words, the text it read, its confidence) from the line reader's table."""
     (table,) = [m.value for m in at.markdown if "data-testid='draw-decoders'" in m.value]
     rows = re.findall(r"<tr data-decoder='(\w+)'[^>]*><td[^>]*>(.*?)</td><td data-testid='draw-text-\1'[^>]*>"
-                      r"(.*?)</td><td[^>]*>(.*?)</td></tr>", table)
-    return {name: (html.unescape(label), html.unescape(text), conf) for name, label, text, conf in rows}
+                      r"(.*?)</td><td[^>]*>(.*?)</td><td[^>]*>(.*?)</td></tr>", table)
+    marked = [name for name, *_, mark in rows if mark == "answer"]
+    assert len(marked) == 1, f"one row is marked as the answer, not {marked}"
+    return {name: (html.unescape(label), html.unescape(text), conf) for name, label, text, conf, _ in rows}
 
 
 def result_text(at) -> str:

@@ -180,8 +180,8 @@ def test_an_uploaded_reader_reads_uploaded_ink():
 
 
 def test_a_reader_given_as_the_classifier_on_draw_leaves_the_reader_working(draw):
-    draw.selectbox(key="draw_classifier_word").set_value(UPLOAD).run()  # reader-seed reads words
-    draw.file_uploader(key="draw_classifier_word_upload").set_value(("r.pt", READER, "")).run()
+    draw.selectbox(key="draw_classifier").set_value(UPLOAD).run()
+    draw.file_uploader(key="draw_classifier_upload").set_value(("r.pt", READER, "")).run()
     draw_upload(draw, "o.json", word_ink("o"))
     assert not draw.exception
     (message,) = errors(draw)

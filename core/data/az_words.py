@@ -32,6 +32,8 @@ With `--data synthetic` only synthetic words train and evaluate.
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import replace
 from functools import lru_cache
 from typing import Sequence
@@ -142,7 +144,10 @@ def default_lexicon(ckpt: dict) -> list[str]:
     data = ckpt.get("data") or {}
     if data.get("source") == "seed" or is_seed_alphabet(ckpt.get("alphabet", [])):
         return list(SEED_VOCAB)
-    return lexicon_for(data.get("eval_vocabulary", []))
+    vocabulary = data.get("eval_vocabulary", [])
+    if data.get("charset") == "text":  # a line reader's eval lines hold numbers and symbols: only their words
+        vocabulary = [w for w in vocabulary if re.fullmatch(r"[A-Za-z]+(?:'[a-z]+)?", w)]
+    return lexicon_for(vocabulary)
 
 
 def _pick_words(n: int, rng: np.random.Generator, max_len: int) -> list[str]:
