@@ -32,6 +32,7 @@ from core.ink.ink import Ink, n_points
 from core.ink.io import ink_to_json
 from core.models.alphabet_check import alphabet_check
 from core.models.inference import Reading, read
+from core.train.shipped import lowercase_words_cer
 from dashboard.canvas import pen_canvas
 from dashboard.glossary import explain
 from dashboard.messages import show_input_error
@@ -80,6 +81,7 @@ def known_letters(picked: Picked) -> None:
                    + (f", and {' '.join(others)}" if others else "") + ". No unknown-character check is made "
                    "for it: there is no character it could not write out (the check is reader-az's, for capitals "
                    "and digits written to a lowercase reader).")
+        lower_case_note(model_name(picked))
         return
     if is_seed_reader(picked):
         st.info(f"**{model_name(picked)}** was trained on seed 001's protocol: it knows ten letters only "
@@ -91,6 +93,14 @@ def known_letters(picked: Picked) -> None:
     extra = " (lowercase only: no capitals, digits, punctuation or spaces)" if set(letters) == set(AZ) else ""
     shown = " ".join("space" if c == " " else c for c in letters)
     st.caption(f"**{model_name(picked)}** knows {len(letters)} characters: {shown}{extra}.")
+
+
+def lower_case_note(name: str) -> None:
+    """Where the shipped word reader reads single lowercase words better than this line reader, say so."""
+    cers = lowercase_words_cer()
+    if name in cers and "reader-az" in cers and cers["reader-az"] < cers[name]:
+        st.caption(f"For a single lowercase word, reader-az reads better: on the test contributors' lowercase words "
+                   f"its greedy CER is {cers['reader-az']:.3f}, {name}'s {cers[name]:.3f}.")
 
 
 @st.cache_resource(show_spinner="Loading the language model: 20,000 words and their pairs…")

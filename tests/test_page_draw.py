@@ -256,3 +256,13 @@ def test_capitals_get_no_unknown_character_warning_from_a_reader_that_knows_them
     at.selectbox(key="draw_reader").set_value("shipped: reader-az").run()
     (warning,) = warnings(at)  # the same ink, read by reader-az
     assert "lowercase a-z only" in warning
+
+
+def test_the_line_reader_says_when_the_word_reader_reads_lowercase_words_better():
+    from core.train.shipped import lowercase_words_cer
+
+    cers = lowercase_words_cer()
+    at = draw_page()
+    shown = any("reader-az reads better" in c.value for c in at.caption)
+    if at.selectbox(key="draw_reader").value == "shipped: reader-text" and {"reader-az", "reader-text"} <= set(cers):
+        assert shown == (cers["reader-az"] < cers["reader-text"])

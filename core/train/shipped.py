@@ -43,3 +43,18 @@ def available_checkpoints(kind: str) -> list[tuple[str, Path]]:
                     and (d / "best.pt").exists()):
                 out.append((f"run: {d.name}", d))
     return out
+
+
+def lowercase_words_cer() -> dict[str, float]:
+    """Greedy CER on the test contributors' lowercase words, per shipped reader whose card measured them:
+    reader-az's own test set, and the line reader's `lowercase_words` (the same words)."""
+    out = {}
+    for m in shipped_models():
+        test = m["card"].get("test") or {}
+        if m["kind"] != "reader":
+            continue
+        if "lowercase_words" in test:
+            out[m["name"]] = float(test["lowercase_words"]["greedy"]["cer"])
+        elif test.get("category") == "6" and "greedy" in test:
+            out[m["name"]] = float(test["greedy"]["cer"])
+    return out
