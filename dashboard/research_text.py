@@ -68,6 +68,8 @@ ANSWERS = {
         "frames, 0.95% at 600, 2.3% at 1000 and 4.5% at 1500, and BPTT stays near 70%; at reader-text's width "
         "(H = 128, 96 classes, 600 frames) CTC is 0.18%. Extrapolated, CTC would match the BLSTM near 10,000 "
         "frames. In torch's wall time (one thread) CTC takes 6-43%: its CPU ctc_loss is slow per operation on one "
-        "sequence, not a mover of data. The figure is the full table (`python -m core research data-movement`); "
-        "the button reruns three small settings here."),
+        "sequence, not a mover of data. And the old trainer's backward pass, which grew with the square of a "
+        "line's length, was torch's packed sequences, not the algorithm: an exact BPTT moves data linearly in T, "
+        "and the padded trainer measures linear too. The figure is the full table (`python -m core research "
+        "data-movement`); the button reruns three small settings here."),
 }
