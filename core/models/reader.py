@@ -260,7 +260,8 @@ PRESETS: dict[str, ReaderConfig] = {
     # and 2x128 BLSTM read letters already; the output layer learns capitals, digits, punctuation and the
     # space): from fresh weights a line reader sits on CTC's "only blanks" plateau for hours on this machine.
     # delta-line: delta's frames at one scale per line (the corpus height), so words and lines look alike.
-    # The shipped reader-text is this recipe's run (76 minutes; checkpoints/reader-text/card.json).
+    # The shipped reader-text is this recipe trained on in four sittings (checkpoints/reader-text/card.json says
+    # how; the README's text reader section shows the curves).
     # Its data (issue 24, measured on the validation contributors from the same start, 12 epochs of 2,400
     # samples each): lines built from real words (0.35 of the samples) and augmented real lines (half of them)
     # read validation lines and words at CER 0.153 against 0.163 with lines, words and composed texts alone.
