@@ -93,6 +93,12 @@ def canvas_strokes(page, ink, margin=30) -> list[list[tuple[float, float]]]:
     canvas = page.locator("canvas.pad-canvas").first
     canvas.wait_for(timeout=120_000)
     box = canvas.bounding_box()
+    for _ in range(100):  # a rerun may be replacing the canvas: wait until it is laid out again
+        if box is not None:
+            break
+        page.wait_for_timeout(200)
+        box = canvas.bounding_box()
+    assert box is not None, "the canvas never came back after the page's rerun"
     pts = np.concatenate(ink)
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     span = np.maximum(hi - lo, 1e-6)

@@ -19,7 +19,11 @@ def test_choosing_a_preset_sets_its_data_source(browser, streamlit_server, artif
     for name in ("fast-text", "az-quick", "text", "fast"):
         choose(page, "Preset", preset_label("reader", name))
         wanted = PRESETS[name].data.split(":")[0]
-        shown = _data_shown(page)
+        for _ in range(50):  # the page may still be drawing the new preset's widgets
+            shown = _data_shown(page)
+            if shown.split(":")[0].strip().endswith(wanted):
+                break
+            page.wait_for_timeout(200)
         page.screenshot(path=str(artifacts / f"train-preset-{name}.png"), full_page=True)
         assert shown.split(":")[0].strip().endswith(wanted), f"{name}: the data source shows {shown!r}"
     page.close()

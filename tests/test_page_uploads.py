@@ -256,7 +256,7 @@ def test_a_valid_npy_upload_is_stored_shown_and_trained_with_npy_dir(_uploads_di
 
     started = {}
     monkeypatch.setattr(core.train.runs, "launch_training",
-                        lambda kind, args, name=None: started.update(kind=kind, args=args) or "fake-run")
+                        lambda kind, args, name=None, preset=None: started.update(kind=kind, args=args) or "fake-run")
     at = train_npy()
     upload_npy(at, npy_set())
     assert not at.exception and not at.error
