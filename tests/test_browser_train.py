@@ -10,12 +10,15 @@ def test_live_chart_updates_while_a_tiny_run_trains(browser, streamlit_server, a
     page.goto(streamlit_server["url"] + "/train")
     wait_idle(page)
     choose(page, "Preset", "tiny: the tests' preset")
-    slider = page.locator("[data-testid='stSlider']").filter(has=page.get_by_text("Epochs", exact=True)).first \
-        .get_by_role("slider")
-    slider.focus()
-    for _ in range(28):  # tiny's 2 epochs -> 30, so the run lasts several refreshes of the chart
-        page.keyboard.press("ArrowRight")
-    wait_idle(page)
+    # tiny's 2 epochs of 2 renderings -> 100 epochs of 6, so the run (about 0.06 s an epoch on the padded trainer
+    # as tiny stands) lasts many refreshes of the chart, which redraws every second.
+    for label, presses in (("Epochs", ("End",)), ("Renderings per word and epoch", ("ArrowRight",) * 4)):
+        slider = page.locator("[data-testid='stSlider']").filter(has=page.get_by_text(label, exact=True)).first \
+            .get_by_role("slider")
+        slider.focus()
+        for key in presses:
+            page.keyboard.press(key)
+        wait_idle(page)
     page.get_by_role("button", name="Start", exact=True).click()
     seen, deadline, state = [], time.time() + 180, ""
     while time.time() < deadline:
