@@ -18,13 +18,9 @@ from core.data.archives import Progress, is_archive
 from core.data.corpus import Corpus, load_corpus
 from core.errors import InputError
 from core.ink.unipen import Sample
+from core.ink.unipen_categories import NAMES as CATEGORY_NAMES
 from core.paths import unipen_fixture, unipen_train_archive
 
-# The corpus categories of UNIPEN train_r01_v07, in words.
-CATEGORY_NAMES = {"1a": "isolated digits", "1b": "isolated capitals", "1c": "isolated lowercase letters",
-                  "1d": "isolated symbols", "2": "characters of every kind, mixed",
-                  "3": "characters in the context of words", "6": "isolated words",
-                  "7": "the words of written text", "8": "text lines and sentences"}
 # What the tolerant reader did about each kind of quirk (core.ink.unipen_repairs).
 REPAIR_MEANING = {
     "orphan-pen-up": "a .PEN_UP while the pen was already up: ignored (its points are pen-up motion)",

@@ -26,7 +26,7 @@ the validation contributors' real words and chooses the best epoch,
 `test` a fixed sample of the test contributors' words, read after every
 epoch for the curve of strangers but never used to choose, and real
 words are the larger share of an epoch. On a folder without those
-contributors (the small fixture), contributor `art` is kept out of all
+contributors (the small fixture), its test contributor (`art`) is kept out of all
 training, letters and words alike: its real words are the `heldout` split.
 With `--data synthetic` only synthetic words train and evaluate.
 """
@@ -43,15 +43,21 @@ import numpy as np
 from core.data.alphabets import AZ, is_seed_alphabet, reader_alphabet
 from core.data.corpus import load_corpus, say, unipen_folder
 from core.data.seed_words import SEED_VOCAB
-from core.data.splits import TEST_CONTRIBUTORS, VALIDATION_CONTRIBUTORS, uses_contributor_split
+from core.data.splits import (
+    FIXTURE_TEST_CONTRIBUTOR,
+    TEST_CONTRIBUTORS,
+    VALIDATION_CONTRIBUTORS,
+    contributor_role,
+    uses_contributor_split,
+)
 from core.data.word_data import WordData
 from core.errors import InputError
 from core.ink.ink import Ink, bounds
+from core.ink.unipen_categories import LOWERCASE, WORDS
 from core.paths import PACKAGE_DATA
 from core.synth.generator import Augment, render_word
 
 WORDS_FILE = PACKAGE_DATA / "words_en_10k.txt"
-TEST_CONTRIBUTOR = "art"
 MIX = {"synthetic": 0.4, "composed": 0.4, "real": 0.2}  # shares of an epoch's words
 # With the training corpus's some 50,000 real lowercase words, real words lead.
 MIX_CORPUS = {"synthetic": 0.2, "composed": 0.2, "real": 0.6}
@@ -173,23 +179,22 @@ def az_word_data(cfg, progress=say):
     per_epoch = 300 * cfg.repeats
     synthetic_only = cfg.data == "synthetic"
     letters, real_words, test_words, test_sample = {}, [], [], []
-    held = {"test_contributor": TEST_CONTRIBUTOR}
+    held = {"test_contributor": FIXTURE_TEST_CONTRIBUTOR}
     mix = MIX
     if not synthetic_only:
         root = unipen_folder(cfg.data, progress)
-        corpus = load_corpus(root, ["1c", "6"], progress=progress)
+        corpus = load_corpus(root, [LOWERCASE, WORDS], progress=progress)
         words = corpus.words(lowercase_only=True)
         if uses_contributor_split({s.contributor for s in corpus.samples}):
             # The training corpus: train on the training contributors only; held-out words are the
             # validation contributors' (they choose the epoch); the test contributors are never read.
-            def role(c):
-                return "test" if c in TEST_CONTRIBUTORS else "val" if c in VALIDATION_CONTRIBUTORS else "train"
+            role = contributor_role
             held = {"test_contributors": list(TEST_CONTRIBUTORS), "validation_contributors":
                     list(VALIDATION_CONTRIBUTORS), "heldout_is": "validation contributors' words"}
             mix = MIX_CORPUS
         else:
             def role(c):
-                return "test" if c == TEST_CONTRIBUTOR else "train"
+                return "test" if c == FIXTURE_TEST_CONTRIBUTOR else "train"
         letters = {w: t for w, t in letters_by_writer(s for s in corpus.letters() if role(s.contributor) == "train")
                    .items() if len(t) >= 20}
         real_words = [(s.ink, s.label) for s in words if role(s.contributor) == "train"]

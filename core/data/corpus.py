@@ -47,6 +47,7 @@ from core.ink.unipen import (
     data_file_names,
     read_file_samples,
 )
+from core.ink.unipen_categories import LEVELS, LOWERCASE, WORDS
 from core.ink.unipen_repairs import count_kinds
 from core.paths import cache_dir, unipen_fixture, unipen_train_archive
 
@@ -113,11 +114,11 @@ class Corpus:
 
     def letters(self) -> list[Sample]:
         """Category 1c characters with ink (as `core.ink.unipen.load_letters`)."""
-        return [s for s in self.of("1c", "CHARACTER") if s.ink]
+        return [s for s in self.of(LOWERCASE, LEVELS[LOWERCASE]) if s.ink]
 
     def words(self, lowercase_only: bool = False) -> list[Sample]:
         """Category 6 words with ink (as `core.ink.unipen.load_words`)."""
-        words = [s for s in self.of("6", "WORD") if s.ink]
+        words = [s for s in self.of(WORDS, LEVELS[WORDS]) if s.ink]
         return [s for s in words if re.fullmatch(r"[a-z]+", s.label)] if lowercase_only else words
 
 

@@ -45,6 +45,7 @@ from core.data.splits import (
 from core.errors import InputError
 from core.ink.features import features18
 from core.ink.ink import Ink
+from core.ink.unipen_categories import CHARACTERS, LEVELS, LOWERCASE
 from core.paths import unipen_fixture
 from core.synth.generator import Augment, render_letter
 
@@ -94,7 +95,7 @@ def synthetic_splits(per_class: int = 200, seed: int = 0, n_points: int = 64) ->
 
 # What a classifier reads: `az` the lowercase letters of category 1c, `chars` every isolated character of
 # categories 1a-1d (digits, capitals, lowercase letters, symbols).
-CHARSETS = {"az": ("1c",), "chars": ("1a", "1b", "1c", "1d")}
+CHARSETS = {"az": (LOWERCASE,), "chars": CHARACTERS}
 # Labels that name no character: kai's "\@" marks ligatures, noise and delayed strokes (its .doc says so).
 NOT_A_CHARACTER = {"\\@"}
 
@@ -121,7 +122,7 @@ def _unipen_letters(root: Path, charset: str = "az") -> list[tuple]:
     corpus = load_corpus(root, list(cats))
     out = []
     for cat in cats:
-        for s in corpus.of(cat, "CHARACTER"):
+        for s in corpus.of(cat, LEVELS[cat]):
             ch = char_label(s.label)
             if s.ink and ch is not None and (charset != "az" or ch in AZ):
                 out.append((s, ch))

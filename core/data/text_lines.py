@@ -35,12 +35,13 @@ from core.data.alphabets import TEXT, reader_alphabet
 from core.data.az_words import LETTER_EXTENT, LETTER_GAP, compose_word, english_words, lexicon_for
 from core.data.corpus import load_corpus, say, unipen_folder
 from core.data.letters import char_label
-from core.data.splits import TEST_CONTRIBUTORS, VALIDATION_CONTRIBUTORS, uses_contributor_split
+from core.data.splits import TEST_CONTRIBUTORS, VALIDATION_CONTRIBUTORS, contributor_role, uses_contributor_split
 from core.data.word_data import WordData
 from core.data.word_lines import WORDS_PER_LINE, augment_line, cached_layouts, lay_out_words, writer_scale
 from core.errors import InputError
 from core.ink.ink import Ink, bounds, n_points
 from core.ink.lines import normalise_line
+from core.ink.unipen_categories import CHARACTERS, LEVELS, LINES, TEXT_WORDS, WORDS
 
 MIX = {"lines": 0.4, "words": 0.3, "composed": 0.3}  # shares of an epoch's samples
 EVAL_SAMPLE = 200  # held-out and test samples read after every epoch, per kind (lines, words)
@@ -146,13 +147,14 @@ def epoch_mix(word_lines: float) -> dict[str, float]:
     return {**{k: v * (1 - word_lines) for k, v in MIX.items()}, **({"word_lines": word_lines} if word_lines else {})}
 
 
-def word_line_maker(lines: list[tuple[Ink, str]], corpus, role):
+def word_line_maker(lines: list[tuple[Ink, str]], corpus):
     """`make(rng) -> (ink, text)`: 2-8 real words (categories 6 and 7) of one training writer laid on one line
     as a real training line (drawn at random from the measured ones) lays out its words. Words are measured in
     inches where the file gives its tablet's resolution (a writer may have written on several tablets)."""
     layouts = cached_layouts(lines)
     by_writer: dict[str, list] = {}
-    for s in (s for c in ("6", "7") for s in corpus.of(c, "WORD") if role(s.contributor) == "train"):
+    for s in (s for c in (WORDS, TEXT_WORDS) for s in corpus.of(c, LEVELS[c])
+              if contributor_role(s.contributor) == "train"):
         text = text_label(s.label)
         if text is not None and " " not in text and n_points(s.ink) >= 2:
             dpi = (s.x_dpi or 1.0, s.y_dpi or s.x_dpi or 1.0)
@@ -181,21 +183,19 @@ def text_data(cfg, progress=say) -> WordData:
     """WordData for the text reader (see the module docstring); the data must be split by contributor.
     `progress(message)` hears how loading the corpus goes."""
     root = unipen_folder(cfg.data, progress)
-    corpus = load_corpus(root, ["1a", "1b", "1c", "1d", "6", "8"] + (["7"] if cfg.word_lines else []),
+    corpus = load_corpus(root, [*CHARACTERS, WORDS, LINES] + ([TEXT_WORDS] if cfg.word_lines else []),
                          progress=progress)
     if not uses_contributor_split({s.contributor for s in corpus.samples}):
         raise InputError(f"the text reader trains on a corpus split by contributor; {root} holds none of the test "
                          f"contributors {', '.join(TEST_CONTRIBUTORS)}", "use --data unipen-train")
 
-    def role(c: str) -> str:
-        return "test" if c in TEST_CONTRIBUTORS else "val" if c in VALIDATION_CONTRIBUTORS else "train"
+    def of(cat: str, who: str) -> list[tuple[Ink, str]]:
+        return _readable((s for s in corpus.of(cat, LEVELS[cat]) if contributor_role(s.contributor) == who),
+                         lines=cat == LINES)
 
-    def of(cat: str, level: str, who: str) -> list[tuple[Ink, str]]:
-        return _readable((s for s in corpus.of(cat, level) if role(s.contributor) == who), lines=cat == "8")
-
-    lines, words = of("8", "TEXT", "train"), of("6", "WORD", "train")
-    chars = {w: t for w, t in chars_by_writer(s for c in ("1a", "1b", "1c", "1d") for s in corpus.of(c, "CHARACTER")
-                                              if role(s.contributor) == "train").items() if len(t) >= 40}
+    lines, words = of(LINES, "train"), of(WORDS, "train")
+    train_chars = (s for c in CHARACTERS for s in corpus.of(c, LEVELS[c]) if contributor_role(s.contributor) == "train")
+    chars = {w: t for w, t in chars_by_writer(train_chars).items() if len(t) >= 40}
     writers = sorted(chars)
     if not lines or not words or not writers:
         raise InputError(f"the UNIPEN data at {root} has no training lines, words or characters")
@@ -203,7 +203,7 @@ def text_data(cfg, progress=say) -> WordData:
     mix = epoch_mix(cfg.word_lines)
     if cfg.word_lines:
         progress("measuring how the training lines lay out their words (once: the cache keeps it)")
-    word_line = word_line_maker(lines, corpus, role) if cfg.word_lines else None
+    word_line = word_line_maker(lines, corpus) if cfg.word_lines else None
 
     def composed(rng) -> tuple[Ink, str] | None:
         for _ in range(6):
@@ -231,8 +231,8 @@ def text_data(cfg, progress=say) -> WordData:
                 out += picked
         return [out[i] for i in rng.permutation(len(out))]
 
-    heldout = _sample(of("8", "TEXT", "val"), EVAL_SAMPLE, 1) + _sample(of("6", "WORD", "val"), EVAL_SAMPLE, 2)
-    test = _sample(of("8", "TEXT", "test"), EVAL_SAMPLE, 3)
+    heldout = _sample(of(LINES, "val"), EVAL_SAMPLE, 1) + _sample(of(WORDS, "val"), EVAL_SAMPLE, 2)
+    test = _sample(of(LINES, "test"), EVAL_SAMPLE, 3)
     vocabulary = sorted({w for _, t in heldout for w in t.split()})
     description = {"source": cfg.data, "charset": "text", "test_contributors": list(TEST_CONTRIBUTORS),
                    "validation_contributors": list(VALIDATION_CONTRIBUTORS),

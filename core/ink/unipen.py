@@ -30,6 +30,7 @@ import numpy as np
 from core.errors import InputError
 from core.ink.ink import Ink
 from core.ink.unipen_parse import HEADER_FIELDS, Reader
+from core.ink.unipen_categories import LEVELS, LOWERCASE, WORDS
 from core.ink.unipen_repairs import MISSING_STROKES, LoadReport, Repair, Repairs, UnipenFileError, count_kinds
 from core.paths import unipen_fixture
 
@@ -38,7 +39,6 @@ __all__ = ["HEADER_FIELDS", "LoadReport", "Sample", "FileSamples", "read_unipen_
            "tablet", "data_files", "data_file_names", "categories_of"]
 
 UNIPEN_READER_VERSION = 3  # bump when a change here reads other samples from the same files (3: pressure lifts)
-CATEGORIES = {"1c": "CHARACTER", "6": "WORD"}
 MAX_FILE_BYTES = 20 * 1024 * 1024  # per file, as for ink files (core.ink.io)
 
 
@@ -346,12 +346,12 @@ def read_folder(root: str | Path | None = None, categories: Sequence[str] | None
 
 def load_letters(root: str | Path | None = None, strict: bool = False) -> list[Sample]:
     """Category 1c: isolated lowercase letters."""
-    return [s for s in read_folder(root, ["1c"], CATEGORIES["1c"], strict)[0] if s.ink]
+    return [s for s in read_folder(root, [LOWERCASE], LEVELS[LOWERCASE], strict)[0] if s.ink]
 
 
 def load_words(root: str | Path | None = None, lowercase_only: bool = False, strict: bool = False) -> list[Sample]:
     """Category 6: isolated words (optionally only those labelled with lowercase a-z)."""
-    words = [s for s in read_folder(root, ["6"], CATEGORIES["6"], strict)[0] if s.ink]
+    words = [s for s in read_folder(root, [WORDS], LEVELS[WORDS], strict)[0] if s.ink]
     if lowercase_only:
         words = [s for s in words if re.fullmatch(r"[a-z]+", s.label)]
     return words

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from core.files.atomic import read_json
+from core.ink.unipen_categories import WORDS
 from core.models.checkpoint import CHECKPOINT_NAMES
 from core.paths import checkpoints_dir, runs_dir
 
@@ -55,6 +56,6 @@ def lowercase_words_cer() -> dict[str, float]:
             continue
         if "lowercase_words" in test:
             out[m["name"]] = float(test["lowercase_words"]["greedy"]["cer"])
-        elif test.get("category") == "6" and "greedy" in test:
+        elif test.get("category") == WORDS and "greedy" in test:
             out[m["name"]] = float(test["greedy"]["cer"])
     return out
