@@ -2,7 +2,6 @@
 optionally bounded by a node budget that falls back to a beam over the trie)."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Sequence
@@ -10,10 +9,8 @@ from typing import Sequence
 import numpy as np
 
 from core.ctc.matrix import NEG_INF, char_index, check_log_probs
+from core.ctc.trie_forward import children_closed_form, children_scaled, log_add_arrays, parent_inflow, prefix_bounds
 from core.errors import InputError
-
-_FINITE_FLOOR = -1e300
-_TINY = 1e-300
 
 # Log-probabilities below this are treated as this (probability e^-10000,
 # i.e. impossible), so that cumulative sums over frames stay finite.
@@ -89,114 +86,6 @@ def build_lexicon(words: Sequence[str], alphabet: Sequence[str], blank: int = 0)
     return _build_lexicon(tuple(words), tuple(alphabet), int(blank))
 
 
-def _logaddexp(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Element-wise log(exp(a) + exp(b)) from vectorised exp/log1p (numpy's logaddexp is scalar and slow)."""
-    hi = np.maximum(a, b)
-    with np.errstate(invalid="ignore"):
-        out = hi + np.log1p(np.exp(np.minimum(a, b) - hi))
-    return np.where(hi == NEG_INF, NEG_INF, out)
-
-
-def _parent_inflow(par_label: np.ndarray, par_blank: np.ndarray, is_root: np.ndarray):
-    """enter[p, t]: log-mass stepping from parent p's states at frame t-1 into a child's label at t.
-
-    Two variants per parent: into a different letter (from the parent's
-    label or blank) and into the parent's own letter again (from its blank
-    only, as CTC needs a blank between repeats). At t = 0 only the root's
-    children can be entered: a path may start with a letter.
-    """
-    P, T = par_label.shape
-    start = np.where(is_root, 0.0, NEG_INF)
-    diff, same = np.empty((P, T)), np.empty((P, T))
-    diff[:, 0] = same[:, 0] = start
-    diff[:, 1:] = _logaddexp(par_blank[:, :-1], par_label[:, :-1])
-    same[:, 1:] = par_blank[:, :-1]
-    return diff, same
-
-
-def _prefix_bounds(enter: np.ndarray, probs: np.ndarray) -> np.ndarray:
-    """(P, K) upper bounds on log sum_t exp(enter[p, t]) * y_k(t).
-
-    That sum is the probability that the labelling starts with parent p's
-    prefix followed by k. It is computed relative to each row's peak;
-    terms that underflow there are each below e^-700 of the peak, so T
-    times that much is added back and the result never falls below the
-    exact value, which keeps the search exact.
-    """
-    peak = enter.max(axis=1)
-    safe = np.where(peak > NEG_INF, peak, 0.0)
-    with np.errstate(divide="ignore", under="ignore"):
-        # A stack of row-times-matrix products: numpy runs them itself, where one
-        # large product would go to a multithreaded BLAS that stalls on busy cores.
-        rows = np.exp(enter - safe[:, None])[:, None, :]
-        total = np.matmul(rows, probs)[:, 0]
-        total += len(probs) * math.exp(-700.0)
-        return np.where(peak[:, None] > NEG_INF, np.log(total) + safe[:, None], NEG_INF)
-
-
-def _children_closed_form(lp: np.ndarray, cum: np.ndarray, enter: np.ndarray, cls: np.ndarray, blank: int):
-    """Forward variables of trie children, solved over all frames at once (good for few children).
-
-    A child ending in class c has a label state a(t) = (a(t-1) + in(t)) * y_c(t)
-    and a trailing blank b(t) = (b(t-1) + a(t-1)) * y_blank(t). Both
-    first-order linear recurrences are solved with cumulative sums of the
-    log-probabilities and a cumulative log-sum-exp: exact in log space.
-    """
-    C, T = enter.shape
-    y = lp[:, cls].T
-    c_incl = cum[:, cls].T                              # sum of log y_c over frames 0..t
-    label = c_incl + np.logaddexp.accumulate(enter - (c_incl - y), axis=1)
-    d_incl = cum[:, blank]
-    shifted = np.empty((C, T))
-    shifted[:, 0] = NEG_INF
-    shifted[:, 1:] = label[:, :-1]
-    blank_state = d_incl + np.logaddexp.accumulate(shifted - (d_incl - lp[:, blank]), axis=1)
-    return label, blank_state
-
-
-def _children_scaled(probs: np.ndarray, enter: np.ndarray, cls: np.ndarray, blank: int):
-    """The same forward variables by a loop over frames, vectorised over many children.
-
-    Each child keeps its two states as probabilities relative to its own
-    scale (the larger of the two, in log), renormalised every frame, so a
-    frame costs a few array operations on all children at once and nothing
-    underflows that matters: a state is only lost when it falls below
-    e^-690 of its own child's other state.
-    """
-    C, T = enter.shape
-    enter_t = np.ascontiguousarray(enter.T)             # (T, C)
-    y = probs[:, cls]                                   # (T, C)
-    y_blank = probs[:, blank]
-    L_s, B_s, scale = np.empty((T, C)), np.empty((T, C)), np.empty((T, C))
-    L, B = np.zeros(C), np.zeros(C)
-    g = np.full(C, _FINITE_FLOOR)                       # log scale; finite so that g - g is 0
-    g_new, r, e, m = np.empty(C), np.empty(C), np.empty(C), np.empty(C)
-    with np.errstate(under="ignore", divide="ignore"):
-        for t in range(T):
-            np.maximum(g, enter_t[t], out=g_new)
-            np.subtract(g, g_new, out=r)
-            np.exp(r, out=r)
-            Bn, Ln = B_s[t], L_s[t]
-            np.add(B, L, out=Bn)
-            Bn *= r
-            Bn *= y_blank[t]
-            np.subtract(enter_t[t], g_new, out=e)
-            np.exp(e, out=e)
-            np.multiply(L, r, out=Ln)
-            Ln += e
-            Ln *= y[t]
-            np.maximum(Ln, Bn, out=m)
-            np.maximum(m, _TINY, out=m)
-            Ln /= m
-            Bn /= m
-            np.log(m, out=m)
-            np.add(g_new, m, out=scale[t])
-            L, B, g = Ln, Bn, scale[t]
-        label = (np.log(L_s) + scale).T
-        blank_state = (np.log(B_s) + scale).T
-    return label, blank_state
-
-
 # Batches of at least this many children use the frame loop; fewer use the closed form.
 _LOOP_MIN_CHILDREN = 48
 # Open nodes whose bound is within this many nats of the best are expanded together, at most _MAX_BATCH.
@@ -265,6 +154,44 @@ def lexicon_search(log_probs, alphabet: Sequence[str], lexicon: Lexicon | Sequen
     untrained network) may otherwise search the whole trie, about 24,000
     nodes for 10,000 English words and 0.1-1 s.
     """
+    lp, lex = _search_inputs(log_probs, alphabet, lexicon, blank, top, margin, budget)
+    T = lp.shape[0]
+    if T == 0 or lex.n_nodes == 1:
+        return LexiconResult([], True, 0)
+    lp = np.maximum(lp, _LOG_FLOOR)
+    cum = np.cumsum(lp, axis=0)
+    probs = np.exp(lp)
+    # The root: no letter yet, so its label state is impossible and its blank state holds every frame's blank.
+    frontier = _Frontier(np.zeros(1, np.int64), np.zeros(1), np.full((1, T), NEG_INF), cum[None, :, blank].copy())
+    found = _Found(top, margin)
+    spent, exact = 0, True
+    while len(frontier):
+        limit = found.threshold()
+        frontier.keep(frontier.bound > limit)
+        if not len(frontier):
+            break
+        if budget is not None and spent >= budget:
+            # Budget spent: every open node is expanded, but only the best few stay open.
+            if len(frontier) > FALLBACK_BEAM:
+                exact = False
+                frontier.keep(np.argpartition(-frontier.bound, FALLBACK_BEAM)[:FALLBACK_BEAM])
+            pick = np.ones(len(frontier), bool)
+        else:
+            pick = _best_first(frontier.bound, budget, spent)
+        kids = _expand(lex, frontier.split(pick), lp, cum, probs, limit)
+        if kids is None:
+            continue
+        spent += len(kids)
+        words = lex.is_word[kids.node]
+        found.add(kids.node[words], log_add_arrays(kids.label[words, -1], kids.blank[words, -1]))
+        kids.keep((lex.n_kids[kids.node] > 0) & (kids.bound > found.threshold()))
+        frontier.add(kids)
+    return LexiconResult(found.words(lex), exact, spent)
+
+
+def _search_inputs(log_probs, alphabet: Sequence[str], lexicon: Lexicon | Sequence[str], blank: int, top: int,
+                   margin: float, budget: int | None) -> tuple[np.ndarray, Lexicon]:
+    """The checked (T, K) log-probabilities and the lexicon's trie, or an InputError saying what is wrong."""
     lp = check_log_probs(log_probs, alphabet, blank)
     if top < 1:
         raise InputError(f"top must be at least 1, got {top}")
@@ -276,95 +203,102 @@ def lexicon_search(log_probs, alphabet: Sequence[str], lexicon: Lexicon | Sequen
     if lex.alphabet != tuple(alphabet) or lex.blank != blank:
         raise InputError("the lexicon was built for another alphabet or blank index",
                          hint="build it with build_lexicon(words, alphabet, blank)")
-    T = lp.shape[0]
-    if T == 0 or lex.n_nodes == 1:
-        return LexiconResult([], True, 0)
-    lp = np.maximum(lp, _LOG_FLOOR)
-    cum = np.cumsum(lp, axis=0)
-    probs = np.exp(lp)
-    n_kids, is_word = lex.n_kids, lex.is_word
+    return lp, lex
 
-    # The open frontier as arrays: node, bound and forward variables (rows).
-    o_node = np.zeros(1, np.int64)
-    o_bound = np.zeros(1)
-    o_label = np.full((1, T), NEG_INF)
-    o_blank = cum[None, :, blank].copy()
-    found_score = np.empty(0)
-    found_node = np.empty(0, np.int64)
-    best = NEG_INF
-    spent, exact = 0, True
 
-    def threshold() -> float:
-        kth = np.partition(found_score, -top)[-top] if len(found_score) >= top else NEG_INF
-        return max(kth, best - margin)
+@dataclass
+class _Frontier:
+    """Trie nodes of the search as parallel arrays: node, bound and forward variables (one row per node)."""
 
-    while len(o_node):
-        limit = threshold()
-        live = o_bound > limit
-        o_node, o_bound, o_label, o_blank = o_node[live], o_bound[live], o_label[live], o_blank[live]
-        if not len(o_node):
-            break
-        beam = budget is not None and spent >= budget
-        if beam:
-            # Budget spent: every open node is expanded, but only the best few stay open.
-            if len(o_node) > FALLBACK_BEAM:
-                exact = False
-                keep_open = np.argpartition(-o_bound, FALLBACK_BEAM)[:FALLBACK_BEAM]
-                o_node, o_bound = o_node[keep_open], o_bound[keep_open]
-                o_label, o_blank = o_label[keep_open], o_blank[keep_open]
-            pick = np.ones(len(o_node), bool)
-        else:
-            # Best bounds first: every node within `_WINDOW` nats of the best open
-            # bound. A confident output descends to its word one node at a time
-            # (and that word's score then prunes nearly everything); an uncertain
-            # one has many close bounds, so its batches are large and vectorise well.
-            pick = o_bound >= o_bound.max() - _WINDOW
-            cap = _MAX_BATCH if budget is None else max(1, (budget - spent) // 4)
-            if pick.sum() > cap:
-                pick = np.zeros(len(o_node), bool)
-                pick[np.argpartition(-o_bound, cap)[:cap]] = True
-        nodes, p_label, p_blank = o_node[pick], o_label[pick], o_blank[pick]
-        o_node, o_bound, o_label, o_blank = o_node[~pick], o_bound[~pick], o_label[~pick], o_blank[~pick]
+    node: np.ndarray
+    bound: np.ndarray
+    label: np.ndarray
+    blank: np.ndarray
 
-        counts = n_kids[nodes]
-        row = np.repeat(np.arange(len(nodes)), counts)
-        offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        kids = lex.child[lex.first[nodes][row] + offset]
-        if not len(kids):
-            continue
-        cls = lex.label[kids]
-        same = cls == lex.label[nodes][row]
-        enter_diff, enter_same = _parent_inflow(p_label, p_blank, nodes == 0)
-        bound = np.where(same, _prefix_bounds(enter_same, probs)[row, cls],
-                         _prefix_bounds(enter_diff, probs)[row, cls])
-        keep = (bound > limit) & (is_word[kids] | (n_kids[kids] > 0))
-        if not keep.any():
-            continue
-        kids, cls, bound, row, same = kids[keep], cls[keep], bound[keep], row[keep], same[keep]
-        enter = np.where(same[:, None], enter_same[row], enter_diff[row])
-        if len(kids) >= _LOOP_MIN_CHILDREN:
-            label, blank_state = _children_scaled(probs, enter, cls, blank)
-        else:
-            label, blank_state = _children_closed_form(lp, cum, enter, cls, blank)
-        spent += len(kids)
-        words = is_word[kids]
-        if words.any():
-            score = _logaddexp(label[words, -1], blank_state[words, -1])
-            ok = score > NEG_INF
-            found_score = np.concatenate([found_score, score[ok]])
-            found_node = np.concatenate([found_node, kids[words][ok]])
-            if ok.any():
-                best = max(best, float(score[ok].max()))
-        limit = threshold()
-        more = (n_kids[kids] > 0) & (bound > limit)
-        o_node = np.concatenate([o_node, kids[more]])
-        o_bound = np.concatenate([o_bound, bound[more]])
-        o_label = np.concatenate([o_label, label[more]])
-        o_blank = np.concatenate([o_blank, blank_state[more]])
+    def __len__(self) -> int:
+        return len(self.node)
 
-    order = np.argsort(-found_score, kind="stable")[:top]
-    words = [(lex.word[found_node[i]], float(found_score[i])) for i in order if found_score[i] >= best - margin]
-    return LexiconResult(words, exact, spent)
+    def keep(self, which: np.ndarray) -> None:
+        """Keep only the nodes `which` selects (a mask or indices)."""
+        self.node, self.bound, self.label, self.blank = (self.node[which], self.bound[which], self.label[which],
+                                                         self.blank[which])
+
+    def split(self, mask: np.ndarray) -> "_Frontier":
+        """The nodes `mask` selects, as a frontier of their own; this one keeps the rest."""
+        taken = _Frontier(self.node[mask], self.bound[mask], self.label[mask], self.blank[mask])
+        self.keep(~mask)
+        return taken
+
+    def add(self, other: "_Frontier") -> None:
+        self.node, self.bound = np.concatenate([self.node, other.node]), np.concatenate([self.bound, other.bound])
+        self.label, self.blank = np.concatenate([self.label, other.label]), np.concatenate([self.blank, other.blank])
+
+
+class _Found:
+    """The words scored so far (as trie nodes) and the score a bound must beat to matter: the `top`-th best
+    score, or `margin` below the best, whichever is higher."""
+
+    def __init__(self, top: int, margin: float):
+        self.top, self.margin = top, margin
+        self.score, self.node, self.best = np.empty(0), np.empty(0, np.int64), NEG_INF
+
+    def threshold(self) -> float:
+        kth = np.partition(self.score, -self.top)[-self.top] if len(self.score) >= self.top else NEG_INF
+        return max(kth, self.best - self.margin)
+
+    def add(self, nodes: np.ndarray, score: np.ndarray) -> None:
+        ok = score > NEG_INF
+        if ok.any():
+            self.score, self.node = np.concatenate([self.score, score[ok]]), np.concatenate([self.node, nodes[ok]])
+            self.best = max(self.best, float(score[ok].max()))
+
+    def words(self, lex: Lexicon) -> list[tuple[str, float]]:
+        order = np.argsort(-self.score, kind="stable")[:self.top]
+        return [(lex.word[self.node[i]], float(self.score[i])) for i in order
+                if self.score[i] >= self.best - self.margin]
+
+
+def _best_first(bound: np.ndarray, budget: int | None, spent: int) -> np.ndarray:
+    """Which open nodes to expand next: every node within `_WINDOW` nats of the best open bound, at most a cap.
+
+    A confident output descends to its word one node at a time (and that
+    word's score then prunes nearly everything); an uncertain one has many
+    close bounds, so its batches are large and vectorise well.
+    """
+    pick = bound >= bound.max() - _WINDOW
+    cap = _MAX_BATCH if budget is None else max(1, (budget - spent) // 4)
+    if pick.sum() > cap:
+        pick = np.zeros(len(bound), bool)
+        pick[np.argpartition(-bound, cap)[:cap]] = True
+    return pick
+
+
+def _expand(lex: Lexicon, parents: _Frontier, lp: np.ndarray, cum: np.ndarray, probs: np.ndarray,
+            limit: float) -> _Frontier | None:
+    """The children of `parents` whose prefix bound beats `limit` and that end a word or lead to one, with
+    their bounds and forward variables; None if there are none."""
+    nodes = parents.node
+    counts = lex.n_kids[nodes]
+    # The parents' lists of children (CSR), flattened: each child's parent row and its own node.
+    row = np.repeat(np.arange(len(nodes)), counts)
+    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    kids = lex.child[lex.first[nodes][row] + offset]
+    if not len(kids):
+        return None
+    cls = lex.label[kids]
+    same = cls == lex.label[nodes][row]
+    enter_diff, enter_same = parent_inflow(parents.label, parents.blank, nodes == 0)
+    bound = np.where(same, prefix_bounds(enter_same, probs)[row, cls], prefix_bounds(enter_diff, probs)[row, cls])
+    keep = (bound > limit) & (lex.is_word[kids] | (lex.n_kids[kids] > 0))
+    if not keep.any():
+        return None
+    kids, cls, bound, row, same = kids[keep], cls[keep], bound[keep], row[keep], same[keep]
+    enter = np.where(same[:, None], enter_same[row], enter_diff[row])
+    if len(kids) >= _LOOP_MIN_CHILDREN:
+        label, blank_state = children_scaled(probs, enter, cls, lex.blank)
+    else:
+        label, blank_state = children_closed_form(lp, cum, enter, cls, lex.blank)
+    return _Frontier(kids, bound, label, blank_state)
 
 
 def sequence_log_likelihood(log_probs, labels: Sequence[int], blank: int = 0) -> float:
@@ -383,8 +317,8 @@ def sequence_log_likelihood(log_probs, labels: Sequence[int], blank: int = 0) ->
     label, blank_state = np.full((1, T), NEG_INF), cum[None, :, blank]
     previous = -1
     for i, k in enumerate(labels):
-        diff, same = _parent_inflow(label, blank_state, np.array([i == 0]))
-        label, blank_state = _children_closed_form(lp, cum, same if k == previous else diff,
+        diff, same = parent_inflow(label, blank_state, np.array([i == 0]))
+        label, blank_state = children_closed_form(lp, cum, same if k == previous else diff,
                                                    np.array([k]), blank)
         previous = k
-    return float(_logaddexp(label[:, -1], blank_state[:, -1])[0])
+    return float(log_add_arrays(label[:, -1], blank_state[:, -1])[0])

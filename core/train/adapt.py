@@ -32,7 +32,7 @@ from core.models.inference import encode_ink
 from core.models.reader import ReaderConfig, build_reader
 from core.synth.generator import Augment, render_word
 from core.train.evaluate import encode_sets, evaluate_frames
-from core.train.loop import Hooks, fit
+from core.train.loop import FitOptions, Hooks, fit
 from core.train.optim import load_adam_state
 from core.train.reader import METRIC_COLUMNS
 from core.train.runs import RunFolder
@@ -175,6 +175,6 @@ def adapt_reader(ckpt: dict, samples: Sequence[tuple[Ink, str]], held: Sequence[
         steps.update(saved["steps"])
         rng.bit_generator.state = saved["rng"]
 
-    return fit("reader", {**config.to_dict(), "adapt": cfg.to_dict()}, epochs, METRIC_COLUMNS,
-               Hooks(train_epoch, evaluate, checkpoint, model, state, restore), run, progress, stop_requested,
-               start_message=f"adapting to {len(samples)} samples")
+    return fit(Hooks(train_epoch, evaluate, checkpoint, model, state, restore),
+               FitOptions("reader", {**config.to_dict(), "adapt": cfg.to_dict()}, epochs, METRIC_COLUMNS,
+                          start_message=f"adapting to {len(samples)} samples"), run, progress, stop_requested)

@@ -36,7 +36,7 @@ from core.models.device import pick_device
 from core.models.inference import encode_ink
 from core.models.reader import ReaderConfig, build_reader, n_parameters
 from core.train.evaluate import encode_sets, evaluate_frames
-from core.train.loop import Hooks, StatusLine, fit
+from core.train.loop import FitOptions, StatusLine, fit
 from core.train.optim import adam_with_schedule, current_lr, load_adam_state, resume_schedule
 from core.train.runs import RunFolder
 from core.train.step import ctc_batch, train_step
@@ -83,6 +83,108 @@ def _batches(lengths: Sequence[int], batch_size: int, rng: np.random.Generator) 
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
+class ReaderTrainer:
+    """The word reader's part of the shared loop (`core.train.loop.Trainer`): a fresh draw of words every
+    epoch, padded batches of CTC steps, the evaluation on the data's fixed sets, checkpoints and state."""
+
+    def __init__(self, cfg: ReaderConfig, data: WordData, status: StatusLine, device: torch.device,
+                 resume: dict | None = None):
+        self.cfg, self.data, self.status, self.device = cfg, data, status, device
+        self.alphabet = data.alphabet
+        self.index = {c: k for k, c in enumerate(self.alphabet)}
+        self.eval_sets = encode_sets(cfg, data.eval_sets)
+        model = build_reader(cfg, self.alphabet)
+        started = warm_start(model, cfg, self.alphabet) if cfg.init and resume is None else None
+        self.model = model.to(device)
+        self.steps = {"done": 0, "total": 1}  # the schedule reads both: the total is known after epoch 1's draw
+        self.optimizer, self.schedule = adam_with_schedule(self.model.parameters(), cfg, self.steps)
+        self.description = {**data.description, "parameters": n_parameters(self.model)}
+        if cfg.init:  # on a resume the weights come from last.pt: the run's first sitting started from cfg.init
+            self.description["init"] = started or {"from": cfg.init}
+        # The epochs the run had planned: `--resume RUN --epochs N` changes its length, and its schedule follows.
+        self.planned = int(((resume or {}).get("config") or {}).get("epochs", cfg.epochs))
+
+    def train_epoch(self, epoch: int, should_stop: Callable[[], bool]) -> tuple[dict, bool]:
+        rng = np.random.default_rng([self.cfg.seed, epoch])
+        drawn = self._draw(epoch, rng, should_stop)
+        if drawn is None:
+            return {}, True
+        frames, labels, keep = drawn
+        if epoch == 1:
+            if self.cfg.input_scaling and not self.cfg.init:  # a warm start keeps the statistics it learnt with
+                self.model.set_input_stats(*_input_stats([frames[i] for i in keep], BINARY[self.cfg.encoding]))
+            self.steps["total"] = self.cfg.epochs * math.ceil(len(keep) / self.cfg.batch_size)
+        return self._updates(epoch, frames, labels, keep, rng, should_stop)
+
+    def _draw(self, epoch: int, rng: np.random.Generator, should_stop: Callable[[], bool]):
+        """The epoch's samples, encoded: (frames, labels, indices of the samples with enough frames for their
+        letters); None when a stop came while encoding."""
+        self.status(f"epoch {epoch}: drawing its samples", epoch - 1)
+        pairs = self.data.sample_epoch(rng, epoch)
+        self.status(f"epoch {epoch}: encoding {len(pairs):,} samples", epoch - 1)
+        frames = []
+        for ink, _ in pairs:
+            frames.append(encode_ink(self.cfg, ink))
+            if len(frames) % 256 == 0 and should_stop():
+                return None
+        labels = [[self.index[c] for c in text] for _, text in pairs]
+        n_out = self.model.output_lengths(torch.tensor([len(f) for f in frames])).tolist()
+        keep = [i for i in range(len(pairs)) if 0 < len(labels[i]) and frames_needed(labels[i]) <= n_out[i]]
+        if not keep:
+            raise InputError(f"epoch {epoch} has no word with enough frames for its letters",
+                             "lower the resampling spacing")
+        return frames, labels, keep
+
+    def _updates(self, epoch: int, frames: list[np.ndarray], labels: list[list[int]], keep: list[int],
+                 rng: np.random.Generator, should_stop: Callable[[], bool]) -> tuple[dict, bool]:
+        """One pass of CTC steps over the kept samples in batches of similar lengths."""
+        cfg = self.cfg
+        self.model.train()
+        loss_sum, n_seen, stopped = 0.0, 0, False
+        batches = _batches([len(frames[i]) for i in keep], cfg.batch_size, rng)
+        for b, batch in enumerate(batches):
+            self.status.every(15.0, f"epoch {epoch}: batch {b + 1:,} of {len(batches):,}", epoch - 1)
+            idx = [keep[i] for i in batch]
+            loss = train_step(self.model, self.optimizer,
+                              ctc_batch([frames[i] for i in idx], [labels[i] for i in idx], self.device),
+                              cfg.ctc, cfg.grad_clip, self.schedule)
+            self.steps["done"] += 1
+            loss_sum += loss * len(idx)
+            n_seen += len(idx)
+            if should_stop():
+                stopped = True
+                break
+        return {"train_loss": loss_sum / max(1, n_seen), "lr": current_lr(self.optimizer)}, stopped
+
+    def evaluate(self, epoch: int) -> tuple[dict, tuple, dict]:
+        result = evaluate_frames(self.model, self.alphabet, self.eval_sets)
+        sp = result["splits"]
+        row = {f"{split}_{m}": sp.get(split, {}).get(key, float("nan"))
+               for split in ("invocab", "heldout", "test") if split != "test" or split in self.eval_sets
+               for m, key in (("cer", "cer"), ("word_acc", "word_acc"))}
+        held = row["heldout_cer"] if not math.isnan(row["heldout_cer"]) else 0.0
+        record = {k: v for k, v in result.items() if k != "predictions"} | {"epoch": epoch}
+        key = (held, row["invocab_cer"]) if self.data.select_on == "heldout" else (row["invocab_cer"], held)
+        return row, key, record
+
+    def checkpoint(self, metrics: dict) -> dict:
+        # The input statistics are buffers of the model: the state dict holds them, once.
+        return make_checkpoint("reader", self.cfg.to_dict(), self.alphabet, self.model.state_dict(),
+                               encoding=self.cfg.encoding, metrics=metrics, data=self.description)
+
+    def state(self) -> dict:  # each epoch draws its words from rng([seed, epoch]): no data generator to keep
+        return {"adam": self.optimizer.state_dict(), "steps": dict(self.steps), "torch_rng": torch.get_rng_state()}
+
+    def restore(self, saved: dict) -> None:
+        load_adam_state(self.optimizer, saved["adam"])
+        self.steps.update(saved["steps"])
+        torch.set_rng_state(saved["torch_rng"])
+        if self.planned != self.cfg.epochs:
+            scaled = round(self.steps["total"] * self.cfg.epochs / self.planned)
+            self.steps["total"] = max(self.steps["done"] + 1, scaled)
+        resume_schedule(self.schedule, self.steps["done"])
+
+
 def train_reader(cfg: ReaderConfig, run: RunFolder | None = None, progress: Callable[[dict], None] | None = None,
                  stop_requested: Callable[[], bool] | None = None, data: WordData | None = None,
                  resume: dict | None = None, device: str = "cpu") -> dict:
@@ -96,84 +198,7 @@ def train_reader(cfg: ReaderConfig, run: RunFolder | None = None, progress: Call
     if data is None:
         status("loading the training data")
         data = word_data(cfg, status.progress)
-    alphabet = data.alphabet
-    index = {c: k for k, c in enumerate(alphabet)}
-    eval_sets = encode_sets(cfg, data.eval_sets)
-    on = pick_device(device)
-    model = build_reader(cfg, alphabet)
-    started = warm_start(model, cfg, alphabet) if cfg.init and resume is None else None
-    model = model.to(on)
-    steps = {"done": 0, "total": 1}
-    optimizer, schedule = adam_with_schedule(model.parameters(), cfg, steps)
-    description = {**data.description, "parameters": n_parameters(model)}
-    if cfg.init:  # on a resume the weights come from last.pt: the run's first sitting started from cfg.init
-        description["init"] = started or {"from": cfg.init}
-
-    def train_epoch(epoch: int, should_stop: Callable[[], bool]) -> tuple[dict, bool]:
-        rng = np.random.default_rng([cfg.seed, epoch])
-        status(f"epoch {epoch}: drawing its samples", epoch - 1)
-        pairs = data.sample_epoch(rng, epoch)
-        status(f"epoch {epoch}: encoding {len(pairs):,} samples", epoch - 1)
-        frames = []
-        for ink, _ in pairs:
-            frames.append(encode_ink(cfg, ink))
-            if len(frames) % 256 == 0 and should_stop():
-                return {}, True
-        labels = [[index[c] for c in text] for _, text in pairs]
-        n_out = model.output_lengths(torch.tensor([len(f) for f in frames])).tolist()
-        keep = [i for i in range(len(pairs)) if 0 < len(labels[i]) and frames_needed(labels[i]) <= n_out[i]]
-        if not keep:
-            raise InputError(f"epoch {epoch} has no word with enough frames for its letters",
-                             "lower the resampling spacing")
-        if epoch == 1:
-            if cfg.input_scaling and not cfg.init:  # a warm start keeps the statistics its weights learnt with
-                model.set_input_stats(*_input_stats([frames[i] for i in keep], BINARY[cfg.encoding]))
-            steps["total"] = cfg.epochs * math.ceil(len(keep) / cfg.batch_size)
-        model.train()
-        loss_sum, n_seen = 0.0, 0
-        batches = _batches([len(frames[i]) for i in keep], cfg.batch_size, rng)
-        for b, batch in enumerate(batches):
-            status.every(15.0, f"epoch {epoch}: batch {b + 1:,} of {len(batches):,}", epoch - 1)
-            idx = [keep[i] for i in batch]
-            loss = train_step(model, optimizer, ctc_batch([frames[i] for i in idx], [labels[i] for i in idx], on),
-                              cfg.ctc, cfg.grad_clip, schedule)
-            steps["done"] += 1
-            loss_sum += loss * len(idx)
-            n_seen += len(idx)
-            if should_stop():
-                return {"train_loss": loss_sum / max(1, n_seen), "lr": current_lr(optimizer)}, True
-        return {"train_loss": loss_sum / max(1, n_seen), "lr": current_lr(optimizer)}, False
-
-    def evaluate(epoch: int) -> tuple[dict, tuple, dict]:
-        result = evaluate_frames(model, alphabet, eval_sets)
-        sp = result["splits"]
-        row = {f"{split}_{m}": sp.get(split, {}).get(key, float("nan"))
-               for split in ("invocab", "heldout", "test") if split != "test" or split in eval_sets
-               for m, key in (("cer", "cer"), ("word_acc", "word_acc"))}
-        held = row["heldout_cer"] if not math.isnan(row["heldout_cer"]) else 0.0
-        record = {k: v for k, v in result.items() if k != "predictions"} | {"epoch": epoch}
-        key = (held, row["invocab_cer"]) if data.select_on == "heldout" else (row["invocab_cer"], held)
-        return row, key, record
-
-    def checkpoint(metrics: dict) -> dict:
-        # The input statistics are buffers of the model: the state dict holds them, once.
-        return make_checkpoint("reader", cfg.to_dict(), alphabet, model.state_dict(), encoding=cfg.encoding,
-                               metrics=metrics, data=description)
-
-    def state() -> dict:  # each epoch draws its words from rng([seed, epoch]): no data generator to keep
-        return {"adam": optimizer.state_dict(), "steps": dict(steps), "torch_rng": torch.get_rng_state()}
-
-    planned = int(((resume or {}).get("config") or {}).get("epochs", cfg.epochs))
-
-    def restore(saved: dict) -> None:
-        load_adam_state(optimizer, saved["adam"])
-        steps.update(saved["steps"])
-        torch.set_rng_state(saved["torch_rng"])
-        if planned != cfg.epochs:  # `--resume RUN --epochs N` changes the run's length: its schedule follows
-            steps["total"] = max(steps["done"] + 1, round(steps["total"] * cfg.epochs / planned))
-        resume_schedule(schedule, steps["done"])
-
-    hooks = Hooks(train_epoch, evaluate, checkpoint, model, state, restore)
-    return fit("reader", cfg.to_dict(), cfg.epochs, METRIC_COLUMNS, hooks, run, progress, stop_requested,
-               divergence_hint=f"; lower the learning rate (it was {cfg.lr:g}) and keep gradient clipping on",
-               resume=resume)
+    trainer = ReaderTrainer(cfg, data, status, pick_device(device), resume)
+    options = FitOptions("reader", cfg.to_dict(), cfg.epochs, METRIC_COLUMNS,
+                         divergence_hint=f"; lower the learning rate (it was {cfg.lr:g}) and keep gradient clipping on")
+    return fit(trainer, options, run, progress, stop_requested, resume)
