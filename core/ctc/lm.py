@@ -117,53 +117,55 @@ def _kinds(alphabet: Sequence[str], blank: int) -> tuple[list[int], list[str]]:
     return kinds, low
 
 
-def lm_decode(log_probs, alphabet: Sequence[str], lm: BigramLM | None, params: LMParams = LM_DEFAULTS,
-              blank: int = 0) -> list[tuple[str, float]]:
-    """Up to `params.beam` (text, score) pairs, best first; score = CTC log-probability the beam kept + LM terms."""
-    lp = check_log_probs(log_probs, alphabet, blank)
-    if params.beam < 1:
-        raise InputError(f"beam width must be at least 1, got {params.beam}")
-    T, K = lp.shape
-    trie = word_trie(lm)
-    weight = params.lm_weight if lm is not None else 0.0
-    oov = params.oov_penalty if lm is not None else 0.0
-    bonus = params.word_bonus
-    kinds, low = _kinds(alphabet, blank)
-    upper = [int(ch != lo) for ch, lo in zip(alphabet, low)]  # 1 for a capital (its lowercase differs)
-    cased = [ch.lower() != ch.upper() for ch in alphabet]     # letters have a case; digits do not
-    children, word_of, look = trie.children, trie.word, trie.look
-    log_prob = lm.log_prob if lm is not None else None
+class _Prefixes:
+    """The tree of label sequences the search has reached (one id per prefix; 0 is the empty one), with the
+    LM's state at each: its parent and last label, `done` (the LM terms of its finished words), the trie
+    `node` of its current word (-1: out of the dictionary), its `phase` in that word (0 none started,
+    1 punctuation before a letter, 2 letters, 3 punctuation after them), the `prev`ious word (-1: the
+    line's start), the case `shape` of the word's letters and `rank`, the term it is ranked with."""
 
-    # Per prefix id (a node of the tree of label sequences): parent, last label, LM state, ranking term.
-    parent, label = [-1], [-1]
-    done, node, phase, prev, rank, shape = [0.0], [_ROOT], [0], [-1], [0.0], [_NONE]
-    kids: dict[int, int] = {}
+    def __init__(self, alphabet: Sequence[str], blank: int, lm: BigramLM | None, params: LMParams):
+        trie = word_trie(lm)
+        self.children, self.word_of, self.look = trie.children, trie.word, trie.look
+        self.weight = params.lm_weight if lm is not None else 0.0
+        self.oov = params.oov_penalty if lm is not None else 0.0
+        self.bonus = params.word_bonus
+        self.log_prob = lm.log_prob if lm is not None else None
+        self.kinds, self.low = _kinds(alphabet, blank)
+        self.upper = [int(ch != lo) for ch, lo in zip(alphabet, self.low)]  # 1 for a capital (its lowercase differs)
+        self.cased = [ch.lower() != ch.upper() for ch in alphabet]          # letters have a case; digits do not
+        self.parent, self.label = [-1], [-1]
+        self.done, self.node, self.phase, self.prev, self.rank, self.shape = [0.0], [_ROOT], [0], [-1], [0.0], [_NONE]
+        self.kids: dict[int, int] = {}   # prefix * K + label -> the prefix one label longer (-1: impossible)
+        self.K = len(alphabet)
 
-    def word_end(i: int) -> tuple[float, int]:
-        ph, nd, pv = phase[i], node[i], prev[i]
+    def word_end(self, i: int) -> tuple[float, int]:
+        """What ending prefix `i`'s current word adds to its score, and the word the next one follows."""
+        ph, nd, pv = self.phase[i], self.node[i], self.prev[i]
         if ph == 1:
-            return oov + bonus, pv
+            return self.oov + self.bonus, pv
         if nd < 0:
-            return bonus, -1
-        w = word_of[nd]
+            return self.bonus, -1
+        w = self.word_of[nd]
         if w >= 0:
-            return weight * log_prob(w, pv) + bonus, w
-        return oov + bonus, -1
+            return self.weight * self.log_prob(w, pv) + self.bonus, w
+        return self.oov + self.bonus, -1
 
-    def extend(i: int, k: int) -> int:
-        kind, ph, nd, dn, pv, sh = kinds[k], phase[i], node[i], done[i], prev[i], shape[i]
+    def extend(self, i: int, k: int) -> int:
+        """A new prefix: `i` followed by label `k`; -1 when the LM rules it out. (`kids` keeps it.)"""
+        kind, ph, nd, dn, pv, sh = self.kinds[k], self.phase[i], self.node[i], self.done[i], self.prev[i], self.shape[i]
         if kind == _SPACE:
             if ph:
-                score, pv = word_end(i)
+                score, pv = self.word_end(i)
                 dn += score
                 ph, nd, sh = 0, _ROOT, _NONE
         elif kind == _CORE:
             # A letter after a word's trailing punctuation leaves the dictionary ("4/10", "a&b"), and so does
             # one in a case nobody writes the word in; a word out of it already paid its penalty and pays no more.
-            sh = _CASE_STEP[sh][upper[k]] if cased[k] else sh
-            nxt = -1 if ph == 3 or nd < 0 or sh == _ODD else children[nd].get(low[k], -1)
+            sh = _CASE_STEP[sh][self.upper[k]] if self.cased[k] else sh
+            nxt = -1 if ph == 3 or nd < 0 or sh == _ODD else self.children[nd].get(self.low[k], -1)
             if nxt < 0 and nd >= 0:
-                dn += oov
+                dn += self.oov
             ph, nd = 2, nxt
         elif kind == _APOS:
             ph = ph or 1
@@ -171,66 +173,86 @@ def lm_decode(log_probs, alphabet: Sequence[str], lm: BigramLM | None, params: L
             ph = 1 if ph <= 1 else 3
         if dn == NEG_INF:
             return -1
-        parent.append(i)
-        label.append(k)
-        done.append(dn)
-        node.append(nd)
-        phase.append(ph)
-        prev.append(pv)
-        shape.append(sh)
+        for column, value in ((self.parent, i), (self.label, k), (self.done, dn), (self.node, nd),
+                              (self.phase, ph), (self.prev, pv), (self.shape, sh)):
+            column.append(value)
         # Look-ahead: a started word will cost at least the best unigram below its node (punctuation before
         # a word: the best of all), so prefixes that delay a word's letters gain nothing by it.
-        rank.append(dn + (weight * look[nd] if ph and nd >= 0 else 0.0))
-        return len(label) - 1
+        self.rank.append(dn + (self.weight * self.look[nd] if ph and nd >= 0 else 0.0))
+        return len(self.label) - 1
 
-    log_prune = math.log(params.prune) if params.prune > 0 else NEG_INF
+    def last_word(self, i: int) -> float:
+        """What the word prefix `i` ends in adds when the line ends there (0 if it ends between words)."""
+        return self.word_end(i)[0] if self.phase[i] else 0.0
+
+    def text(self, i: int, alphabet: Sequence[str]) -> str:
+        chars = []
+        while i > 0:
+            chars.append(alphabet[self.label[i]])
+            i = self.parent[i]
+        return "".join(reversed(chars))
+
+
+def _candidates(lp: np.ndarray, blank: int, prune: float) -> list[list[int]]:
+    """Per frame, the labels worth extending a prefix with: those of probability at least `prune`, and the
+    most likely non-blank one always."""
+    T, K = lp.shape
+    log_prune = math.log(prune) if prune > 0 else NEG_INF
     ok = lp >= log_prune
     ok[:, blank] = False
     others = lp.copy()
     others[:, blank] = NEG_INF
     ok[np.arange(T), others.argmax(axis=1)] = K > 1
-    cands = [np.flatnonzero(m).tolist() for m in ok]
+    return [np.flatnonzero(m).tolist() for m in ok]
 
+
+def _frame(beams: dict[int, tuple[float, float]], row: list[float], cand: list[int], blank: int,
+           prefixes: _Prefixes) -> dict[int, list[float]]:
+    """One frame of the prefix beam search: every kept prefix's (log p ending in blank, log p ending in a
+    label) after the frame, for the prefixes themselves and their extensions by the candidate labels."""
+    p_blank, label, kids, K = row[blank], prefixes.label, prefixes.kids, prefixes.K
+    nxt: dict[int, list[float]] = {}
+    for i, (pb, pnb) in beams.items():
+        total = log_add(pb, pnb)
+        cur = nxt.get(i)
+        if cur is None:
+            cur = nxt[i] = [NEG_INF, NEG_INF]
+        cur[0] = log_add(cur[0], total + p_blank)
+        last = label[i]
+        if last >= 0:
+            # The last character again without a blank collapses into the same prefix.
+            cur[1] = log_add(cur[1], pnb + row[last])
+        base = i * K
+        for k in cand:
+            c = kids.get(base + k)
+            if c is None:
+                c = kids[base + k] = prefixes.extend(i, k)
+            if c < 0:
+                continue
+            ext = nxt.get(c)
+            if ext is None:
+                ext = nxt[c] = [NEG_INF, NEG_INF]
+            # A repeated character starts a new one only after a blank.
+            ext[1] = log_add(ext[1], (pb if k == last else total) + row[k])
+    return nxt
+
+
+def lm_decode(log_probs, alphabet: Sequence[str], lm: BigramLM | None, params: LMParams = LM_DEFAULTS,
+              blank: int = 0) -> list[tuple[str, float]]:
+    """Up to `params.beam` (text, score) pairs, best first; score = CTC log-probability the beam kept + LM terms."""
+    lp = check_log_probs(log_probs, alphabet, blank)
+    if params.beam < 1:
+        raise InputError(f"beam width must be at least 1, got {params.beam}")
+    prefixes = _Prefixes(alphabet, blank, lm, params)
+    rank = prefixes.rank
     beams: dict[int, tuple[float, float]] = {0: (0.0, NEG_INF)}
-    for row, cand in zip(lp.tolist(), cands):
-        p_blank = row[blank]
-        nxt: dict[int, list[float]] = {}
-        for i, (pb, pnb) in beams.items():
-            total = log_add(pb, pnb)
-            cur = nxt.get(i)
-            if cur is None:
-                cur = nxt[i] = [NEG_INF, NEG_INF]
-            cur[0] = log_add(cur[0], total + p_blank)
-            last = label[i]
-            if last >= 0:
-                # The last character again without a blank collapses into the same prefix.
-                cur[1] = log_add(cur[1], pnb + row[last])
-            base = i * K
-            for k in cand:
-                c = kids.get(base + k)
-                if c is None:
-                    c = kids[base + k] = extend(i, k)
-                if c < 0:
-                    continue
-                ext = nxt.get(c)
-                if ext is None:
-                    ext = nxt[c] = [NEG_INF, NEG_INF]
-                # A repeated character starts a new one only after a blank.
-                ext[1] = log_add(ext[1], (pb if k == last else total) + row[k])
+    for row, cand in zip(lp.tolist(), _candidates(lp, blank, params.prune)):
+        nxt = _frame(beams, row, cand, blank, prefixes)
         ranked = heapq.nlargest(params.beam, nxt.items(), key=lambda kv: log_add(*kv[1]) + rank[kv[0]])
         beams = {i: (v[0], v[1]) for i, v in ranked}
-
     out = []
     for i, (pb, pnb) in beams.items():
-        score = log_add(pb, pnb) + done[i] + (word_end(i)[0] if phase[i] else 0.0)
+        score = log_add(pb, pnb) + prefixes.done[i] + prefixes.last_word(i)
         if score > NEG_INF:
-            out.append((_text(i, parent, label, alphabet), score))
+            out.append((prefixes.text(i, alphabet), score))
     return sorted(out, key=lambda x: -x[1])
-
-
-def _text(i: int, parent: list[int], label: list[int], alphabet: Sequence[str]) -> str:
-    chars = []
-    while i > 0:
-        chars.append(alphabet[label[i]])
-        i = parent[i]
-    return "".join(reversed(chars))
