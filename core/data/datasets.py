@@ -2,7 +2,11 @@
 
 Each sample is one file `NNNN.json` (`{"strokes": ..., "label": ...}`, y
 up), numbered in the order it was written, so `--data ink:<folder>` reads
-a dataset as any other folder of Ink JSON files. A dataset travels as a
+a dataset as any other folder of Ink JSON files. A sample saved from the
+Draw page also keeps what the reader read (`"read_as"`, and `"reader"`):
+it is a correction when that differs from its label. Readers of Ink JSON
+ignore the extra keys, and samples without them (prompted ones, older
+datasets) are no corrections. A dataset travels as a
 zip of those files, or as a zip of InkML files (one document per sample,
 `<trace>` per stroke, `<annotation type="truth">` for the label); both
 import back, and so does a folder. Names are made safe as run names are.
@@ -10,21 +14,25 @@ import back, and so does a folder. Names are made safe as run names are.
 from __future__ import annotations
 
 import io
+import json
 import random
 import re
 import shutil
 import zipfile
 from pathlib import Path
 
+from core.data.alphabets import AZ
 from core.data.az_words import english_words
 from core.errors import InputError
+from core.files.atomic import write_text
 from core.ink.ink import Ink, n_points
 from core.ink.inkml import ink_to_inkml, inkml_to_ink
-from core.ink.io import ink_from_bytes, load_ink_file, write_ink_json
+from core.ink.io import ink_from_bytes, ink_to_json, load_ink_file, read_json_file
 from core.paths import datasets_dir
 
 MAX_ZIP_BYTES = 64 * 2**20
 MAX_FILES = 5000
+DEFAULT_NAME = "my-hand"  # the dataset offered before any exists
 _SAFE = re.compile(r"[^A-Za-z0-9_-]+")
 # Frequent words no prompt should ask a person to write (the list is the web's commonest words)
 PROMPT_LEFT_OUT = frozenset({"ass", "bitch", "damn", "dick", "fuck", "fucked", "fucking", "kill", "killed", "killing",
@@ -71,8 +79,9 @@ def samples(name: str) -> list[tuple[Path, Ink, str | None]]:
     return [(f, *load_ink_file(f)) for f in sorted(folder.glob("*.json"))]
 
 
-def add_sample(name: str, ink: Ink, label: str) -> Path:
-    """Save one labelled drawing as the dataset's next file; returns its path."""
+def add_sample(name: str, ink: Ink, label: str, read_as: str | None = None, reader: str | None = None) -> Path:
+    """Save one labelled drawing as the dataset's next file; returns its path. `read_as`: what `reader` read
+    in it (a drawing saved from the Draw page), kept beside the label."""
     if n_points(ink) < 2:
         raise InputError("the drawing is empty or a single point", "write the prompt, then save")
     if not label or not label.strip():
@@ -81,8 +90,77 @@ def add_sample(name: str, ink: Ink, label: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     numbers = [int(f.stem) for f in folder.glob("*.json") if f.stem.isdigit()]
     path = folder / f"{max(numbers, default=0) + 1:04d}.json"
-    write_ink_json(path, ink, label.strip())
+    obj = ink_to_json(ink, label.strip())
+    if read_as is not None:
+        obj["read_as"] = read_as
+        if reader:
+            obj["reader"] = reader
+    write_text(path, json.dumps(obj) + "\n")
     return path
+
+
+def readings(name: str) -> list[dict]:
+    """Per sample file, in the order written: file, label, and what a reader read in it (None when it was
+    not saved from a reading); unreadable files are left out."""
+    out = []
+    for f in sorted(dataset_path(name).glob("*.json")):
+        try:
+            obj = read_json_file(f)
+        except InputError:
+            continue
+        if isinstance(obj, dict):
+            read_as = obj.get("read_as")
+            out.append({"file": f.name, "label": obj.get("label"),
+                        "read_as": read_as if isinstance(read_as, str) else None})
+    return out
+
+
+def is_correction(row: dict) -> bool:
+    """A sample whose reader read something other than its label."""
+    return row["read_as"] is not None and row["read_as"] != row["label"]
+
+
+def tally(name: str) -> dict:
+    """{"samples": how many the dataset holds, "corrections": how many of them a reader had misread}."""
+    rows = readings(name)
+    return {"samples": len(rows), "corrections": sum(is_correction(r) for r in rows)}
+
+
+def clean_text(text: str | None) -> str:
+    """Typed text as a label: surrounding blanks dropped, every run of blanks inside it one space."""
+    return " ".join((text or "").split())
+
+
+def _shown(chars) -> str:
+    names = ["the space" if c == " " else repr(c) for c in chars]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def check_text(text: str, letters, reader: str = "the reader") -> str:
+    """The cleaned text, or an InputError that says it is blank or which characters `reader` cannot learn."""
+    text = clean_text(text)
+    if not text:
+        raise InputError("the text is empty", "type what you wrote, then save")
+    unknown = sorted(set(text) - set(letters))
+    if unknown:
+        known = ("lowercase a-z" if set(letters) == set(AZ) else " ".join(letters) if len(letters) <= 30
+                 else f"{len(letters)} characters")
+        raise InputError(f"{reader} cannot learn {_shown(unknown)}: it reads {known} only",
+                         "type the text without them, or pick a reader that knows them")
+    return text
+
+
+def save_correction(name: str, ink: Ink, text: str, read_as: str, letters, reader: str = "the reader") -> dict:
+    """Save a drawing with the text it really holds (checked against the reader's `letters`) into a dataset.
+
+    Returns {"path", "name", "text", "correction" (the reader read otherwise), "samples", "corrections"}.
+    """
+    name = safe_name(name)
+    text = check_text(text, letters, reader)
+    if n_points(ink) < 2:
+        raise InputError("the canvas is empty", "write on it, then save")
+    path = add_sample(name, ink, text, read_as, reader)
+    return {"path": path, "name": name, "text": text, "correction": read_as != text, **tally(name)}
 
 
 def delete_dataset(name: str) -> None:
