@@ -25,8 +25,7 @@ from core.errors import InputError
 from core.ink.features import features18
 from core.ink.ink import Ink
 from core.models.checkpoint import make_checkpoint
-from core.models.config import check_field_types
-from core.models.config import opt as _opt
+from core.models.config import check_field_types, option
 
 READOUTS = ("last", "mean", "max", "ends")
 SCHEDULES = ("step", "onecycle")
@@ -37,55 +36,58 @@ class ClassifierConfig:
     """Every setting of a classifier run. The defaults are seed 000's `TrainConfig`."""
 
     # data
-    data: str = _opt("synthetic", "Data source: unipen[:PATH] or unipen-train (real UNIPEN letters, split by writer: "
-                                  "reads real handwriting best; PATH: a folder or an archive of one), synthetic (generated a-z letters) or npy:DIR (seed 000's X_/y_ "
-                                  ".npy files)")
-    charset: str = _opt("az", "Characters: az (lowercase a-z, UNIPEN category 1c) or chars (every isolated "
-                              "character of UNIPEN categories 1a-1d: digits, capitals, lowercase, symbols; unipen only)")
-    per_class: int = _opt(200, "Synthetic letters per class: 4-1000 in the training split (validation and test get a "
-                               "quarter each); more trains on more varied letters, slower")
-    copies: int = _opt(0, "Augmented copies per real letter: 0-16 (unipen only; a new version of each copy every "
-                          "epoch); more fights overfitting to the training writers, slower epochs")
-    augment_strength: float = _opt(1.0, "Strength of those copies' augmentation: 0-3 (rotation, slant, width, warp, "
-                                        "stroke offsets and order; 0: exact copies); more gives wilder copies")
-    synthetic: int = _opt(0, "Synthetic letters added per class: 0-400 (unipen only) to the real training letters; "
-                             "more adds the generator's clean letter forms")
-    val_frac: float = _opt(0.15, "Validation share of the writers: 0.05-0.5 of each contributor's writers (unipen "
-                                 "only; the test writers stay fixed); smaller trains on more writers")
-    n_points: int = _opt(64, "Points per letter: 16-128, the letter resampled to this many points (npy data brings "
-                             "its own); more keeps more detail, slower")
-    features: int = _opt(18, "Input channels per point: set from the data (18 for features18)")
-    classes: int = _opt(26, "Number of classes: set from the data (every label of every split)")
+    data: str = option("synthetic", "Data source: unipen[:PATH] or unipen-train (real UNIPEN letters, split by writer: "
+                                    "reads real handwriting best; PATH: a folder or an archive of one), synthetic "
+                                    "(generated a-z letters) or npy:DIR (seed 000's X_/y_ .npy files)")
+    charset: str = option("az", "Characters: az (lowercase a-z, UNIPEN category 1c) or chars (every isolated character "
+                                "of UNIPEN categories 1a-1d: digits, capitals, lowercase, symbols; unipen only)")
+    per_class: int = option(200, "Synthetic letters per class: 4-1000 in the training split (validation and test get a "
+                                 "quarter each); more trains on more varied letters, slower")
+    copies: int = option(0, "Augmented copies per real letter: 0-16 (unipen only; a new version of each copy every "
+                            "epoch); more fights overfitting to the training writers, slower epochs")
+    augment_strength: float = option(1.0, "Strength of those copies' augmentation: 0-3 (rotation, slant, width, warp, "
+                                          "stroke offsets and order; 0: exact copies); more gives wilder copies")
+    synthetic: int = option(0, "Synthetic letters added per class: 0-400 (unipen only) to the real training letters; "
+                               "more adds the generator's clean letter forms")
+    val_frac: float = option(0.15, "Validation share of the writers: 0.05-0.5 of each contributor's writers (unipen "
+                                   "only; the test writers stay fixed); smaller trains on more writers")
+    n_points: int = option(64, "Points per letter: 16-128, the letter resampled to this many points (npy data brings "
+                               "its own); more keeps more detail, slower")
+    features: int = option(18, "Input channels per point: set from the data (18 for features18)")
+    classes: int = option(26, "Number of classes: set from the data (every label of every split)")
     # model
-    hidden: int = _opt(128, "LSTM units per direction: 4-512; more reads harder letters but trains slower")
-    dropout: float = _opt(0.3, "Dropout: 0-0.8 of the units silenced at random while training (between the LSTM "
-                               "layers and before the last layer); more fights overfitting")
-    batchnorm: bool = _opt(True, "Batch norm: normalise after each convolution; on usually trains faster and steadier")
-    readout: str = _opt("last", "Readout: what the classifier reads of the BiLSTM: last (its last step, as seed 000), "
-                                "mean or max over time, or ends (both directions' final outputs); mean is best here")
+    hidden: int = option(128, "LSTM units per direction: 4-512; more reads harder letters but trains slower")
+    dropout: float = option(0.3, "Dropout: 0-0.8 of the units silenced at random while training (between the LSTM "
+                                 "layers and before the last layer); more fights overfitting")
+    batchnorm: bool = option(True, "Batch norm: normalise after each convolution; on usually trains faster and "
+                                   "steadier")
+    readout: str = option("last", "Readout: what the classifier reads of the BiLSTM: last (its last step, as seed "
+                                  "000), mean or max over time, or ends (both directions' final outputs); mean is best "
+                                  "here")
     # optimisation
-    batch_size: int = _opt(32, "Letters per training step: 1-128; more makes an epoch faster but takes fewer steps")
-    lr: float = _opt(1e-3, "Learning rate: 0.00001-1 (AdamW; the peak of the onecycle schedule); higher learns faster "
-                           "until training diverges")
-    weight_decay: float = _opt(1e-4, "Weight decay: 0-0.01 (AdamW); more keeps the weights small, against overfitting")
-    schedule: str = _opt("step", "Learning-rate schedule: step (StepLR: lower it every few epochs) or onecycle "
-                                 "(rises, then falls, per step)")
-    step_size: int = _opt(10, "StepLR interval: 1-50 epochs between learning-rate drops (schedule step)")
-    gamma: float = _opt(0.8, "StepLR factor: 0.1-1, what each drop multiplies the learning rate by (schedule step)")
-    clip: float = _opt(1.0, "Gradient clip: 0-10, the largest gradient norm a step may take (0: no clip)")
-    label_smoothing: float = _opt(0.0, "Label smoothing: 0-0.3 of each target spread over the other classes; more "
-                                       "makes the model less overconfident")
-    epochs: int = _opt(50, "Epochs: 1-100 at most (early stopping may end sooner); more trains longer")
-    patience: int = _opt(10, "Early stop patience: 1-50 epochs without a better validation accuracy before stopping; "
-                             "more waits longer")
-    seed: int = _opt(42, "Seed: of the weights, the batch order, synthetic letters and augmentation; the same seed "
-                         "gives the same run")
+    batch_size: int = option(32, "Letters per training step: 1-128; more makes an epoch faster but takes fewer steps")
+    lr: float = option(1e-3, "Learning rate: 0.00001-1 (AdamW; the peak of the onecycle schedule); higher learns "
+                             "faster until training diverges")
+    weight_decay: float = option(1e-4, "Weight decay: 0-0.01 (AdamW); more keeps the weights small, against "
+                                       "overfitting")
+    schedule: str = option("step", "Learning-rate schedule: step (StepLR: lower it every few epochs) or onecycle "
+                                   "(rises, then falls, per step)")
+    step_size: int = option(10, "StepLR interval: 1-50 epochs between learning-rate drops (schedule step)")
+    gamma: float = option(0.8, "StepLR factor: 0.1-1, what each drop multiplies the learning rate by (schedule step)")
+    clip: float = option(1.0, "Gradient clip: 0-10, the largest gradient norm a step may take (0: no clip)")
+    label_smoothing: float = option(0.0, "Label smoothing: 0-0.3 of each target spread over the other classes; more "
+                                         "makes the model less overconfident")
+    epochs: int = option(50, "Epochs: 1-100 at most (early stopping may end sooner); more trains longer")
+    patience: int = option(10, "Early stop patience: 1-50 epochs without a better validation accuracy before stopping; "
+                               "more waits longer")
+    seed: int = option(42, "Seed: of the weights, the batch order, synthetic letters and augmentation; the same seed "
+                           "gives the same run")
     # One thread: these matrices are small, and two runs side by side (one per core, as the
     # dashboard starts them) with two threads each slow down many-fold. Fixed: reproducible.
-    threads: int = _opt(1, "CPU threads: 1-8 for torch; one per run when runs share the cores")
+    threads: int = option(1, "CPU threads: 1-8 for torch; one per run when runs share the cores")
     # Set by `python -m core ensemble`, never trained directly: the number of members averaged.
-    members: int = _opt(1, "Ensemble members: 1-16 models averaged (made from finished runs by python -m core "
-                           "ensemble, never trained directly)")
+    members: int = option(1, "Ensemble members: 1-16 models averaged (made from finished runs by python -m core "
+                             "ensemble, never trained directly)")
 
     def __post_init__(self):
         check_field_types(self, "classifier")

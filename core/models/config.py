@@ -9,7 +9,7 @@ import numpy as np
 from core.errors import InputError
 
 
-def opt(default: Any, help: str):
+def option(default: Any, help: str):
     """A config field with its help text (read by the command line and the dashboard's widgets)."""
     return field(default=default, metadata={"help": help})
 

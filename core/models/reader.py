@@ -29,8 +29,7 @@ from torch import nn
 from core.errors import InputError
 from core.ink.encodings import CHANNELS, ENCODINGS
 from core.models.blstm import packed_lstm, padded_lstm
-from core.models.config import check_field_types
-from core.models.config import opt as _opt
+from core.models.config import check_field_types, option
 from core.synth.generator import Augment
 
 SCHEDULES = ("constant", "onecycle", "cosine")
@@ -53,86 +52,87 @@ class ReaderConfig:
     """
 
     # data
-    data: str = _opt("seed", "Data source: unipen[:PATH] or unipen-train (real UNIPEN a-z words and letters plus "
-                             "generated words: reads real handwriting best; PATH: a folder or an archive of one), "
-                             "synthetic (generated a-z words only) or seed (seed 001's protocol: ten letters, 47 words)")
-    charset: str = _opt("az", "Characters: az (lowercase words) or text (every printable ASCII character and the "
-                              "space: lines and words of any case; needs unipen-train)")
-    style: str = _opt("seed", "Glyph style of the generated words: natural (a-z with several forms of each letter) or "
-                              "seed (seed 001's ten glyphs)")
-    holdout_frac: float = _opt(0.2, "Held-out share of the vocabulary: seed protocol only, 0.05-0.8; these words are "
-                                    "never trained on and test reading new words; more tests more words but trains on "
-                                    "fewer")
-    repeats: int = _opt(6, "Renderings per word and epoch: 1-20 (a-z data: 300 words each); more gives longer, more "
-                           "varied epochs")
-    cut_fraction: float = _opt(0.0, "Share of letter pieces: 0-1 of each epoch's words replaced by pieces cut at "
-                                    "letter boundaries; more teaches letters rather than whole-word shapes (seed "
-                                    "protocol)")
-    cut_warmup: int = _opt(0, "Epochs of pieces first: 0-20; over these epochs the share of pieces falls from 1 (only "
-                              "pieces) to the share above")
-    min_cut: int = _opt(1, "Shortest letter piece: in letters, at least 1")
+    data: str = option("seed", "Data source: unipen[:PATH] or unipen-train (real UNIPEN a-z words and letters plus "
+                               "generated words: reads real handwriting best; PATH: a folder or an archive of one), "
+                               "synthetic (generated a-z words only) or seed (seed 001's protocol: ten letters, 47 "
+                               "words)")
+    charset: str = option("az", "Characters: az (lowercase words) or text (every printable ASCII character and the "
+                                "space: lines and words of any case; needs unipen-train)")
+    style: str = option("seed", "Glyph style of the generated words: natural (a-z with several forms of each letter) "
+                                "or seed (seed 001's ten glyphs)")
+    holdout_frac: float = option(0.2, "Held-out share of the vocabulary: seed protocol only, 0.05-0.8; these words are "
+                                      "never trained on and test reading new words; more tests more words but trains "
+                                      "on fewer")
+    repeats: int = option(6, "Renderings per word and epoch: 1-20 (a-z data: 300 words each); more gives longer, more "
+                             "varied epochs")
+    cut_fraction: float = option(0.0, "Share of letter pieces: 0-1 of each epoch's words replaced by pieces cut at "
+                                      "letter boundaries; more teaches letters rather than whole-word shapes (seed "
+                                      "protocol)")
+    cut_warmup: int = option(0, "Epochs of pieces first: 0-20; over these epochs the share of pieces falls from 1 "
+                                "(only pieces) to the share above")
+    min_cut: int = option(1, "Shortest letter piece: in letters, at least 1")
     augment: dict = field(default_factory=_seed_augment,
                           metadata={"help": "Augmentation of the generated training words: a strength per kind "
                                             "(core.synth.generator.Augment)"})
-    capitals: float = _opt(0.05, "Words in capitals: 0-0.6, the share of the composed words of a text reader's "
-                                 "training written in capitals (0.12 are numbers, 0.28 capitalised); more reads "
-                                 "all-capital writing better")
-    letter_by_letter: float = _opt(0.0, "Texts written letter by letter: 0-1, the share of the composed texts of a "
-                                        "text reader's training whose letters stand up to three times as far apart "
-                                        "(the words too), as people write in boxes; more reads such writing better")
-    word_lines: float = _opt(0.0, "Lines built from real words: 0-0.8, the share of a text reader's training samples "
-                                  "that are 2-8 real isolated words of one writer laid on one line as real lines "
-                                  "lay out theirs (gaps, drift, size); the rest keep their shares; more shows "
-                                  "more words in lines")
-    augment_lines: float = _opt(0.0, "Augmented real lines: 0-1, the share of a text reader's real training lines "
-                                     "drawn as a copy with other word gaps, slant, width and tilt; more varies the "
-                                     "few real lines")
-    eval_repeats: int = _opt(8, "Renderings per word in each evaluation: 1-16; more gives steadier figures but a "
-                                "slower evaluation after every epoch")
-    eval_seed: int | None = _opt(None, "Seed of the evaluation renderings: the run's seed unless given")
+    capitals: float = option(0.05, "Words in capitals: 0-0.6, the share of the composed words of a text reader's "
+                                   "training written in capitals (0.12 are numbers, 0.28 capitalised); more reads "
+                                   "all-capital writing better")
+    letter_by_letter: float = option(0.0, "Texts written letter by letter: 0-1, the share of the composed texts of a "
+                                          "text reader's training whose letters stand up to three times as far apart "
+                                          "(the words too), as people write in boxes; more reads such writing better")
+    word_lines: float = option(0.0, "Lines built from real words: 0-0.8, the share of a text reader's training samples "
+                                    "that are 2-8 real isolated words of one writer laid on one line as real lines "
+                                    "lay out theirs (gaps, drift, size); the rest keep their shares; more shows "
+                                    "more words in lines")
+    augment_lines: float = option(0.0, "Augmented real lines: 0-1, the share of a text reader's real training lines "
+                                       "drawn as a copy with other word gaps, slant, width and tilt; more varies the "
+                                       "few real lines")
+    eval_repeats: int = option(8, "Renderings per word in each evaluation: 1-16; more gives steadier figures but a "
+                                  "slower evaluation after every epoch")
+    eval_seed: int | None = option(None, "Seed of the evaluation renderings: the run's seed unless given")
     # input
-    encoding: str = _opt("seed", "Input encoding: delta (scaled to the ink height, resampled evenly, pen-up jumps "
-                                 "kept: reads real handwriting), delta-line (the same, scaled by the line's corpus height: one "
-                                 "scale for words and lines), seed (raw dx, dy, pen up, as seed 001) or graves25 "
-                                 "(Liwicki and Bunke's 25 online features of a normalised line)")
-    spacing: float = _opt(0.05, "Resampling step: 0.02-0.2 of the ink height (delta) or 0.05-0.3 corpus heights "
-                                "(graves25); smaller keeps more detail but gives more frames, so training and reading "
-                                "are slower")
-    input_scaling: bool = _opt(False, "Scale the inputs: divide dx and dy by their spread in the training data (off: "
-                                      "raw frames, as seed 001); on helps the delta encoding learn quickly")
+    encoding: str = option("seed", "Input encoding: delta (scaled to the ink height, resampled evenly, pen-up jumps "
+                                   "kept: reads real handwriting), delta-line (the same, scaled by the line's corpus "
+                                   "height: one scale for words and lines), seed (raw dx, dy, pen up, as seed 001) or "
+                                   "graves25 (Liwicki and Bunke's 25 online features of a normalised line)")
+    spacing: float = option(0.05, "Resampling step: 0.02-0.2 of the ink height (delta) or 0.05-0.3 corpus heights "
+                                  "(graves25); smaller keeps more detail but gives more frames, so training and "
+                                  "reading are slower")
+    input_scaling: bool = option(False, "Scale the inputs: divide dx and dy by their spread in the training data (off: "
+                                        "raw frames, as seed 001); on helps the delta encoding learn quickly")
     # model
-    hidden: int = _opt(64, "LSTM units per direction: 4-512; more reads harder writing but trains and reads slower")
-    layers: int = _opt(1, "LSTM layers: 1-5; more layers learn longer patterns but train slower")
-    bidirectional: bool = _opt(True, "Read both ways: the LSTM reads the ink forwards and backwards; off reads "
-                                     "forwards only, so it must name a letter before seeing its end (much worse)")
-    dropout: float = _opt(0.0, "Dropout: 0-0.8 of the units silenced at random while training; more fights "
-                               "overfitting but learns slower")
-    conv_channels: int = _opt(0, "Conv front end channels: 0-128 (0: none); a 1-D convolution that finds local stroke "
-                                 "shapes before the LSTM; more finds more shapes, slower")
-    conv_kernel: int = _opt(5, "Conv kernel width: odd, in frames; wider sees longer pieces of stroke")
-    conv_stride: int = _opt(1, "Conv stride: 1-3; 2 gives the LSTM every second frame (about twice as fast), 3 every "
-                               "third (needs a conv front end)")
-    init: str = _opt("", "Start from: a trained reader (its folder or .pt) whose weights this one begins with, "
-                         "for the characters both know; its encoding and shape must fit (empty: fresh weights)")
+    hidden: int = option(64, "LSTM units per direction: 4-512; more reads harder writing but trains and reads slower")
+    layers: int = option(1, "LSTM layers: 1-5; more layers learn longer patterns but train slower")
+    bidirectional: bool = option(True, "Read both ways: the LSTM reads the ink forwards and backwards; off reads "
+                                       "forwards only, so it must name a letter before seeing its end (much worse)")
+    dropout: float = option(0.0, "Dropout: 0-0.8 of the units silenced at random while training; more fights "
+                                 "overfitting but learns slower")
+    conv_channels: int = option(0, "Conv front end channels: 0-128 (0: none); a 1-D convolution that finds local "
+                                   "stroke shapes before the LSTM; more finds more shapes, slower")
+    conv_kernel: int = option(5, "Conv kernel width: odd, in frames; wider sees longer pieces of stroke")
+    conv_stride: int = option(1, "Conv stride: 1-3; 2 gives the LSTM every second frame (about twice as fast), 3 every "
+                                 "third (needs a conv front end)")
+    init: str = option("", "Start from: a trained reader (its folder or .pt) whose weights this one begins with, "
+                           "for the characters both know; its encoding and shape must fit (empty: fresh weights)")
     # optimisation
-    batch_size: int = _opt(1, "Words per training step: 1-128; more makes an epoch faster but takes fewer, smoother "
-                              "steps")
-    lr: float = _opt(5e-3, "Learning rate: 0.00001-1 (Adam; the peak of the onecycle and cosine schedules); higher "
-                           "learns faster until training diverges")
-    schedule: str = _opt("constant", "Learning-rate schedule: constant, onecycle (rises, then falls) or cosine (falls "
-                                     "from the peak), per step")
-    epochs: int = _opt(25, "Epochs: 1-100 passes over freshly drawn training words, each followed by an evaluation; "
-                           "more trains longer and usually better")
-    grad_clip: float = _opt(5.0, "Gradient clip: 0-20, the largest gradient norm a step may take (0: no clip); lower "
-                                 "keeps steps safe but may slow learning")
-    ctc: str = _opt("torch", "CTC loss code: torch (torch's ctc_loss) or numpy (this lab's own, core/ctc/loss.py); "
-                             "the same loss, torch is faster")
-    seed: int = _opt(0, "Seed: of the held-out split, the initial weights and the renderings; the same seed gives the "
-                        "same run")
+    batch_size: int = option(1, "Words per training step: 1-128; more makes an epoch faster but takes fewer, smoother "
+                                "steps")
+    lr: float = option(5e-3, "Learning rate: 0.00001-1 (Adam; the peak of the onecycle and cosine schedules); higher "
+                             "learns faster until training diverges")
+    schedule: str = option("constant", "Learning-rate schedule: constant, onecycle (rises, then falls) or cosine "
+                                       "(falls from the peak), per step")
+    epochs: int = option(25, "Epochs: 1-100 passes over freshly drawn training words, each followed by an evaluation; "
+                             "more trains longer and usually better")
+    grad_clip: float = option(5.0, "Gradient clip: 0-20, the largest gradient norm a step may take (0: no clip); lower "
+                                   "keeps steps safe but may slow learning")
+    ctc: str = option("torch", "CTC loss code: torch (torch's ctc_loss) or numpy (this lab's own, core/ctc/loss.py); "
+                               "the same loss, torch is faster")
+    seed: int = option(0, "Seed: of the held-out split, the initial weights and the renderings; the same seed gives "
+                          "the same run")
     # One thread: these matrices are too small to split, and two runs side by side (one per
     # core, as the dashboard and sweeps start them) with two threads each slow down many-fold.
-    threads: int = _opt(1, "CPU threads: 1-8 for torch; fixed, so that a run is reproducible; one per run when runs "
-                           "share the cores")
+    threads: int = option(1, "CPU threads: 1-8 for torch; fixed, so that a run is reproducible; one per run when runs "
+                             "share the cores")
 
     def __post_init__(self):
         if isinstance(self.augment, Augment):

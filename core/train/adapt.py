@@ -27,7 +27,7 @@ from core.data.seed_words import SEED_VOCAB
 from core.errors import InputError
 from core.ink.ink import Ink, n_points
 from core.models.checkpoint import make_checkpoint
-from core.models.config import check_field_types, opt
+from core.models.config import check_field_types, option
 from core.models.inference import encode_ink
 from core.models.reader import ReaderConfig, build_reader
 from core.synth.generator import Augment, render_word
@@ -45,18 +45,18 @@ PARTS = ("all", "top", "output")
 class AdaptConfig:
     """How a reader adapts to a writer (each field's help is the command line's and the page's)."""
 
-    steps: int = opt(60, "optimiser steps (a few dozen: the person's samples are few)")
-    lr: float = opt(5e-4, "Adam learning rate of the adaptation (lower than training: small changes)")
-    part: str = opt("all", "what may change: all weights, top (the last LSTM layer and the output) or output")
-    batch_size: int = opt(16, "words per step, the person's and synthetic ones together")
-    mix: float = opt(0.5, "share of each batch that is synthetic words of the reader's letters (against "
-                          "forgetting other writers; 0: only the person's samples)")
-    augment: float = opt(0.5, "strength of the augmented copy each step draws of a sample (0: the sample itself)")
-    eval_every: int = opt(10, "steps between two evaluations (one row of metrics)")
-    seed: int = opt(0, "seed of the batches, augmentation and synthetic words")
+    steps: int = option(60, "optimiser steps (a few dozen: the person's samples are few)")
+    lr: float = option(5e-4, "Adam learning rate of the adaptation (lower than training: small changes)")
+    part: str = option("all", "what may change: all weights, top (the last LSTM layer and the output) or output")
+    batch_size: int = option(16, "words per step, the person's and synthetic ones together")
+    mix: float = option(0.5, "share of each batch that is synthetic words of the reader's letters (against "
+                             "forgetting other writers; 0: only the person's samples)")
+    augment: float = option(0.5, "strength of the augmented copy each step draws of a sample (0: the sample itself)")
+    eval_every: int = option(10, "steps between two evaluations (one row of metrics)")
+    seed: int = option(0, "seed of the batches, augmentation and synthetic words")
     # One thread, as the trainers: two runs side by side (one per core) with two threads each slow down many-fold
     # (on a machine busy with two trainings, 60 steps took 36 s with one thread and over 2 minutes with two).
-    threads: int = opt(1, "torch CPU threads (one per run when runs share the cores)")
+    threads: int = option(1, "torch CPU threads (one per run when runs share the cores)")
 
     def __post_init__(self):
         check_field_types(self, "adapt")
