@@ -33,8 +33,11 @@ def reader_file(picked: Picked) -> str:
 def start_form(name: str, n: int, picked: Picked) -> None:
     """Steps and held-back samples, and Start."""
     st.caption(f"Adapts **{picked.label.split(': ', 1)[-1]}** (the reader chosen at the top) to the samples of "
-               f"`{name}`: a few dozen training steps on your words mixed with synthetic ones, as a background run "
-               "of `python -m core adapt`. The last samples you wrote are held back to measure it.")
+               f"`{name}`: a few dozen training steps on your samples mixed with "
+               + ("real words of other writers (the UNIPEN fixture's; synthetic ones without it)"
+                  if " " in picked.model.alphabet else "synthetic words")
+               + ", as a background run of `python -m core adapt`. The last samples you wrote are held back to "
+               "measure it.")
     c1, c2, c3 = st.columns([1, 1, 1])
     help_ = AdaptConfig.__dataclass_fields__["steps"].metadata.get("help")
     steps = c1.number_input("Steps", 1, 2000, AdaptConfig().steps, key="collect_steps", help=help_)

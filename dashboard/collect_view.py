@@ -1,8 +1,12 @@
-"""The Collect page's datasets: choose or create one, write prompted words into it, list, move and delete it.
+"""The Collect page's datasets: choose or create one, write prompts into it, list, move and delete it.
+
+A prompt is a random word, two or three words, a short sentence (for a
+line reader: core/data/sentences.py) or the person's own text; a line
+reader gets a canvas a line wide.
 
 The writing area is a fragment: a stroke reruns only the prompt, the
 canvas and its buttons. Save reruns the whole page (the counter and the
-listing grow); Skip and Redo word clear the canvas by giving it a new key.
+listing grow); Skip and Redo clear the canvas by giving it a new key.
 Messages that must outlive a rerun wait in the session as a "flash"; the
 writing area's own messages sit below the canvas, so that none appears or
 goes above it and moves it under the pen.
@@ -14,15 +18,23 @@ import random
 import streamlit as st
 
 from core.data import datasets
+from core.data.sentences import sentence_prompt, sentences_of
 from core.errors import InputError
 from core.ink.ink import n_points
 from core.train.collect import GOAL
 from dashboard.canvas import pen_canvas
+from dashboard.draw_correct import OWN_DATASET
 from dashboard.messages import show_input_error
 from dashboard.plots import ink_grid_figure
 
 NEW = "New dataset…"
 SHOWN = 16  # samples drawn in the listing's figure (the last ones written)
+LINE_CANVAS = (1200, 220)  # a line reader's canvas: a line wide (the Draw page's); the browser fits it to the column
+
+
+def counted(n: int, noun: str) -> str:
+    """"1 sample", "2 samples"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def flash(kind: str, text: str, where: str = "top") -> None:
@@ -45,7 +57,7 @@ def _create() -> None:
         return
     existed = datasets.dataset_path(name).is_dir()
     datasets.dataset_path(name).mkdir(parents=True, exist_ok=True)
-    st.session_state["collect_dataset"] = name
+    st.session_state["collect_dataset"] = st.session_state[OWN_DATASET] = name
     became = f" (the name you typed, {raw.strip()!r}, became `{name}`: letters, digits, '-' and '_' only)" \
         if raw.strip() != name else ""
     flash("success", f"{'Opened the existing' if existed else 'Created the'} dataset `{name}`{became}.")
@@ -54,8 +66,9 @@ def _create() -> None:
 def choose_dataset() -> str | None:
     """A picker of the datasets with a way to make a new one; the chosen name, or None before the first."""
     names = [d["name"] for d in datasets.list_datasets()]
-    if st.session_state.get("collect_dataset") not in names + [NEW]:
-        st.session_state["collect_dataset"] = names[0] if names else NEW
+    if st.session_state.get("collect_dataset") not in names + [NEW]:  # first the one chosen here or on Draw
+        own = st.session_state.get(OWN_DATASET)
+        st.session_state["collect_dataset"] = own if own in names else names[0] if names else NEW
     left, right = st.columns([2, 3])
     choice = left.selectbox("Dataset", names + [NEW], key="collect_dataset",
                             help=f"a folder of Ink JSON files under `{datasets.datasets_dir()}`")
@@ -64,6 +77,8 @@ def choose_dataset() -> str | None:
                          help="letters, digits, '-' and '_'; other characters become '-'")
         right.button("Create", key="collect_create", on_click=_create, type="primary")
     show_flash()
+    if choice != NEW:
+        st.session_state[OWN_DATASET] = choice  # the Draw page saves its corrections here too
     return None if choice == NEW else choice
 
 
@@ -71,7 +86,8 @@ def _new_prompt(letters: list[str], how: str, avoid=()) -> None:
     rng = random.Random()
     words = rng.choice((2, 3)) if how == "phrase" else 1
     try:
-        st.session_state["collect_prompt"] = datasets.prompt(letters, rng, words, avoid)
+        st.session_state["collect_prompt"] = (sentence_prompt(letters, rng, avoid) if how == "sentence"
+                                              else datasets.prompt(letters, rng, words, avoid))
     except InputError:
         st.session_state["collect_prompt"] = ""
     st.session_state["collect_pad"] = st.session_state.get("collect_pad", 0) + 1
@@ -83,12 +99,19 @@ def _clear_pad() -> None:
 
 def prompt_choice(letters: list[str], written: set[str]) -> str:
     """The text to write: a random prompt of the reader's letters, or the user's own."""
-    ways = {"word": "a random word", "phrase": "two or three words", "own": "my own text"}
+    ways = {"word": "a random word", "phrase": "two or three words", "sentence": "a short sentence",
+            "own": "my own text"}
     if " " not in letters:
         ways.pop("phrase")  # a reader without a space cannot be taught a phrase
+    if not sentences_of(letters):
+        ways.pop("sentence")  # ... nor a sentence, whose capitals and marks a line reader reads
+    first = "sentence" if "sentence" in ways else "word"  # a line reader learns lines: sentences first
+    if st.session_state.get("collect_how") not in ways or st.session_state.get("collect_how_first") != first:
+        st.session_state["collect_how"] = st.session_state["collect_how_first"] = first  # a reader of another kind
     how = st.radio("Prompt", list(ways), format_func=ways.get, horizontal=True, key="collect_how",
                    help="random words come from the 3,000 commonest English words, using only the letters the "
-                        "reader reads")
+                        "reader reads; sentences (for a line reader) are short everyday lines and pangrams, "
+                        "15-45 characters with capitals and punctuation")
     if how == "own":
         text = st.text_input("Your text", key="collect_own", placeholder="type what you will write")
         unknown = sorted(set(text) - set(letters))
@@ -104,12 +127,13 @@ def prompt_choice(letters: list[str], written: set[str]) -> str:
 
 @st.fragment
 def write_area(name: str, letters: list[str], how_many: int, written: set[str]) -> None:
-    """The prompt, the canvas, Save / Skip / Redo word, and the counter toward the goal."""
+    """The prompt, the canvas, Save / Skip / Redo, and the counter toward the goal."""
     text = prompt_choice(letters, written)
     st.markdown(f"<div data-testid='collect-prompt' style='font-size:1.6rem'>Write: <b>{text or '…'}</b></div>",
                 unsafe_allow_html=True)
     st.session_state.setdefault("collect_pad", 0)
-    ink = pen_canvas(f"collect_pad_{st.session_state['collect_pad']}", height=220)
+    width, height = LINE_CANVAS if " " in letters else (860, 220)
+    ink = pen_canvas(f"collect_pad_{st.session_state['collect_pad']}", width, height)
     if len(ink):
         st.markdown(f"<div data-testid='collect-count' style='color:#888;font-size:0.85em'>{len(ink)} strokes · "
                     f"{n_points(ink)} points drawn</div>", unsafe_allow_html=True)
@@ -118,7 +142,7 @@ def write_area(name: str, letters: list[str], how_many: int, written: set[str]) 
     how = st.session_state.get("collect_how", "word")
     b2.button("Skip", key="collect_skip", help="a new prompt (and a clear canvas)", on_click=_new_prompt,
               args=(letters, how, written | {text}))
-    b3.button("Redo word", key="collect_redo", help="clear the canvas and write the same prompt again",
+    b3.button("Redo", key="collect_redo", help="clear the canvas and write the same prompt again",
               on_click=_clear_pad)
     if save:
         try:
@@ -137,8 +161,8 @@ def write_area(name: str, letters: list[str], how_many: int, written: set[str]) 
     if saved and saved[0] == name and not save:  # below the canvas, and kept: a message above would move it
         st.success(saved[1], icon=":material/check:")
     st.progress(min(1.0, how_many / GOAL),
-                text=f"**{how_many} samples in {name}** · {max(0, GOAL - how_many)} more to reach {GOAL}, "
-                     "enough to adapt a reader" if how_many < GOAL else f"**{how_many} samples in {name}** · "
+                text=f"**{counted(how_many, 'sample')} in {name}** · {max(0, GOAL - how_many)} more to reach "
+                     f"{GOAL}, enough to adapt a reader" if how_many < GOAL else f"**{how_many} samples in {name}** · "
                      f"goal of {GOAL} reached: adapt a reader below")
 
 
@@ -146,13 +170,16 @@ def write_area(name: str, letters: list[str], how_many: int, written: set[str]) 
 def _listing(name: str, stamp: tuple) -> tuple[list[dict], list[tuple[str, list]]]:
     """The table of a dataset's samples and its last ones' ink, read again when its folder changes."""
     found = datasets.samples(name)
-    rows = [{"file": p.name, "label": label or "", "strokes": len(ink), "points": sum(len(s) for s in ink)}
-            for p, ink, label in found]
+    read = {r["file"]: r["read_as"] for r in datasets.readings(name)}
+    rows = [{"file": p.name, "label": label or "", "read as": read.get(p.name) or "",
+             "correction": "✓" if datasets.is_correction({"label": label, "read_as": read.get(p.name)}) else "",
+             "strokes": len(ink), "points": sum(len(s) for s in ink)} for p, ink, label in found]
     return rows, [(label or "?", ink) for _, ink, label in found[-SHOWN:]]
 
 
 def contents(name: str) -> tuple[list[dict], list[tuple[str, list]]]:
-    """(a row per sample: file, label, strokes, points; the last samples' (label, ink)) of a dataset."""
+    """(a row per sample: file, label, what a reader read (a drawing saved from the Draw page), whether that
+    was a correction, strokes, points; the last samples' (label, ink)) of a dataset."""
     folder = datasets.dataset_path(name)
     files = sorted(folder.glob("*.json")) if folder.is_dir() else []
     return _listing(name, (len(files), max((f.stat().st_mtime_ns for f in files), default=0)))
@@ -164,10 +191,15 @@ def listing(name: str, rows: list[dict], inks: list[tuple[str, list]]) -> None:
         st.info(f"`{name}` is empty: write the prompt on the canvas and press Save, or import a zip below.",
                 icon=":material/edit_note:")
         return
-    st.plotly_chart(ink_grid_figure(inks, f"The last {len(inks)} of {len(rows)} samples" if len(rows) > len(inks)
-                                    else f"All {len(rows)} samples", columns=8, fit="each", order=False,
-                                    width_px=1100), key="collect_grid")
-    with st.expander(f"Table of the {len(rows)} samples"):
+    title = (f"The last {len(inks)} of {len(rows)} samples" if len(rows) > len(inks)
+             else f"All {len(rows)} samples" if len(rows) > 1 else "The one sample")
+    st.plotly_chart(ink_grid_figure(inks, title, columns=8, fit="each", order=False, width_px=1100),
+                    key="collect_grid")
+    fixed = sum(r["correction"] == "✓" for r in rows)
+    st.caption(f"{counted(len(rows), 'sample')}, {fixed} of them correction{'' if fixed == 1 else 's'}: drawings a "
+               "reader misread on the Draw page, saved there with the text they really hold (*Correct it* under a "
+               "reading).")
+    with st.expander(f"Table of the {counted(len(rows), 'sample')}"):
         st.dataframe(rows, hide_index=True, key="collect_table")
 
 

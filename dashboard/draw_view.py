@@ -6,7 +6,9 @@ and a table of every decoder's text with its confidence, lm (a dictionary
 and a word-bigram language model) last.
 
 The drawing area is a fragment: a stroke reruns only the canvas and the
-result, not the pickers and settings above it. The lexicon's trie is built
+result, not the pickers and settings above it. Under a reading, a form
+saves the drawing with the text it really holds into a dataset of the
+person's hand (dashboard/draw_correct.py). The lexicon's trie is built
 once per reader (or per edited list) and shared; the list itself is only
 sent to the browser while its editor is open. Figures and tables in closed
 expanders are not computed, and a reading is kept for the drawing it was
@@ -34,6 +36,7 @@ from core.models.alphabet_check import alphabet_check
 from core.models.inference import Reading, read
 from core.train.shipped import lowercase_words_cer
 from dashboard.canvas import pen_canvas
+from dashboard.draw_correct import correct_form
 from dashboard.glossary import explain
 from dashboard.messages import show_input_error
 from dashboard.models import Picked
@@ -251,6 +254,7 @@ def drawing_area(picked: Picked, classifier: Picked | None, source: str, lexicon
         show_input_error(exc)
         return
     show_reading(picked, reading, ink, label, lexicon is not None)
+    correct_form(ink, reading, model_name(picked), _digest(ink))
     if source == "Draw":
         st.download_button("Download this drawing (Ink JSON)", data=lambda: json.dumps(ink_to_json(ink)) + "\n",
                            file_name="drawing.json", mime="application/json", on_click="ignore",

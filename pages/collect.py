@@ -4,6 +4,7 @@ import streamlit as st
 from core.data.alphabets import AZ, letters_of
 from dashboard.collect_adapt import adapt_section
 from dashboard.collect_view import choose_dataset, contents, listing, move_and_delete, write_area
+from dashboard.draw_correct import OWN_READER
 from dashboard.models import pick_model
 
 st.title("Collect")
@@ -13,8 +14,9 @@ st.caption("Teach a reader your handwriting: write the prompted words and save e
 
 top_left, top_right = st.columns([3, 2])
 with top_right:
-    picked = pick_model("reader", "collect_reader", "Reader",
-                        help="prompts use only the letters it reads; it is the reader that Adapt adapts")
+    picked = pick_model("reader", "collect_reader", "Reader", prefer=(st.session_state.get(OWN_READER) or "",),
+                        help="prompts use only the letters it reads; it is the reader that Adapt adapts (first the "
+                             "one whose misreading you last saved on the Draw page)")
 with top_left:
     name = choose_dataset()
 letters = letters_of(picked.model.alphabet)
