@@ -27,13 +27,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.cli.score import labelled_samples  # noqa: E402
 from core.data.az_words import default_lexicon, lexicon_for  # noqa: E402
 from core.data.splits import TEST_CONTRIBUTORS  # noqa: E402
+from core.evaluation.cards import classifier_card, classifier_test, write_card  # noqa: E402
+from core.evaluation.scoring import score_reader  # noqa: E402
+from core.evaluation.sources import labelled_samples  # noqa: E402
+from core.ink.unipen_categories import WORDS  # noqa: E402
 from core.models.checkpoint import load_checkpoint  # noqa: E402
 from core.models.inference import load_reader  # noqa: E402
-from core.cli.cards import classifier_card, classifier_test, write_card  # noqa: E402
-from core.train.score import score_reader  # noqa: E402
 
 SOURCE = "unipen-train"
 TARGET_CER = 0.35
@@ -58,7 +59,7 @@ def training_minutes(ckpt: dict) -> str:
 
 def bench_reader(path: str, limit: int | None) -> None:
     ckpt = load_checkpoint(path, kind="reader")
-    samples, _ = labelled_samples(SOURCE, ckpt, ["6"], list(TEST_CONTRIBUTORS))
+    samples, _ = labelled_samples(SOURCE, ckpt, [WORDS], list(TEST_CONTRIBUTORS))
     samples = _subset(samples, limit)
     reader = load_reader(ckpt)
     print(f"\n### reader {path} (trained {training_minutes(ckpt)})\n")

@@ -4,7 +4,7 @@ Every figure is `python -m core evaluate CHECKPOINT --data unipen-train --decode
 test contributors of `core.data.splits` (labs no split trained on): text lines written on one line
 (category 8) and isolated words of any case (category 6). Word accuracy for lines is 1 - WER (Graves et
 al. 2009 count it so); for words, the share read exactly. `--card` writes the checkpoint folder's
-card.json from the same figures (`core/cli/text_card.py`).
+card.json from the same figures (`core/evaluation/cards.py`).
 
     python bench/text_card.py checkpoints/reader-text [--card NAME SUMMARY COMMAND] [--training JSON]
 
@@ -24,12 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from core.cli.cards import write_card  # noqa: E402
-from core.cli.text_card import CATEGORIES, text_reader_card, text_reader_test  # noqa: E402
+from core.evaluation.cards import TEXT_READER_CATEGORIES, text_reader_card, text_reader_test, write_card  # noqa: E402
 
 
 def show(test: dict) -> None:
-    for category, what in CATEGORIES.items():
+    for category, what in TEXT_READER_CATEGORIES.items():
         table = test["categories"][category]
         g = table["greedy"]
         print(f"\n### {what} (category {category}): {g['n']:,} by {g['writers']} writers of "

@@ -1,6 +1,6 @@
 """The Evaluate page's folder scoring: a model on a UNIPEN folder or archive, or on a folder of Ink JSON files.
 
-The figures come from `core.cli.score.score_on`, the function behind
+The figures come from `core.evaluation.sources.score_on`, the function behind
 `python -m core evaluate CHECKPOINT --data unipen:PATH|ink:DIR`, so the
 page and the command line agree. Tables per category, contributor and
 writer are hardest first; what could not be scored is counted by reason.
@@ -10,9 +10,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.cli.score import LEVELS, default_categories, is_other_data, own_test_contributors, score_on
 from core.data.az_words import default_lexicon
 from core.errors import InputError
+from core.evaluation.sources import (
+    default_categories,
+    is_other_data,
+    own_test_contributors,
+    own_test_selection,
+    score_on,
+)
+from core.ink.unipen_categories import LEVELS
 from core.paths import unipen_train_archive
 from dashboard.corpus_view import TRAINING, category_name, source_of_path
 from dashboard.evaluate_lines import decoder_radio, is_line_reader, show_lines
@@ -130,12 +137,9 @@ def folder_scoring(picked, kind: str) -> None:
         own = not is_other_data(source, picked.ckpt, "test")
         tested = own and request["split"] == "test" and bool(own_test_contributors(picked.ckpt))
         if tested:  # a model split by contributor: its own test split is every sample of its test contributors
-            mine = own_test_contributors(picked.ckpt)
-            others = sorted(set(request["contributors"]) - set(mine))
-            if others:
-                raise InputError(f"{', '.join(others)} not among this model's test contributors ({', '.join(mine)})",
-                                 "choose the split 'every sample' to score contributors it trained on")
-            request = {**request, "contributors": request["contributors"] or tuple(mine)}
+            mine = own_test_selection(picked.ckpt, list(request["contributors"]),
+                                      "choose the split 'every sample' to score contributors it trained on")
+            request = {**request, "contributors": tuple(mine)}
         elif own and request["split"] == "test":
             st.info(f"`{source}` is the folder **{picked.label}** trained on, so the test split is its own test "
                     "split: see *its own test split* above, or choose the split *every sample* to score the "

@@ -3,7 +3,7 @@ word-level confusions, a character confusion one group of characters at a time, 
 
 A word reader's views stay in pages/evaluate.py; these take the predictions
 of `core.train.evaluate.evaluate_sets` (with `split`) or of
-`core.cli.score.score_on` (with `category`, `contributor`, `writer`): dicts
+`core.evaluation.sources.score_on` (with `category`, `contributor`, `writer`): dicts
 with `target` and `pred`. A line's WER is its word-level edit distance over
 its number of target words; word accuracy is 1 − WER (Graves et al. 2009's
 measure: it counts inserted words against the reading, so it can fall below

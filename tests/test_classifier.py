@@ -8,6 +8,8 @@ import torch
 
 from core.data.letters import CharSplits, synthetic_splits
 from core.errors import InputError
+from core.evaluation.scoring import score_classifier
+from core.ink.io import LabelledInk
 from core.models.checkpoint import load_checkpoint
 from core.models.classifier import (
     PRESETS,
@@ -15,6 +17,7 @@ from core.models.classifier import (
     ClassifierConfig,
     CNNBiLSTM,
     classify_ink,
+    classify_inks,
     load_classifier,
     n_parameters,
     preset,
@@ -213,6 +216,20 @@ def test_classify_ink_lists_the_top_labels_with_probabilities(tiny_run):
     assert len(classify_ink(clf, render_letter("k", seed=0).ink, top=100)) == 26
 
 
+def test_classify_inks_reads_many_drawings_at_once_as_classify_ink_reads_each(tiny_run):
+    clf = load_classifier(tiny_run[1]["checkpoint"])
+    inks = [render_letter(c, seed=k).ink for k, c in enumerate("kox")]
+    p = classify_inks(clf, inks)
+    assert p.shape == (3, len(clf.classes)) and np.allclose(p.sum(axis=1), 1, atol=1e-5)
+    for ink, row in zip(inks, p):
+        best = classify_ink(clf, ink, top=2)
+        assert [c for c, _ in best] == [clf.classes[i] for i in np.argsort(-row, kind="stable")[:2]]
+        assert [q for _, q in best] == pytest.approx(np.sort(row)[::-1][:2], abs=1e-5)
+    assert classify_inks(clf, []).shape == (0, len(clf.classes))
+    with pytest.raises(InputError, match="drawing 2 of 2 has fewer than two points"):
+        classify_inks(clf, [inks[0], [np.zeros((1, 2))]])
+
+
 @pytest.mark.parametrize("ink,match", [([], "fewer than two points"), ([np.zeros((1, 2))], "fewer than two points")])
 def test_a_drawing_without_a_letter_is_refused(tiny_run, ink, match):
     with pytest.raises(InputError, match=match):
@@ -249,8 +266,13 @@ def test_a_model_trained_on_other_features_cannot_read_ink(tiny_data):
     res = train_classifier(preset("tiny", epochs=1), data=data)
     clf = load_classifier(res["checkpoint"])
     assert clf.config.features == 5 and res["checkpoint"]["encoding"] == "npy"
+    ink = render_letter("a", seed=0).ink
     with pytest.raises(InputError, match="other features"):
-        classify_ink(clf, render_letter("a", seed=0).ink)
+        classify_ink(clf, ink)
+    with pytest.raises(InputError, match="other features"):
+        classify_inks(clf, [ink])
+    with pytest.raises(InputError, match="other features"):  # scoring on labelled ink refuses it the same way
+        score_classifier(clf, [LabelledInk(ink, "a", "ink/w", "a.json")])
     assert dataclasses.asdict(clf.config)["features"] == 5
 
 

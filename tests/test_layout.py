@@ -12,7 +12,8 @@ from core.paths import REPO_ROOT
 
 CORE = REPO_ROOT / "core"
 # Lower packages never import higher ones (a package may import its own modules).
-LAYERS = ["errors", "paths", "files", "ink", "synth", "data", "ctc", "models", "train", "cli", "__main__"]
+LAYERS = ["errors", "paths", "files", "ink", "synth", "data", "ctc", "models", "train", "evaluation", "cli",
+          "__main__"]
 # Imports allowed inside a function: optional or heavy dependencies, each with a comment saying why.
 LATE_IMPORTS = {"ray", "streamlit_drawable_canvas", "sklearn.metrics", "pandas"}
 
@@ -91,6 +92,15 @@ def test_imports_flow_down_the_layers():
     upward = [(a, b) for a, targets in core_graph().items() for b in targets
               if layer(a) >= 0 and layer(b) > layer(a)]
     assert upward == []
+
+
+def test_the_dashboard_pages_and_benches_never_use_the_command_line_as_a_library():
+    # core/cli/ parses arguments and prints; what a page or a bench needs lives below it (core.evaluation, ...).
+    files = [f for folder in ("dashboard", "pages", "bench") for f in sorted((REPO_ROOT / folder).rglob("*.py"))]
+    assert files
+    uses_cli = [f"{f.relative_to(REPO_ROOT)}:{node.lineno} {module}" for f in files
+                for module, node, _ in imports_of(f) if module == "core.cli" or module.startswith("core.cli.")]
+    assert uses_cli == []
 
 
 def test_modules_are_small_enough_to_read_in_one_sitting():

@@ -6,6 +6,8 @@ import pytest
 
 from core.cli.main import main
 from core.errors import InputError
+from core.evaluation.scoring import score_classifier, score_reader
+from core.evaluation.sources import default_categories, own_test_contributors, own_test_selection
 from core.ink.io import LabelledInk, load_ink_folder, write_ink_json
 from core.models.checkpoint import load_checkpoint
 from core.models.classifier import load_classifier
@@ -13,7 +15,6 @@ from core.models.inference import load_reader
 from core.paths import checkpoints_dir
 from core.synth.generator import render_letter, render_word
 from core.train.metrics import cer, word_error_rate
-from core.train.score import score_classifier, score_reader
 
 READER = checkpoints_dir() / "reader-az"
 CLASSIFIER = checkpoints_dir() / "classifier-az"
@@ -121,3 +122,19 @@ def test_a_line_reader_is_scored_on_labels_as_written_and_skips_texts_on_several
     assert r["skipped"] == {"written on several lines (a list or a paragraph)": 1,
                             "characters the model does not know": 1}
     assert set(r["by_category"]) == {"8"}
+
+
+def test_a_models_own_test_split_is_its_test_contributors_and_no_other():
+    ckpt = {"kind": "reader", "alphabet": ["", "a", "b"], "data": {"test_contributors": ["ced", "kai"]}}
+    assert own_test_contributors(ckpt) == ["ced", "kai"] and own_test_contributors({"data": {}}) == []
+    assert own_test_selection(ckpt, None, "hint") == ["ced", "kai"]
+    assert own_test_selection(ckpt, ["kai"], "hint") == ["kai"]
+    with pytest.raises(InputError, match=r"aga not among this model's test contributors \(ced, kai\)") as err:
+        own_test_selection(ckpt, ["kai", "aga"], "choose every sample")
+    assert err.value.hint == "choose every sample"
+
+
+def test_a_model_is_scored_by_default_on_the_categories_it_reads():
+    assert default_categories({"kind": "classifier"}) == ["1a", "1b", "1c", "1d"]
+    assert default_categories({"kind": "reader", "alphabet": ["", "a"]}) == ["6"]
+    assert default_categories({"kind": "reader", "alphabet": ["", "a", " "]}) == ["6", "8"]

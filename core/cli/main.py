@@ -14,6 +14,7 @@ import sys
 from core.cli import adapt, classifier, data, reader, score, sweep
 from core.data.corpus import is_unipen_source
 from core.errors import InputError
+from core.evaluation.sources import is_other_data, own_test_contributors
 from core.models.checkpoint import load_checkpoint
 from core.models.inference import DECODERS
 
@@ -60,9 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _evaluate(args) -> int:
     ckpt = load_checkpoint(args.checkpoint)
-    if score.is_other_data(args.data, ckpt, args.split):
+    if is_other_data(args.data, ckpt, args.split):
         return score.score_command(ckpt, args)
-    if score.own_test_contributors(ckpt) and (args.data is None or is_unipen_source(args.data)):
+    if own_test_contributors(ckpt) and (args.data is None or is_unipen_source(args.data)):
         return score.score_command(ckpt, score.own_test_split(ckpt, args))
     return EVALUATORS[ckpt["kind"]](ckpt, args)
 

@@ -14,7 +14,7 @@ a plain dict from which `load_classifier` rebuilds the model.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import torch
@@ -23,7 +23,7 @@ from torch import nn
 from core.data.alphabets import CHAR_GROUPS, char_group
 from core.errors import InputError
 from core.ink.features import features18
-from core.ink.ink import Ink
+from core.ink.ink import Ink, n_points
 from core.models.checkpoint import make_checkpoint
 from core.models.config import check_field_types, option
 
@@ -158,6 +158,17 @@ PRESETS: dict[str, ClassifierConfig] = {
 }
 
 
+# What each preset is, in words: the Train page's preset picker and `train classifier --preset`'s help.
+PRESET_NOTES: dict[str, str] = {
+    "az-quick": "real UNIPEN letters plus synthetic ones, the fast recipe: names canvas letters (the Train page's default)",
+    "chars": "every isolated character (digits, capitals, lowercase, symbols) of the whole training corpus, "
+             "split by contributor; about an hour and a half",
+    "fast": "the measured best recipe on synthetic letters",
+    "seed": "seed 000's own recipe on synthetic letters",
+    "tiny": "the tests' preset: seconds, to check that training works; it names nothing useful",
+}
+
+
 def preset(name: str, **overrides) -> ClassifierConfig:
     """A preset with some fields changed; an unknown preset or option is an InputError."""
     if name not in PRESETS:
@@ -287,17 +298,34 @@ class LoadedClassifier:
         return classify_ink(self, ink, top, group)
 
 
-def classify_ink(clf: LoadedClassifier, ink: Ink, top: int = 5, group: str | None = None) -> list[tuple[str, float]]:
-    """The `top` most probable labels of one drawn character, with their probabilities; told its `group`
-    (digits, capitals, lowercase or symbols), only that group's classes, their probabilities renormalised."""
+def check_reads_ink(clf: LoadedClassifier) -> None:
+    """An InputError unless the classifier reads features18, the features computed from ink (a classifier
+    trained on seed 000's .npy files may have been given other features)."""
     if clf.checkpoint.get("encoding", "features18") != "features18" or clf.config.features != 18:
         raise InputError("this classifier was trained on other features than features18, so it cannot read ink",
                          "use a classifier trained on synthetic or unipen letters")
+
+
+def classify_inks(clf: LoadedClassifier, inks: Sequence[Ink]) -> np.ndarray:
+    """The classifier's read path for ink: (N, classes) class probabilities of N drawn characters, each
+    resampled to the classifier's points and encoded as features18. Each drawing needs two points."""
+    check_reads_ink(clf)
+    for k, ink in enumerate(inks):
+        if n_points(ink) < 2:
+            where = "the drawing" if len(inks) == 1 else f"drawing {k + 1} of {len(inks)}"
+            raise InputError(f"{where} has fewer than two points", "draw a letter")
+    if not len(inks):
+        return np.zeros((0, len(clf.classes)), np.float32)
+    return clf.probabilities(np.stack([features18(ink, clf.config.n_points) for ink in inks]))
+
+
+def classify_ink(clf: LoadedClassifier, ink: Ink, top: int = 5, group: str | None = None) -> list[tuple[str, float]]:
+    """The `top` most probable labels of one drawn character, with their probabilities; told its `group`
+    (digits, capitals, lowercase or symbols), only that group's classes, their probabilities renormalised."""
+    check_reads_ink(clf)
     if top < 1:
         raise InputError("top must be at least 1")
-    if sum(len(s) for s in ink) < 2:
-        raise InputError("the drawing has fewer than two points", "draw a letter")
-    p = clf.probabilities(features18(ink, clf.config.n_points)[None])[0]
+    p = classify_inks(clf, [ink])[0]
     if group:
         if group not in CHAR_GROUPS:
             raise InputError(f"unknown character group {group!r}", f"choose one of {', '.join(CHAR_GROUPS)}")

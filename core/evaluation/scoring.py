@@ -21,9 +21,9 @@ from core.data.alphabets import CHAR_GROUPS, char_group, letters_of
 from core.data.letters import char_label
 from core.data.text_lines import one_line, text_label
 from core.errors import InputError
-from core.ink.features import features18
 from core.ink.ink import n_points
-from core.models.classifier import LoadedClassifier
+from core.ink.unipen_categories import LINES
+from core.models.classifier import LoadedClassifier, check_reads_ink, classify_inks
 from core.models.inference import LoadedReader, decode_all, encode_ink, read_frames
 from core.train.metrics import summarise, word_error_rate
 
@@ -39,7 +39,7 @@ def _line_sample(sample) -> tuple[object | None, str]:
     text = text_label(sample.label)
     if text is None:
         return None, "characters the model does not know"
-    if group_of(sample, "category") == "8" and not one_line(sample.ink, text):
+    if group_of(sample, "category") == LINES and not one_line(sample.ink, text):
         return None, SEVERAL_LINES
     return (sample if text == sample.label else replace(sample, label=text)), ""
 
@@ -121,17 +121,14 @@ def score_classifier(clf: LoadedClassifier, samples: Sequence) -> dict:
     character's own group: the accuracy when the writer says a digit or a capital is coming), the same `by_group` (digits, capitals,
     lowercase, symbols), `by_category`, `by_contributor` and `by_writer` (hardest first), `skipped` and
     `predictions` of a classifier on labelled characters (labels outside its classes are skipped)."""
-    if clf.checkpoint.get("encoding", "features18") != "features18" or clf.config.features != 18:
-        raise InputError("this classifier was trained on other features than features18, so it cannot read ink",
-                         "score a classifier trained on synthetic or unipen letters")
+    check_reads_ink(clf)
     samples = [_as_character(s) for s in samples]
     keep, skipped = _readable(samples, set(clf.classes), whole_label=True)
     if not keep:
         raise InputError(f"none of the {len(samples)} samples can be scored by this classifier: "
                          + ", ".join(f"{n} {why}" for why, n in skipped.items()),
                          f"it knows {' '.join(clf.classes[:40])}")
-    X = np.stack([features18(s.ink, clf.config.n_points) for s in keep])
-    p = clf.probabilities(X)
+    p = classify_inks(clf, [s.ink for s in keep])
     index = {c: k for k, c in enumerate(clf.classes)}
     true = np.array([index[s.label] for s in keep])
     guess = p.argmax(axis=1)
