@@ -6,7 +6,7 @@ frames -> `read_frames` -> `decode_all`.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -30,18 +30,31 @@ def per_word_table(preds: Sequence[str], targets: Sequence[str], split: str) -> 
     return rows
 
 
-def evaluate_frames(model: WordReader, alphabet: list[str], sets: dict[str, tuple[list[np.ndarray], list[str]]],
-                    decoder: str = "greedy", lexicon: Sequence[str] | None = None, beam_width: int = 10) -> dict:
-    """Evaluate encoded words: overall n/cer/corpus_cer/word_acc, `splits`, `per_word`, `predictions`.
+Progress = Callable[[str, int, int], None]  # (what, done, total)
 
-    `sets` maps a split name to (frames, targets). Overall figures pool the
-    samples of every split.
-    """
-    splits, per_word, predictions, all_p, all_t = {}, [], [], [], []
+
+def read_sets(model: WordReader, sets: dict[str, tuple[list[np.ndarray], list[str]]],
+              progress: Progress | None = None) -> dict[str, tuple[list[np.ndarray], list[str]]]:
+    """Encoded sets -> (log-probabilities, targets) per split: the model reads every sample once, and every
+    decoder then works on the same matrices (on the Evaluate page, switching decoders does not read again)."""
+    out = {}
     for split, (frames, targets) in sets.items():
+        tell = (lambda done, total, split=split: progress(f"reading {split}", done, total)) if progress else None
+        out[split] = (read_frames(model, frames, progress=tell), list(targets))
+    return out
+
+
+def score_read(read: dict[str, tuple[list[np.ndarray], list[str]]], alphabet: list[str], decoder: str = "greedy",
+               lexicon: Sequence[str] | None = None, beam_width: int = 10, progress: Progress | None = None) -> dict:
+    """Decode read sets (`read_sets`) with one decoder and score them: overall n/cer/corpus_cer/word_acc,
+    `splits`, `per_word`, `predictions`. Overall figures pool the samples of every split."""
+    splits, per_word, predictions, all_p, all_t = {}, [], [], [], []
+    for split, (log_probs, targets) in read.items():
         if not targets:
             continue
-        preds = decode_all(read_frames(model, frames), alphabet, decoder, lexicon, beam_width)
+        tell = (lambda done, total, split=split: progress(f"decoding {split} ({decoder})", done, total)) \
+            if progress else None
+        preds = decode_all(log_probs, alphabet, decoder, lexicon, beam_width, progress=tell)
         splits[split] = summarise(preds, targets)
         per_word += per_word_table(preds, targets, split)
         predictions += [{"split": split, "index": i, "target": t, "pred": p}
@@ -50,6 +63,12 @@ def evaluate_frames(model: WordReader, alphabet: list[str], sets: dict[str, tupl
         all_t += targets
     return {**summarise(all_p, all_t), "decoder": decoder, "splits": splits, "per_word": per_word,
             "predictions": predictions}
+
+
+def evaluate_frames(model: WordReader, alphabet: list[str], sets: dict[str, tuple[list[np.ndarray], list[str]]],
+                    decoder: str = "greedy", lexicon: Sequence[str] | None = None, beam_width: int = 10) -> dict:
+    """Evaluate encoded samples (`sets`: split -> (frames, targets)); see `score_read`."""
+    return score_read(read_sets(model, sets), alphabet, decoder, lexicon, beam_width)
 
 
 def encode_sets(cfg: ReaderConfig, sets: dict[str, list[tuple[Ink, str]]]
@@ -61,10 +80,9 @@ def encode_sets(cfg: ReaderConfig, sets: dict[str, list[tuple[Ink, str]]]
 
 def evaluate_sets(reader: LoadedReader, sets: dict[str, list[tuple[Ink, str]]], decoder: str = "greedy",
                   lexicon: Sequence[str] | None = None, beam_width: int = 10) -> dict:
-    """Evaluate a loaded reader on (ink, text) sets; see `evaluate_frames`."""
+    """Evaluate a loaded reader on (ink, text) sets; see `score_read`."""
     return evaluate_frames(reader.model, reader.alphabet, encode_sets(reader.config, sets), decoder, lexicon,
                            beam_width)
-
 
 
 # ---------------------------------------------------------------- classifiers
