@@ -1,4 +1,5 @@
-# `make run` serves the dashboard, `make test` runs every test.
+# `make run` serves the dashboard, `make test` runs every test; `make test-fast` runs the pure and core
+# tests only (no browser, no page, nothing marked slow): the quick loop while changing code.
 # Both create .venv and install requirements.txt the first time only:
 # the stamp file is rebuilt only when requirements.txt changes.
 PY ?= python3
@@ -6,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test test-fast bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -21,6 +22,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q tests
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not browser and not page and not slow" tests
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis test-artifacts

@@ -1,4 +1,4 @@
-"""Shared fixtures: the UNIPEN data, a Chromium browser and a Streamlit server.
+"""Shared fixtures: the UNIPEN data, a Chromium browser and a Streamlit server; the browser and page markers.
 
 Tests that need UNIPEN or a browser skip with a reason when it is missing,
 except when REQUIRE_UNIPEN=1 / REQUIRE_BROWSER=1 (as in CI), where a missing
@@ -20,6 +20,16 @@ ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test of a browser file (test_browser_*) `browser` and of a page file (test_page_*) `page`,
+    so that `make test-fast` (-m "not browser and not page and not slow") leaves them out."""
+    for item in items:
+        if item.path.name.startswith("test_browser_"):
+            item.add_marker(pytest.mark.browser)
+        elif item.path.name.startswith("test_page_"):
+            item.add_marker(pytest.mark.page)
 
 
 def _missing(reason: str, env: str):
