@@ -12,6 +12,7 @@ READER = checkpoints_dir() / "reader-az"
 
 
 @pytest.mark.skipif(not (READER / "card.json").exists(), reason="no shipped reader-az")
+@pytest.mark.slow
 def test_reader_az_card_matches_a_fresh_evaluation_of_a_test_contributor(training_corpus_contributor, capsys):
     card = json.loads((READER / "card.json").read_text())
     assert card["test"]["contributors"] and set(card["test"]["contributors"]) <= set(card["data"]["test_contributors"])
@@ -27,6 +28,7 @@ def test_reader_az_card_matches_a_fresh_evaluation_of_a_test_contributor(trainin
 
 
 @pytest.mark.parametrize("name", ["classifier-chars", "classifier-az"])
+@pytest.mark.slow
 def test_classifier_card_matches_a_fresh_evaluation_of_a_test_contributor(name, training_corpus_contributor, capsys):
     folder_of_model = checkpoints_dir() / name
     card = json.loads((folder_of_model / "card.json").read_text())
@@ -51,6 +53,7 @@ TEXT_READER = checkpoints_dir() / "reader-text"
 
 @pytest.mark.skipif(not (TEXT_READER / "card.json").exists(), reason="no shipped reader-text")
 @pytest.mark.parametrize("decoder", ["greedy", "lm"])
+@pytest.mark.slow
 def test_reader_text_card_matches_a_fresh_evaluation_of_a_test_contributor(decoder, training_corpus_contributor,
                                                                             capsys):
     card = json.loads((TEXT_READER / "card.json").read_text())

@@ -84,6 +84,7 @@ def test_augment_ink_keeps_the_strokes_and_moves_the_points():
     assert any(len(r[0]) == 2 for r in reordered)  # the dot sometimes comes first
 
 
+@pytest.mark.slow
 def test_unipen_letters_are_split_by_writer_with_fixed_test_writers(unipen_root):
     s = unipen_splits(unipen_root)
     assert sum(s.sizes().values()) == 12494 and s.classes == list("abcdefghijklmnopqrstuvwxyz")

@@ -102,6 +102,7 @@ def test_other_bad_input_exits_2_with_one_line(trained, tmp_path, capsys):
                                                                     "first", "--run-dir", tmp_path / "r2")
 
 
+@pytest.mark.slow
 def test_the_shipped_classifier_names_real_letters_of_strangers(training_corpus_contributor, tmp_path, capsys):
     """`python -m core classify checkpoints/classifier-az --ink INK.json` on real letters of a test contributor
     (kai: a lab none of its splits trained on)."""

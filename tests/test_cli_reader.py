@@ -67,6 +67,7 @@ def ink_file(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_train_then_evaluate_json(tiny_run):
     assert {p.name for p in tiny_run.iterdir()} >= {"config.json", "metrics.csv", "status.json", "best.pt",
                                                     "last.pt", "eval.json"}
@@ -95,6 +96,7 @@ def test_evaluate_with_another_seed_keeps_the_split(tiny_run, tmp_path, capsys):
     assert all(p["pred"] in SEED_VOCAB for p in full["predictions"])
 
 
+@pytest.mark.slow
 def test_decode_greedy_beam_lexicon(tiny_run, ink_file, tmp_path, capsys):
     proc = cli("decode", tiny_run, "--ink", ink_file)
     assert proc.returncode == 0 and len(proc.stdout.splitlines()) <= 1, proc.stderr

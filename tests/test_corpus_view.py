@@ -129,6 +129,7 @@ def titles(at) -> list[str]:
     return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
 
 
+@pytest.mark.page
 def test_the_corpus_tab_browses_the_fixture(unipen_root, monkeypatch, tmp_path):
     at = corpus_tab(monkeypatch, tmp_path)
     assert not at.exception and at.radio(key="data_corpus_source").value == "unipen"
@@ -154,6 +155,7 @@ def test_the_corpus_tab_browses_the_fixture(unipen_root, monkeypatch, tmp_path):
     assert not titles(at) and "containing 'zzzz'" in at.info[0].value
 
 
+@pytest.mark.page
 def test_the_corpus_tab_reads_a_typed_folder_and_refuses_bad_paths(tiny, monkeypatch, tmp_path):
     at = corpus_tab(monkeypatch, tmp_path)
     at.radio(key="data_corpus_source").set_value("path").run()

@@ -246,6 +246,7 @@ def test_ctc_equals_the_projects_loss_gradient_alpha_and_beta(T, K, target):
 
 
 @pytest.mark.parametrize("T, H, L", [(77, 64, 5), (200, 16, 15), (40, 128, 3)])
+@pytest.mark.slow
 def test_a_training_step_equals_torch_autograd(T, H, L):
     """Seed 001's setting (T = 77, H = 64, 5 letters of 10 plus blank) and T, H and the label length grown."""
     lstm, linear = torch_reader(3, H, 11, seed=T)

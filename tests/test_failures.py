@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.models.checkpoint import load_checkpoint
@@ -61,6 +62,7 @@ def kill_when_best_exists(kind: str) -> Path:
     return run
 
 
+@pytest.mark.slow
 def test_a_killed_reader_run_shows_as_interrupted_and_its_best_checkpoint_reads_words():
     run = kill_when_best_exists("reader")
     status = read_status(run)
@@ -71,6 +73,7 @@ def test_a_killed_reader_run_shows_as_interrupted_and_its_best_checkpoint_reads_
     assert isinstance(out["text"], str) and not reader.model.training
 
 
+@pytest.mark.slow
 def test_a_killed_classifier_run_shows_as_interrupted_and_its_best_checkpoint_names_letters():
     run = kill_when_best_exists("classifier")
     assert read_status(run)["state"] == "interrupted"
@@ -79,6 +82,7 @@ def test_a_killed_classifier_run_shows_as_interrupted_and_its_best_checkpoint_na
     assert len(top) == 3 and all(c in clf.classes for c, _ in top)
 
 
+@pytest.mark.slow
 def test_sigterm_stops_a_classifier_run_cleanly(tmp_path):
     run = tmp_path / "stopped"
     proc = start_training("classifier", run, *LONG["classifier"])
@@ -124,6 +128,7 @@ def _trace_values(v) -> list:
     return list(v)
 
 
+@pytest.mark.page
 def test_finished_runs_show_again_after_a_server_restart():
     """Runs made by other processes (here: the command line) show on freshly started pages."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}

@@ -62,6 +62,7 @@ canvas_json = st.fixed_dictionaries({"objects": st.lists(path_objects, max_size=
 
 @given(st.one_of(json_like, ink_json, canvas_json))
 @SETTINGS
+@pytest.mark.slow
 def test_any_json_value_gives_finite_ink_or_an_input_error(tmp_path, obj):
     got = read_or_refuse(ink_from_json, obj)
     if got is not None:
@@ -176,6 +177,7 @@ unipen_text = st.lists(statement, max_size=40).map("\n".join)
 
 @given(unipen_text)
 @SETTINGS
+@pytest.mark.slow
 def test_any_unipen_like_text_gives_finite_ink_or_an_input_error(tmp_path, text):
     read_unipen(unipen_root(tmp_path), text.encode("latin-1", "replace"))
     read_unipen(unipen_root(tmp_path), text.encode("utf-8"), "WORD")

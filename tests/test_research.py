@@ -39,6 +39,7 @@ def test_emission_timing_needs_one_frame_per_pen_point():
         emission_timing(reader, ["ant"])
 
 
+@pytest.mark.slow
 def test_the_small_timing_table_compares_four_readers(tmp_path):
     from core.train.research import timing_table
 

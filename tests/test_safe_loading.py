@@ -103,6 +103,7 @@ def test_load_checkpoint_refuses_a_pickle_payload_and_never_runs_it(tmp_path):
 
 
 @pytest.mark.parametrize("command", ["decode", "classify", "evaluate"])
+@pytest.mark.slow
 def test_the_command_line_refuses_a_pickle_payload_with_one_line(tmp_path, files, command):
     marker = tmp_path / "ran"
     evil = pickle_bearing(tmp_path / "evil.pt", marker)

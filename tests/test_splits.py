@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -98,6 +99,7 @@ def test_a_reader_split_by_contributor_is_evaluated_on_its_test_contributors(tmp
         main(["evaluate", str(run.path), "--split", "nonsense"])
 
 
+@pytest.mark.slow
 def test_a_classifier_split_by_contributor_is_evaluated_on_its_test_contributors(tmp_path, unipen_root, capsys):
     import json
 

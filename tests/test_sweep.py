@@ -29,6 +29,7 @@ def test_local_sweep_writes_rows_and_resumes(tmp_path):
     assert (tmp_path / "runs" / specs[0]["name"] / "metrics.csv").stat().st_mtime == stamp  # ...not repeated
 
 
+@pytest.mark.slow
 def test_ray_sweep_runs_through_a_local_ray_instance(tmp_path):
     ray = pytest.importorskip("ray", reason="Ray is not installed (optional; .ci/run installs it)")
     ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True, log_to_driver=False)
@@ -55,6 +56,7 @@ def test_sweep_runs_in_the_runs_folder_are_tagged_with_their_sweep(tmp_path, mon
         run_sweep(specs, tmp_path / "sweeps" / "..", runs_dir=runs)
 
 
+@pytest.mark.slow
 def test_a_sweep_launched_like_the_dashboard_does_finishes_in_the_background(tmp_path, monkeypatch):
     import time
 

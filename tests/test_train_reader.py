@@ -162,6 +162,7 @@ def test_numpy_ctc_trains_like_torch_ctc():
     assert n == pytest.approx(t, rel=1e-3)
 
 
+@pytest.mark.slow
 def test_the_fast_recipe_learns_within_a_few_epochs():
     result = train_reader(preset("fast", epochs=4, threads=1))
     last = result["last"]
@@ -241,6 +242,7 @@ def test_a_reader_checkpoint_keeps_its_input_statistics_once():
     assert not np.allclose(ckpt["state_dict"]["in_std"].numpy(), 1.0)  # the training statistics, not the defaults
 
 
+@pytest.mark.slow
 def test_a_graves25_reader_trains_and_reads_with_25_scaled_channels():
     from core.ink.encodings import BINARY, CHANNELS
 
