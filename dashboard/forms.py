@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.ink.encodings import ENCODINGS
 from core.models import classifier, reader
+from core.models.preset_times import preset_note
 
 # field -> (min, max, step) for sliders (the ranges the help texts name); others get a number or text input.
 RANGES = {
@@ -38,31 +39,7 @@ PLACEHOLDERS = {"init": "nothing: fresh weights (or a reader's folder or .pt, e.
 # data and seed have their own widgets on the page; features and classes come from the data.
 HIDDEN = {"augment", "seed", "data", "min_cut", "conv_kernel", "features", "classes", "members"}
 
-# What each preset is, in words (the Train page's preset picker).
-PRESET_NOTES = {
-    "reader": {
-        "az-quick": "a-z reader of real and synthetic words in about 15 minutes: reads the canvas (the default)",
-        "fast-text": "a line reader of real ink learning while you watch: capitals, digits, punctuation and spaces; "
-                     "about 7 minutes on one core, starting from reader-az's weights",
-        "text": "the shipped reader-text's recipe: lines of the whole training corpus, starting from reader-az's "
-                "weights; about an hour and a half",
-        "fast-real": "real handwriting while you watch: the whole training corpus, split by contributor; about "
-                     "ten minutes, with the test contributors' CER drawn live",
-        "az-corpus": "the a-z reader of strangers: the whole training corpus, 40 epochs, about half an hour",
-        "az": "the first reader-az's recipe: 2x128 units, about an hour for 20 epochs on two cores",
-        "fast": "seed 001's protocol, the measured best recipe (ten letters; 15 s)",
-        "seed": "seed 001's protocol with seed 001's own recipe (ten letters; about 20 s)",
-        "tiny": "the tests' preset: seconds, to check that training works; it reads nothing useful",
-    },
-    "classifier": {
-        "az-quick": "real UNIPEN letters plus synthetic ones, the fast recipe: names canvas letters (the default)",
-        "chars": "every isolated character (digits, capitals, lowercase, symbols) of the whole training corpus, "
-                 "split by contributor; about an hour and a half",
-        "fast": "the measured best recipe on synthetic letters",
-        "seed": "seed 000's own recipe on synthetic letters",
-        "tiny": "the tests' preset: seconds, to check that training works; it names nothing useful",
-    },
-}
+# What each preset is, in words (the Train page's preset picker), as core defines it beside the presets.
 
 
 def field_help(config_cls, name: str) -> str:
@@ -83,8 +60,7 @@ def widget_help(config_cls, name: str) -> str:
 
 
 def preset_label(kind: str, name: str) -> str:
-    note = PRESET_NOTES.get(kind, {}).get(name)
-    return f"{name}: {note}" if note else name
+    return f"{name}: {preset_note(kind, name)}"
 
 
 def config_widgets(config, prefix: str, columns: int = 3) -> dict:

@@ -16,9 +16,12 @@ from core.cli.reader import config_from_args
 from core.data.seed_words import SEED_VOCAB
 from core.errors import InputError
 from core.ink.io import write_ink_json
+from core.models import classifier, reader
+from core.models.preset_times import preset_note
 from core.models.reader import ReaderConfig, preset
 from core.paths import REPO_ROOT as REPO
 from core.synth.generator import AUGMENT_PARAMS, render_word
+from dashboard.forms import preset_label
 
 SHIPPED = REPO / "checkpoints" / "reader-seed"
 
@@ -166,6 +169,20 @@ def test_sigterm_stops_a_run_cleanly(tmp_path):
     status = json.loads((run / "status.json").read_text())
     assert status["state"] == "stopped" and status["epoch"] >= 1
     assert (run / "last.pt").exists() and (run / "best.pt").exists()
+
+
+@pytest.mark.parametrize("model", ["reader", "classifier"])
+def test_the_preset_help_says_what_every_preset_is_in_the_train_pages_words(model, monkeypatch, capsys):
+    notes = {"reader": reader, "classifier": classifier}[model]
+    assert list(notes.PRESET_NOTES) and set(notes.PRESET_NOTES) == set(notes.PRESETS)
+    monkeypatch.setenv("COLUMNS", "100000")  # one line per option: argparse wraps help at the terminal's width
+    with pytest.raises(SystemExit):
+        main(["train", model, "--help"])
+    shown = capsys.readouterr().out
+    for name, note in notes.PRESET_NOTES.items():
+        said = preset_note(model, name)  # the note, and the measured time where bench/preset_times.py kept one
+        assert said.startswith(note) and f"{name} = {said}" in shown
+        assert preset_label(model, name) == f"{name}: {said}"
 
 
 def test_every_config_field_is_a_flag_and_flags_override_the_preset():

@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from core.cli.flags import add_config_flags, overrides_from, resumed_config
+from core.cli.flags import add_config_flags, overrides_from, preset_help, resumed_config
 from core.data.corpus import SOURCES_HELP, is_unipen_source
 from core.data.letters import char_splits
 from core.data.npy import export_npy
@@ -18,8 +18,16 @@ from core.errors import InputError
 from core.files.atomic import write_json
 from core.ink.io import load_ink_file
 from core.models.checkpoint import load_checkpoint, save_checkpoint
+from core.models.preset_times import preset_notes
 from core.data.alphabets import CHAR_GROUPS
-from core.models.classifier import PRESETS, ClassifierConfig, classify_ink, load_classifier, make_ensemble, preset
+from core.models.classifier import (
+    PRESETS,
+    ClassifierConfig,
+    classify_ink,
+    load_classifier,
+    make_ensemble,
+    preset,
+)
 from core.models.device import DEVICES
 from core.train.classifier import train_classifier
 from core.train.evaluate import evaluate_classifier
@@ -33,8 +41,7 @@ def register(commands, train_models) -> None:
     t = train_models.add_parser("classifier", help="train the CNN-BiLSTM character classifier",
                                 description="Train the character classifier; prints a line per epoch and "
                                             "the test accuracy of the best epoch.")
-    t.add_argument("--preset", choices=tuple(PRESETS), default="fast",
-                   help="starting settings: seed (seed 000's recipe), fast (the measured best), tiny (tests)")
+    t.add_argument("--preset", choices=tuple(PRESETS), default="fast", help=preset_help(preset_notes("classifier"), "fast"))
     t.add_argument("--run-dir", default=None, help="run folder (default: checkpoints/runs/<new id>)")
     t.add_argument("--name", default=None, help="a name for the new run's id")
     t.add_argument("--device", choices=DEVICES, default="auto",

@@ -35,6 +35,12 @@ def add_config_flags(parser: argparse.ArgumentParser, config_cls, skip=()) -> No
             group.add_argument(flag, dest=f.name, type=kind, default=None, metavar=f.name.upper(), help=text)
 
 
+def preset_help(notes: dict[str, str], default: str) -> str:
+    """`--preset`'s help: every preset with what it is, in the words the Train page's picker shows."""
+    listed = " | ".join(f"{name} = {note}" for name, note in notes.items())
+    return f"starting settings (default: {default}): {listed}".replace("%", "%%")  # argparse formats help with %
+
+
 def overrides_from(args, config_cls) -> dict:
     """The config fields given on the command line, as a dict."""
     return {f.name: getattr(args, f.name) for f in fields(config_cls)

@@ -12,7 +12,7 @@ import math
 import sys
 from pathlib import Path
 
-from core.cli.flags import add_config_flags, overrides_from, resumed_config
+from core.cli.flags import add_config_flags, overrides_from, preset_help, resumed_config
 from core.data.az_words import default_lexicon
 from core.errors import InputError
 from core.files.atomic import write_json
@@ -20,6 +20,7 @@ from core.ink.io import load_ink_file
 from core.models.checkpoint import load_checkpoint
 from core.models.device import DEVICES
 from core.models.inference import DECODERS, load_reader
+from core.models.preset_times import preset_notes
 from core.models.reader import PRESETS, ReaderConfig, preset
 from core.synth.generator import AUGMENT_PARAMS
 from core.train.evaluate import evaluate_sets
@@ -60,9 +61,7 @@ def register(commands, train_models) -> None:
     """Add `train reader` and `decode` (evaluate is core.cli's, dispatched to `evaluate_command`)."""
     t = train_models.add_parser("reader", help="train the BLSTM+CTC word reader",
                                 description="Train the word reader; prints a line per epoch.")
-    t.add_argument("--preset", choices=tuple(PRESETS), default="fast",
-                   help="starting settings: seed (seed 001 exactly), fast (the best seed-protocol recipe), "
-                        "az (the a-z reader of real handwriting), tiny (tests)")
+    t.add_argument("--preset", choices=tuple(PRESETS), default="fast", help=preset_help(preset_notes("reader"), "fast"))
     t.add_argument("--run-dir", default=None, help="run folder (default: checkpoints/runs/<new id>)")
     t.add_argument("--name", default=None, help="a name for the new run's id")
     t.add_argument("--device", choices=DEVICES, default="auto",

@@ -98,7 +98,8 @@ def _round_reader(r: dict) -> dict:
 def _reader_figures(r: dict, by_writer: bool = True) -> dict:
     """A reader's rounded figures with its writers, per contributor and (unless not asked) per writer."""
     out = {**_round_reader(r), "writers": len(r["by_writer"]),
-           "by_contributor": {c: _round_reader(v) | {"writers": _writers(r, c)} for c, v in r["by_contributor"].items()}}
+           "by_contributor": {c: _round_reader(v) | {"writers": _writers(r, c)}
+                              for c, v in r["by_contributor"].items()}}
     return out | ({"by_writer": {w: _round_reader(v) for w, v in r["by_writer"].items()}} if by_writer else {})
 
 

@@ -160,12 +160,13 @@ PRESETS: dict[str, ClassifierConfig] = {
 
 # What each preset is, in words: the Train page's preset picker and `train classifier --preset`'s help.
 PRESET_NOTES: dict[str, str] = {
-    "az-quick": "real UNIPEN letters plus synthetic ones, the fast recipe: names canvas letters (the Train page's default)",
-    "chars": "every isolated character (digits, capitals, lowercase, symbols) of the whole training corpus, "
-             "split by contributor; about an hour and a half",
+    "az-quick": "real UNIPEN letters plus synthetic ones, the fast recipe: names canvas letters (the Train page's "
+                "default)",
+    "chars": "every isolated character (digits, capitals, lowercase, symbols) of the whole training corpus, split "
+             "by contributor",
     "fast": "the measured best recipe on synthetic letters",
     "seed": "seed 000's own recipe on synthetic letters",
-    "tiny": "the tests' preset: seconds, to check that training works; it names nothing useful",
+    "tiny": "the tests' preset, to check that training works; it names nothing useful",
 }
 
 

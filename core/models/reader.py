@@ -197,6 +197,10 @@ class ReaderConfig:
 
 
 SEED = ReaderConfig()
+# The natural style's augmentation of the a-z readers of real handwriting (issue 6's values, see
+# checkpoints/reader-az): their synthetic words are varied this much.
+REAL_INK_AUGMENT = {"jitter": 0.003, "slant": 0.3, "scale": 0.1, "aspect": 0.15, "rotation": 4.0, "spacing": 0.12,
+                    "baseline": 0.03, "density": 1.0, "allograph": 0.5, "ligature": 0.3}
 PRESETS: dict[str, ReaderConfig] = {
     # Seed 001's exact setting: one word per step, Adam 5e-3, clip 5, 25 epochs of 6 renderings.
     "seed": SEED,
@@ -217,9 +221,7 @@ PRESETS: dict[str, ReaderConfig] = {
     # The a-z reader of real handwriting (issue 6; its values are that work's, see
     # checkpoints/reader-az): synthetic, composed and real UNIPEN words, delta encoding, 2x128.
     "az": dataclasses.replace(SEED, data="unipen", style="natural", repeats=4, eval_repeats=1,
-                              augment={"jitter": 0.003, "slant": 0.3, "scale": 0.1, "aspect": 0.15,
-                                       "rotation": 4.0, "spacing": 0.12, "baseline": 0.03, "density": 1.0,
-                                       "allograph": 0.5, "ligature": 0.3},
+                              augment=REAL_INK_AUGMENT,
                               input_scaling=True, encoding="delta", spacing=0.1, hidden=128, layers=2,
                               batch_size=32, epochs=60, threads=2),
     # The Train page's default: an a-z reader of the canvas in a quarter of an hour, not an hour and
@@ -228,9 +230,7 @@ PRESETS: dict[str, ReaderConfig] = {
     # thread, so that two runs fit the two cores. Seed 0 (measured on the shared machine): held-out
     # (unseen writers) greedy CER 0.100 after 30 epochs in 815 s, against reader-az's 0.098.
     "az-quick": dataclasses.replace(SEED, data="unipen", style="natural", repeats=4, eval_repeats=1,
-                                    augment={"jitter": 0.003, "slant": 0.3, "scale": 0.1, "aspect": 0.15,
-                                             "rotation": 4.0, "spacing": 0.12, "baseline": 0.03, "density": 1.0,
-                                             "allograph": 0.5, "ligature": 0.3},
+                                    augment=REAL_INK_AUGMENT,
                                     input_scaling=True, encoding="delta", spacing=0.1, conv_channels=64,
                                     conv_kernel=5, conv_stride=2, hidden=96, layers=2, batch_size=16, lr=5e-3,
                                     schedule="onecycle", epochs=30, threads=1),
@@ -239,9 +239,7 @@ PRESETS: dict[str, ReaderConfig] = {
     # their letters and synthetic words); az-quick's strided conv front end with az's 2x128 LSTM;
     # 2,400 words an epoch; the epoch kept is the best on the validation contributors' words.
     "az-corpus": dataclasses.replace(SEED, data="unipen-train", style="natural", repeats=8, eval_repeats=1,
-                                     augment={"jitter": 0.003, "slant": 0.3, "scale": 0.1, "aspect": 0.15,
-                                              "rotation": 4.0, "spacing": 0.12, "baseline": 0.03, "density": 1.0,
-                                              "allograph": 0.5, "ligature": 0.3},
+                                     augment=REAL_INK_AUGMENT,
                                      input_scaling=True, encoding="delta", spacing=0.1, conv_channels=64,
                                      conv_kernel=5, conv_stride=2, hidden=128, layers=2, batch_size=16, lr=5e-3,
                                      schedule="onecycle", epochs=40, threads=1),
@@ -249,9 +247,7 @@ PRESETS: dict[str, ReaderConfig] = {
     # contributor, 16 epochs of 1,200 words (mostly real words of the training contributors), about
     # ten minutes on one core; the Train page draws the test contributors' CER live.
     "fast-real": dataclasses.replace(SEED, data="unipen-train", style="natural", repeats=4, eval_repeats=1,
-                                     augment={"jitter": 0.003, "slant": 0.3, "scale": 0.1, "aspect": 0.15,
-                                              "rotation": 4.0, "spacing": 0.12, "baseline": 0.03, "density": 1.0,
-                                              "allograph": 0.5, "ligature": 0.3},
+                                     augment=REAL_INK_AUGMENT,
                                      input_scaling=True, encoding="delta", spacing=0.1, conv_channels=64,
                                      conv_kernel=5, conv_stride=2, hidden=96, layers=2, batch_size=16, lr=5e-3,
                                      schedule="onecycle", epochs=16, threads=1),
@@ -285,6 +281,22 @@ PRESETS: dict[str, ReaderConfig] = {
     "tiny": dataclasses.replace(SEED, encoding="delta", spacing=0.15, input_scaling=True, conv_channels=16,
                                 conv_stride=2, hidden=16, batch_size=8, lr=1e-2, epochs=2, repeats=2,
                                 cut_fraction=0.7, cut_warmup=1, eval_repeats=1),
+}
+
+
+# What each preset is, in words: the Train page's preset picker and `train reader --preset`'s help.
+PRESET_NOTES: dict[str, str] = {
+    "az-quick": "a-z reader of real and synthetic words, quick: reads the canvas (the Train page's default)",
+    "fast-text": "a line reader of real ink learning while you watch: capitals, digits, punctuation and spaces, "
+                 "starting from reader-az's weights",
+    "text": "the shipped reader-text's recipe: lines of the whole training corpus, starting from reader-az's weights",
+    "fast-real": "real handwriting while you watch: the whole training corpus, split by contributor, with the test "
+                 "contributors' CER drawn live",
+    "az-corpus": "the a-z reader of strangers: the whole training corpus",
+    "az": "the first reader-az's recipe: 2x128 units on real and synthetic words",
+    "fast": "seed 001's protocol, the measured best recipe (ten letters)",
+    "seed": "seed 001's protocol with seed 001's own recipe (ten letters)",
+    "tiny": "the tests' preset, to check that training works; it reads nothing useful",
 }
 
 
