@@ -32,6 +32,7 @@ from core.ctc.lexicon import build_lexicon  # noqa: E402
 from core.data.az_words import default_lexicon  # noqa: E402
 from core.data.corpus import load_corpus  # noqa: E402
 from core.data.splits import TEST_CONTRIBUTORS, VALIDATION_CONTRIBUTORS  # noqa: E402
+from core.ink.unipen_categories import LEVELS, WORDS  # noqa: E402
 from core.models.alphabet_check import _EPS, WEIGHTS, alphabet_check, stroke_height  # noqa: E402
 from core.models.checkpoint import load_checkpoint  # noqa: E402
 from core.models.inference import LEXICON_BUDGET, load_reader, read  # noqa: E402
@@ -42,7 +43,8 @@ def cues(path: str, contributors) -> tuple[np.ndarray, np.ndarray, list[str], li
     ckpt = load_checkpoint(path, kind="reader")
     reader = load_reader(ckpt)
     lexicon = build_lexicon(default_lexicon(ckpt), reader.alphabet)
-    words = [s for s in load_corpus("unipen-train", ["6"]).of("6", "WORD") if s.contributor in contributors and s.ink]
+    corpus = load_corpus("unipen-train", [WORDS])
+    words = [s for s in corpus.of(WORDS, LEVELS[WORDS]) if s.contributor in contributors and s.ink]
     X, y, who, shipped = [], [], [], []
     for s in words:
         r = read(reader, s.ink, lexicon=lexicon, budget=LEXICON_BUDGET)

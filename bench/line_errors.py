@@ -24,13 +24,14 @@ import torch  # noqa: E402
 from core.data.corpus import load_corpus  # noqa: E402
 from core.data.splits import VALIDATION_CONTRIBUTORS  # noqa: E402
 from core.data.text_lines import one_line, text_label  # noqa: E402
+from core.ink.unipen_categories import LEVELS, LINES  # noqa: E402
 from core.models.inference import decode_all, load_reader  # noqa: E402
 from core.train.metrics import ERROR_KINDS, error_kinds  # noqa: E402
 
 
 def validation_lines(n: int) -> list[tuple]:
     out = []
-    for s in load_corpus("unipen-train", ["8"]).of("8", "TEXT"):
+    for s in load_corpus("unipen-train", [LINES]).of(LINES, LEVELS[LINES]):
         text = text_label(s.label)
         if s.contributor in VALIDATION_CONTRIBUTORS and text and len(s.ink) and one_line(s.ink, text):
             out.append((s.ink, text))

@@ -22,11 +22,12 @@ from core.data.corpus import load_corpus  # noqa: E402
 from core.data.splits import TEST_CONTRIBUTORS, VALIDATION_CONTRIBUTORS  # noqa: E402
 from core.data.text_lines import one_line, text_label  # noqa: E402
 from core.data.word_lines import cached_layouts  # noqa: E402
+from core.ink.unipen_categories import LEVELS, LINES  # noqa: E402
 
 
 def main() -> None:
     lines = []
-    for s in load_corpus("unipen-train", ["8"]).of("8", "TEXT"):
+    for s in load_corpus("unipen-train", [LINES]).of(LINES, LEVELS[LINES]):
         text = text_label(s.label)
         if s.contributor in TEST_CONTRIBUTORS or s.contributor in VALIDATION_CONTRIBUTORS or text is None:
             continue

@@ -29,6 +29,7 @@ from core.ctc.lm import FLASHLIGHT_DEFAULTS, LMParams, lm_decode  # noqa: E402
 from core.ctc.synthetic import LEVELS, synthetic_log_probs  # noqa: E402
 from core.data.alphabets import TEXT, reader_alphabet  # noqa: E402
 from core.data.corpus import load_corpus  # noqa: E402
+from core.ink.unipen_categories import LINES  # noqa: E402
 from core.train.metrics import cer, word_error_rate  # noqa: E402
 
 ALPHABET = reader_alphabet(TEXT)
@@ -37,7 +38,7 @@ SYNTHETIC = LMParams(lm_weight=0.25, word_bonus=4.0, oov_penalty=-12.0)
 
 
 def corpus_lines() -> list[str]:
-    labels = dict.fromkeys(" ".join(s.label.split()) for s in load_corpus("unipen-train", ["8"]).samples if s.label)
+    labels = dict.fromkeys(" ".join(s.label.split()) for s in load_corpus("unipen-train", [LINES]).samples if s.label)
     return [t for t in labels if len(t.split()) >= 3 and 15 <= len(t) <= 60 and set(t) <= set(TEXT)]
 
 

@@ -16,11 +16,12 @@ import math
 
 from core.ctc.bigram_lm import bigram_lm, normalise_word
 from core.data.corpus import load_corpus
+from core.ink.unipen_categories import LINES
 
 
 def held_out_lines() -> list[list[str]]:
     """The distinct category-8 labels of the training corpus, as lists of normalised words."""
-    labels = dict.fromkeys(s.label for s in load_corpus("unipen-train", ["8"]).samples if s.label)
+    labels = dict.fromkeys(s.label for s in load_corpus("unipen-train", [LINES]).samples if s.label)
     lines = [[w for w in (normalise_word(t) for t in label.split()) if w] for label in labels]
     return [line for line in lines if line]
 

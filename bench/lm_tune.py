@@ -33,6 +33,7 @@ from core.data.az_words import default_lexicon  # noqa: E402
 from core.data.corpus import load_corpus  # noqa: E402
 from core.data.splits import VALIDATION_CONTRIBUTORS  # noqa: E402
 from core.data.text_lines import one_line, text_label  # noqa: E402
+from core.ink.unipen_categories import LEVELS, LINES  # noqa: E402
 from core.models.checkpoint import load_checkpoint  # noqa: E402
 from core.models.inference import LEXICON_LINE, encode_ink, load_reader, read_frames  # noqa: E402
 from core.train.metrics import cer, word_error_rate  # noqa: E402
@@ -45,9 +46,9 @@ PRUNES = (1e-3, 1e-4, 1e-5)
 
 
 def validation_lines(n: int) -> list[tuple]:
-    corpus = load_corpus("unipen-train", ["8"])
+    corpus = load_corpus("unipen-train", [LINES])
     pairs = []
-    for s in corpus.of("8", "TEXT"):
+    for s in corpus.of(LINES, LEVELS[LINES]):
         text = text_label(s.label) if s.label else None
         if s.contributor in VALIDATION_CONTRIBUTORS and text and one_line(s.ink, text):
             pairs.append((s.ink, text))

@@ -33,6 +33,7 @@ from core.data.az_words import default_lexicon  # noqa: E402
 from core.data.corpus import load_corpus  # noqa: E402
 from core.data.splits import VALIDATION_CONTRIBUTORS  # noqa: E402
 from core.data.text_lines import one_line, text_label  # noqa: E402
+from core.ink.unipen_categories import LEVELS, LINES  # noqa: E402
 from core.models.checkpoint import load_checkpoint  # noqa: E402
 from core.models.inference import decode, load_reader  # noqa: E402
 
@@ -41,7 +42,7 @@ TARGETS = {"greedy": 10.0, "lm": 50.0}
 
 def lines_of_about_30(n: int) -> list[tuple]:
     out = []
-    for s in load_corpus("unipen-train", ["8"]).of("8", "TEXT"):
+    for s in load_corpus("unipen-train", [LINES]).of(LINES, LEVELS[LINES]):
         text = text_label(s.label) if s.label else None
         if s.contributor in VALIDATION_CONTRIBUTORS and text and 25 <= len(text) <= 35 and one_line(s.ink, text):
             out.append((s.ink, text))
