@@ -196,9 +196,12 @@ def listing(name: str, rows: list[dict], inks: list[tuple[str, list]]) -> None:
     st.plotly_chart(ink_grid_figure(inks, title, columns=8, fit="each", order=False, width_px=1100),
                     key="collect_grid")
     fixed = sum(r["correction"] == "✓" for r in rows)
-    st.caption(f"{counted(len(rows), 'sample')}, {fixed} of them correction{'' if fixed == 1 else 's'}: drawings a "
-               "reader misread on the Draw page, saved there with the text they really hold (*Correct it* under a "
-               "reading).")
+    if any(r["read as"] or r["correction"] for r in rows):  # some were saved from a reading on the Draw page
+        st.caption(f"{counted(len(rows), 'sample')}, {fixed} of them correction{'' if fixed == 1 else 's'}: "
+                   "drawings a reader misread on the Draw page, saved there with the text they really hold.")
+    else:
+        st.caption("A drawing a reader misreads on the Draw page can be saved here too, with the text it really "
+                   "holds (*Correct it* under the reading).")
     with st.expander(f"Table of the {counted(len(rows), 'sample')}"):
         st.dataframe(rows, hide_index=True, key="collect_table")
 

@@ -57,26 +57,32 @@ def _save(ink: Ink, text: str, name: str, reading: Reading, reader: str, digest:
 
 
 def correct_form(ink: Ink, reading: Reading, reader: str, digest: str) -> None:
-    """Under a reading: the text it should have been, a dataset, and Save (inside the drawing area's fragment,
-    so saving reruns only that)."""
+    """Under a reading, in an expander (nothing of it is made while closed, so a stroke costs no more): the
+    text the drawing should have been read as, a dataset, and Save. It sits in the drawing area's fragment, so
+    saving reruns only that."""
+    box = st.expander("Correct it: save this drawing with what you wrote into a dataset of your own hand",
+                      key="draw_fix_box", on_change="rerun", icon=":material/edit_note:")
+    if not box.open:
+        return
     names = [d["name"] for d in datasets.list_datasets()]
     default = default_dataset(names)
     options = names if default in names else [default, *names]
-    with st.form("draw_fix", border=True, enter_to_submit=True):
-        st.markdown("**Correct it** · type what you wrote and save the drawing into a dataset of your own hand: "
-                    "adapting a reader to it then teaches the reader the drawings it got wrong.")
-        left, middle, right = st.columns([5, 3, 2], vertical_alignment="bottom")
-        text = left.text_input("What you wrote", value=reading.best_text, key=f"draw_fix_text_{digest[:16]}",
-                               placeholder="the text of the drawing",
-                               help="starts as what the reader read: change what it got wrong")
-        name = middle.selectbox("Dataset", options, index=options.index(default), key="draw_fix_dataset",
-                                accept_new_options=True,
-                                help=f"one of your datasets (the Collect page's), or type a new name: letters, "
-                                     f"digits, '-' and '_'; kept under `{datasets.datasets_dir()}`")
-        pressed = right.form_submit_button("Save to my dataset", type="primary", icon=":material/save:",
-                                           key="draw_fix_save")
-    if pressed:
-        _save(ink, text or "", name or "", reading, reader, digest)
-    last = st.session_state.get(SAVED)
-    if last and last[0] == digest:
-        st.success(last[3], icon=":material/check:")
+    with box:
+        with st.form("draw_fix", border=False, enter_to_submit=True):
+            st.caption("Type what you wrote and save the drawing: adapting a reader to the dataset on the Collect "
+                       "page then teaches it the drawings it got wrong.")
+            left, middle, right = st.columns([5, 3, 2], vertical_alignment="bottom")
+            text = left.text_input("What you wrote", value=reading.best_text, key=f"draw_fix_text_{digest[:16]}",
+                                   placeholder="the text of the drawing",
+                                   help="starts as what the reader read: change what it got wrong")
+            name = middle.selectbox("Dataset", options, index=options.index(default), key="draw_fix_dataset",
+                                    accept_new_options=True,
+                                    help=f"one of your datasets (the Collect page's), or type a new name: letters, "
+                                         f"digits, '-' and '_'; kept under `{datasets.datasets_dir()}`")
+            pressed = right.form_submit_button("Save to my dataset", type="primary", icon=":material/save:",
+                                               key="draw_fix_save")
+        if pressed:
+            _save(ink, text or "", name or "", reading, reader, digest)
+        last = st.session_state.get(SAVED)
+        if last and last[0] == digest:
+            st.success(last[3], icon=":material/check:")

@@ -5,6 +5,7 @@ The Draw page with its saved correction and the Collect page listing it are docs
 and docs/screenshots/collect-corrections.png.
 """
 import json
+import shutil
 
 import pytest
 from browser_draw import SHOTS, draw_ink, full_page_screenshot, wait_for_app, wait_idle
@@ -30,6 +31,7 @@ def test_a_misread_word_is_corrected_saved_and_counted(browser, streamlit_server
         raise
     finally:
         page.close()
+        shutil.rmtree(streamlit_server["datasets"] / "browser-fixes", ignore_errors=True)  # the server is shared
 
 
 def fix_box(page):
@@ -45,6 +47,7 @@ def correct_in_the_browser(page, server) -> None:
     page.locator("canvas.pad-canvas").first.wait_for(timeout=180_000)
     wait_idle(page)
     draw_ink(page, render_word(WORD, "natural", 7, HAND).ink)
+    page.get_by_text("Correct it: save this drawing").first.click()  # the expander under the reading
     box = fix_box(page)
     box.wait_for(timeout=60_000)
     read = box.input_value()

@@ -19,7 +19,7 @@ needs_text_reader = pytest.mark.skipif(not (REPO / "checkpoints" / "reader-text"
 def draw_with(word: str, reader: str = "shipped: reader-az", **state) -> AppTest:
     """The Draw page with `reader` chosen, reading an upload of `word` rendered (`state`: session state first)."""
     at = AppTest.from_file(str(REPO / "pages" / "draw.py"), default_timeout=180)
-    for key, value in state.items():
+    for key, value in {"draw_fix_box": True, **state}.items():  # the correction's expander open, as a click does
         at.session_state[key] = value
     at.run()
     at.selectbox(key="draw_reader").set_value(reader).run()
@@ -54,6 +54,12 @@ def test_a_misreading_is_corrected_and_saved_into_ones_own_dataset():
     at.button(key="draw_fix_save").click().run()
     assert any("0002.json (read right" in s.value and "**2 samples, 1 of them correction**" in s.value
                for s in at.success)
+
+
+def test_the_correction_is_made_only_when_its_expander_is_open():
+    at = draw_with("fox", draw_fix_box=False)
+    assert not at.exception and any(e.label.startswith("Correct it: save this drawing") for e in at.expander)
+    assert not [t for t in at.text_input if t.key and t.key.startswith("draw_fix_text_")]
 
 
 def test_blank_text_and_characters_the_reader_cannot_learn_are_refused():
