@@ -21,7 +21,7 @@ from core.data import datasets
 from core.data.sentences import sentence_prompt, sentences_of
 from core.errors import InputError
 from core.ink.ink import n_points
-from core.train.collect import GOAL
+from core.train.collect import goal
 from dashboard.canvas import pen_canvas
 from dashboard.draw_correct import OWN_DATASET
 from dashboard.messages import show_input_error
@@ -160,10 +160,11 @@ def write_area(name: str, letters: list[str], how_many: int, written: set[str]) 
     saved = st.session_state.get("collect_saved")
     if saved and saved[0] == name and not save:  # below the canvas, and kept: a message above would move it
         st.success(saved[1], icon=":material/check:")
-    st.progress(min(1.0, how_many / GOAL),
-                text=f"**{counted(how_many, 'sample')} in {name}** · {max(0, GOAL - how_many)} more to reach "
-                     f"{GOAL}, enough to adapt a reader" if how_many < GOAL else f"**{how_many} samples in {name}** · "
-                     f"goal of {GOAL} reached: adapt a reader below")
+    aim = goal(letters)
+    st.progress(min(1.0, how_many / aim),
+                text=f"**{counted(how_many, 'sample')} in {name}** · {max(0, aim - how_many)} more to reach "
+                     f"{aim}, enough to adapt a reader" if how_many < aim else f"**{how_many} samples in {name}** · "
+                     f"goal of {aim} reached: adapt a reader below")
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -99,6 +99,7 @@ def test_collect_lists_corrections_and_prompts_a_line_reader_with_sentences():
         assert not at.exception and at.radio(key="collect_how").value == "sentence"
         prompt = next(m.value for m in at.markdown if "collect-prompt" in m.value)
         assert prompt.split("<b>")[1].split("</b>")[0] in SENTENCES
+        assert "8 more to reach 10" in at.get("progress")[0].proto.text  # ten lines are enough to adapt on
 
 
 @needs_text_reader
