@@ -73,6 +73,23 @@ def training_corpus_contributor(tmp_path_factory):
     return make
 
 
+@pytest.fixture(scope="session")
+def tiny_runs(tmp_path_factory) -> Path:
+    """A runs folder with a finished tiny reader (`tiny-reader`: seed 001's protocol) and a finished tiny
+    classifier (`tiny-classifier`), trained once per session for every test that only reads a run."""
+    # Imported here: torch and the trainers load only for the tests that need a trained run.
+    from core.models.classifier import preset as classifier_preset
+    from core.models.reader import preset as reader_preset
+    from core.train.classifier import train_classifier
+    from core.train.reader import train_reader
+    from core.train.runs import RunFolder
+
+    root = tmp_path_factory.mktemp("tiny-runs")
+    train_reader(reader_preset("tiny"), RunFolder(root / "tiny-reader"))
+    train_classifier(classifier_preset("tiny"), RunFolder(root / "tiny-classifier"))
+    return root
+
+
 @pytest.fixture(autouse=True)
 def _runs_dir(tmp_path, monkeypatch):
     """Every test writes runs and sweeps to a temporary folder, never to checkpoints/."""

@@ -2,6 +2,7 @@
 
 Screenshots go to test-artifacts/ (for CI) and docs/screenshots/ (for the README).
 """
+import shutil
 from io import BytesIO
 from pathlib import Path
 
@@ -33,15 +34,12 @@ def assert_not_blank(png: bytes) -> None:
 
 
 @pytest.fixture(scope="module")
-def a_finished_run(streamlit_server):
-    """A real tiny reader run in the server's runs folder, so Home and Runs show one (it trains in a second)."""
-    from core.models.reader import preset
-    from core.train.reader import train_reader
-    from core.train.runs import RunFolder
-
+def a_finished_run(streamlit_server, tiny_runs):
+    """A real tiny reader run (the session's, tests/conftest.py) in the server's runs folder, so Home and Runs
+    show one."""
     folder = Path(streamlit_server["runs"]) / "example-tiny-reader"
     if not folder.exists():
-        train_reader(preset("tiny"), RunFolder(folder))
+        shutil.copytree(tiny_runs / "tiny-reader", folder)
     return folder
 
 

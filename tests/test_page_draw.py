@@ -14,18 +14,6 @@ from core.paths import REPO_ROOT as REPO
 from core.synth.generator import render_word
 
 
-@pytest.fixture(scope="module")
-def seed_run(tmp_path_factory):
-    """A tiny reader trained on seed 001's protocol (the tiny preset's data), in a private runs folder."""
-    from core.models.reader import preset
-    from core.train.reader import train_reader
-    from core.train.runs import RunFolder
-
-    root = tmp_path_factory.mktemp("runs")
-    train_reader(preset("tiny"), RunFolder(root / "tiny-seed-reader"))
-    return root
-
-
 TEXT_READER = REPO / "checkpoints" / "reader-text"
 needs_text_reader = pytest.mark.skipif(not (TEXT_READER / "model.pt").is_file(),
                                        reason="no shipped reader-text checkpoint")
@@ -59,13 +47,13 @@ def test_the_page_says_which_characters_the_reader_knows():
     assert any("seed 001's protocol" in i.value and "ten letters only" in i.value for i in at.info)
 
 
-def test_a_run_trained_on_seed_001s_protocol_says_so(seed_run, monkeypatch):
-    monkeypatch.setenv("HWLAB_RUNS_DIR", str(seed_run))
+def test_a_run_trained_on_seed_001s_protocol_says_so(tiny_runs, monkeypatch):
+    monkeypatch.setenv("HWLAB_RUNS_DIR", str(tiny_runs))  # its tiny reader trained on seed 001's protocol
     at = draw_page()
-    at.selectbox(key="draw_reader").set_value("run: tiny-seed-reader").run()
+    at.selectbox(key="draw_reader").set_value("run: tiny-reader").run()
     assert not at.exception
     (info,) = [i.value for i in at.info if "seed 001's protocol" in i.value]
-    assert "tiny-seed-reader" in info and "c o l t i n m a e u" in info
+    assert "tiny-reader" in info and "c o l t i n m a e u" in info
 
 
 def test_figures_and_tables_are_made_only_when_their_expander_is_open():

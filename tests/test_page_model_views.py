@@ -8,23 +8,9 @@ from streamlit.testing.v1 import AppTest
 from core.paths import REPO_ROOT as REPO
 
 
-@pytest.fixture(scope="module")
-def tiny_runs(tmp_path_factory):
-    """A tiny reader and a tiny classifier run in a private runs folder."""
-    from core.models.classifier import preset as clf_preset
-    from core.models.reader import preset as reader_preset
-    from core.train.classifier import train_classifier
-    from core.train.reader import train_reader
-    from core.train.runs import RunFolder
-
-    root = tmp_path_factory.mktemp("runs")
-    train_reader(reader_preset("tiny"), RunFolder(root / "tiny-reader"))
-    train_classifier(clf_preset("tiny"), RunFolder(root / "tiny-classifier"))
-    return root
-
-
 @pytest.fixture()
 def runs_env(tiny_runs, monkeypatch):
+    """The session's tiny reader and tiny classifier runs (tests/conftest.py) as the runs folder."""
     monkeypatch.setenv("HWLAB_RUNS_DIR", str(tiny_runs))
     return tiny_runs
 
