@@ -1,8 +1,10 @@
 """The classifier's command line end to end: export-npy, train --data npy:DIR, evaluate --json, classify,
 and the one-line errors of bad input."""
+import io
 import json
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 
 import numpy as np
 import pandas as pd
@@ -22,13 +24,25 @@ def _cli(*args, code=0):
     return p
 
 
+def _in_process(*args, code=0) -> subprocess.CompletedProcess:
+    """`python -m core ARGS` in this process: the command line's own code, without a new interpreter and its
+    imports (seconds each); `_cli` keeps the real process where that is what a test checks."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        returncode = main([str(a) for a in args])
+    assert returncode == code, err.getvalue()
+    return subprocess.CompletedProcess(args, returncode, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """export-npy, then a tiny training on that folder, both through the command line."""
     root = tmp_path_factory.mktemp("cli")
-    out = _cli("export-npy", "--source", "synthetic", "--out", root / "npy", "--per-class", "4", "--seed", "3").stdout
+    out = _in_process("export-npy", "--source", "synthetic", "--out", root / "npy", "--per-class", "4",
+                      "--seed", "3").stdout
     assert "train 104, val 52, test 52" in out
-    p = _cli("train", "classifier", "--preset", "tiny", "--data", f"npy:{root / 'npy'}", "--run-dir", root / "run",
+    p = _in_process("train", "classifier", "--preset", "tiny", "--data", f"npy:{root / 'npy'}", "--run-dir",
+                    root / "run",
              "--n-points", "64", "--epochs", "2")
     return root, p.stdout
 
@@ -129,9 +143,9 @@ def test_the_shipped_classifier_names_real_letters_of_strangers(training_corpus_
 
 def test_ensemble_command_writes_a_checkpoint_that_classifies(trained, tmp_path, capsys):
     root, _ = trained
-    _cli("train", "classifier", "--preset", "tiny", "--data", f"npy:{root / 'npy'}", "--run-dir", tmp_path / "b",
-         "--n-points", "64", "--epochs", "1", "--seed", "5")
-    out = _cli("ensemble", root / "run", tmp_path / "b", "--out", tmp_path / "ens").stdout
+    _in_process("train", "classifier", "--preset", "tiny", "--data", f"npy:{root / 'npy'}", "--run-dir",
+                tmp_path / "b", "--n-points", "64", "--epochs", "1", "--seed", "5")
+    out = _in_process("ensemble", root / "run", tmp_path / "b", "--out", tmp_path / "ens").stdout
     assert out.count("member ") == 2 and "ensemble of 2: test accuracy" in out
     assert "ensemble of 2: validation accuracy" in out  # members that share their validation writers
     assert json.loads((tmp_path / "ens" / "eval.json").read_text())["n"] == 52
