@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import signal
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -53,10 +55,12 @@ def one_error_line(proc: subprocess.CompletedProcess, code: int = 2) -> str:
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory) -> Path:
+    """`train reader --preset tiny` in this process (the real process's training: test_sigterm_stops_a_run_cleanly)."""
     run = tmp_path_factory.mktemp("cli") / "tmp"
-    proc = cli("train", "reader", "--preset", "tiny", "--run-dir", run)
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.splitlines()
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        assert main(["train", "reader", "--preset", "tiny", "--run-dir", str(run)]) == 0, err.getvalue()
+    lines = out.getvalue().splitlines()
     assert lines[0] == f"run folder: {run}"
     assert [ln.split()[1] for ln in lines if ln.startswith("epoch")] == ["1/2", "2/2"]
     assert lines[-1].startswith("finished:")
@@ -143,8 +147,8 @@ def test_bad_input_is_one_error_line(tiny_run, ink_file, tmp_path, capsys):
     err("evaluate", tiny_run, "--data", "unknown", "--json")
 
 
-def test_a_diverging_run_exits_with_its_message(tmp_path):
-    proc = cli("train", "reader", "--preset", "tiny", "--lr", "1e6", "--run-dir", tmp_path / "d")
+def test_a_diverging_run_exits_with_its_message(tmp_path, capsys):
+    proc = run_main(capsys, "train", "reader", "--preset", "tiny", "--lr", "1e6", "--run-dir", tmp_path / "d")
     line = one_error_line(proc, code=1)
     assert "diverged at epoch 1" in line and "lower the learning rate" in line
     assert json.loads((tmp_path / "d" / "status.json").read_text())["state"] == "diverged"
