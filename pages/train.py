@@ -146,22 +146,10 @@ if kind == "reader":
                                                 help=text, key=f"train_aug_{preset_name}_{aname}")
 
 
-def cli_args() -> list[str]:
-    """The options that differ from the preset, as command-line flags."""
-    chosen = {**values, "data": data, "seed": int(seed)}
-    args = ["--preset", preset_name]
-    for k, v in chosen.items():
-        if v == getattr(base, k):
-            continue
-        flag = "--" + k.replace("_", "-")
-        if isinstance(v, bool):
-            args.append(flag if v else "--no-" + k.replace("_", "-"))
-        else:
-            args += [flag, str(v)]
-    for k, v in augment.items():
-        if v != base.augment[k]:
-            args += ["--aug", f"{k}={v}"]
-    return args
+def chosen_config():
+    """The config the page shows: the preset with every widget's value (checked: a bad value is an InputError)."""
+    extra = {"augment": {**base.augment, **augment}} if augment else {}
+    return Config.from_dict({**base.to_dict(), **values, "data": data, "seed": int(seed), **extra})
 
 
 def fixed_settings() -> dict:
@@ -187,10 +175,10 @@ if b1.button("Start", type="primary", key="train_start"):
     try:
         if data == "npy":
             raise InputError("no valid .npy data yet", "upload the six files or give their folder above")
-        Config.from_dict({**base.to_dict(), **values, "data": data, "seed": int(seed)})
+        config = chosen_config()
         if kind == "reader" and values.get("init"):
             init_checkpoint(values["init"])  # the run would fail in the background
-        st.session_state["train_run"] = launch_training(kind, cli_args(), name or None, preset_name)
+        st.session_state["train_run"] = launch_training(kind, config.to_dict(), name or None, preset_name)
     except InputError as exc:
         show_input_error(exc)
 

@@ -226,20 +226,19 @@ def _launched(monkeypatch) -> list:
 
     calls = []
     monkeypatch.setattr(runs, "launch_training",
-                        lambda kind, args, name=None, preset=None: calls.append((kind, args)) or "fake")
+                        lambda kind, config, name=None, preset=None: calls.append((kind, config)) or "fake")
     return calls
 
 
 def test_starting_fast_text_launches_a_line_reader_from_reader_az(monkeypatch):
-    from core.cli.main import build_parser
-    from core.cli.reader import config_from_args
+    from core.models.reader import ReaderConfig
 
     calls = _launched(monkeypatch)
     at = train_page(preset="fast-text")
     at.button(key="train_start").click().run()
     assert not at.exception and not at.error
-    ((kind, args),) = calls
-    cfg = config_from_args(build_parser().parse_args(["train", kind, *args, "--run-dir", "x"]))
+    ((kind, config),) = calls
+    cfg = ReaderConfig.from_dict(config)
     assert (cfg.charset, cfg.encoding, cfg.init) == ("text", "delta-line", "checkpoints/reader-az")
     assert cfg.data.startswith("unipen")  # the training corpus, or its small subset on a machine without it
 
@@ -253,5 +252,5 @@ def test_a_reader_to_start_from_that_is_not_there_is_refused_before_launching(mo
     assert any("cannot start from checkpoints/no-such-reader" in e.value for e in at.error)
     at.text_input(key="train_reader_fast-text_init").set_value("").run()  # fresh weights
     at.button(key="train_start").click().run()
-    ((_, args),) = calls
-    assert args[args.index("--init") + 1] == ""
+    ((_, config),) = calls
+    assert config["init"] == ""

@@ -256,7 +256,8 @@ def test_a_valid_npy_upload_is_stored_shown_and_trained_with_npy_dir(_uploads_di
 
     started = {}
     monkeypatch.setattr(core.train.runs, "launch_training",
-                        lambda kind, args, name=None, preset=None: started.update(kind=kind, args=args) or "fake-run")
+                        lambda kind, config, name=None, preset=None: started.update(kind=kind, config=config)
+                        or "fake-run")
     at = train_npy()
     upload_npy(at, npy_set())
     assert not at.exception and not at.error
@@ -269,8 +270,7 @@ def test_a_valid_npy_upload_is_stored_shown_and_trained_with_npy_dir(_uploads_di
     at.run()
     assert not at.exception and (folder / "X_train.npy").is_file()
     at.button(key="train_start").click().run()
-    assert started["kind"] == "classifier" and f"npy:{folder}" in started["args"]
-    assert started["args"][started["args"].index(f"npy:{folder}") - 1] == "--data"
+    assert started["kind"] == "classifier" and started["config"]["data"] == f"npy:{folder}"
 
 
 @pytest.mark.parametrize("replace,part", [

@@ -79,7 +79,7 @@ def test_every_background_job_obeys_one_run_per_core(tmp_path, monkeypatch):
     runs.RunFolder(runs_dir() / "inside-the-sweep").set_status("running", 1, "")  # the job's own run: not again
     assert runs.busy_cores() == cores
     for start in (lambda: launch_small("hidden"), lambda: launch_sweep("reader", "tiny", {"hidden": [8]}, [0]),
-                  lambda: runs.launch_training("reader", ["--preset", "tiny"])):
+                  lambda: runs.launch_training("reader", preset("tiny").to_dict(), preset="tiny")):
         with pytest.raises(InputError, match="at most one run per"):
             start()
     assert len(started) == 1

@@ -10,7 +10,16 @@ import json
 import sys
 from pathlib import Path
 
-from core.cli.flags import add_config_flags, overrides_from, preset_help, resumed_config
+from core.cli.flags import (
+    DEFAULT_PRESET,
+    add_config_file_flag,
+    add_config_flags,
+    base_config,
+    overrides_from,
+    preset_help,
+    resumed_config,
+    run_preset,
+)
 from core.data.corpus import SOURCES_HELP, is_unipen_source
 from core.data.letters import char_splits
 from core.data.npy import export_npy
@@ -41,8 +50,10 @@ def register(commands, train_models) -> None:
     t = train_models.add_parser("classifier", help="train the CNN-BiLSTM character classifier",
                                 description="Train the character classifier; prints a line per epoch and "
                                             "the test accuracy of the best epoch.")
-    t.add_argument("--preset", choices=tuple(PRESETS), default="fast", help=preset_help(preset_notes("classifier"), "fast"))
+    t.add_argument("--preset", choices=tuple(PRESETS), default=None,
+                   help=preset_help(preset_notes("classifier"), DEFAULT_PRESET))
     t.add_argument("--run-dir", default=None, help="run folder (default: checkpoints/runs/<new id>)")
+    add_config_file_flag(t)
     t.add_argument("--name", default=None, help="a name for the new run's id")
     t.add_argument("--device", choices=DEVICES, default="auto",
                    help="where to train: auto (the GPU when torch sees one), cpu or cuda")
@@ -85,10 +96,11 @@ def _train(args) -> int:
     if args.resume:
         cfg, run, last = resumed_config(args, "classifier", ClassifierConfig)
     else:
-        cfg, last = preset(args.preset, **{k: v for k, v in overrides_from(args, ClassifierConfig).items()
-                                           if k not in _FROM_DATA}), None
-        run = RunFolder(Path(args.run_dir) if args.run_dir else new_run_dir("classifier", args.name, args.preset))
-        run.write_about("classifier", args.preset, cfg.data)
+        cfg, last = base_config(args, ClassifierConfig, preset).replace(
+            **{k: v for k, v in overrides_from(args, ClassifierConfig).items() if k not in _FROM_DATA}), None
+        named = run_preset(args)
+        run = RunFolder(Path(args.run_dir) if args.run_dir else new_run_dir("classifier", args.name, named))
+        run.write_about("classifier", named, cfg.data)
     stop = install_stop_handler()
     print(f"run folder: {run.path}", flush=True)
 

@@ -6,6 +6,7 @@ defaults live in the config alone.
 from __future__ import annotations
 
 import argparse
+import json
 from dataclasses import fields
 from pathlib import Path
 
@@ -39,6 +40,36 @@ def preset_help(notes: dict[str, str], default: str) -> str:
     """`--preset`'s help: every preset with what it is, in the words the Train page's picker shows."""
     listed = " | ".join(f"{name} = {note}" for name, note in notes.items())
     return f"starting settings (default: {default}): {listed}".replace("%", "%%")  # argparse formats help with %
+
+
+def add_config_file_flag(parser: argparse.ArgumentParser) -> None:
+    """`--config FILE`: start from a saved config (a run folder's config.json) instead of the preset."""
+    parser.add_argument("--config", default=None, metavar="FILE",
+                        help="a config.json (e.g. a run folder's): its settings instead of the preset's (--preset then "
+                             "only names the run); flags given beside it still change them")
+
+
+DEFAULT_PRESET = "fast"  # `train reader|classifier` without --preset or --config
+
+
+def run_preset(args) -> str:
+    """The preset a new run is named by: the one given, else "config" for a run of a saved config, else the
+    default preset."""
+    return args.preset or ("config" if getattr(args, "config", None) else DEFAULT_PRESET)
+
+
+def base_config(args, config_cls, preset_of):
+    """The settings a new run starts from: `--config`'s file when given, else the preset's."""
+    if not getattr(args, "config", None):
+        return preset_of(args.preset or DEFAULT_PRESET)
+    path = Path(args.config)
+    try:
+        values = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read the config {path}: {exc}", "give a config.json a run wrote") from None
+    if not isinstance(values, dict):
+        raise InputError(f"{path} holds no config (expected a JSON object of settings)")
+    return config_cls.from_dict({k: v for k, v in values.items() if k != "kind"})  # a run's names its kind
 
 
 def overrides_from(args, config_cls) -> dict:

@@ -12,7 +12,16 @@ import math
 import sys
 from pathlib import Path
 
-from core.cli.flags import add_config_flags, overrides_from, preset_help, resumed_config
+from core.cli.flags import (
+    DEFAULT_PRESET,
+    add_config_file_flag,
+    add_config_flags,
+    base_config,
+    overrides_from,
+    preset_help,
+    resumed_config,
+    run_preset,
+)
 from core.data.az_words import default_lexicon
 from core.errors import InputError
 from core.files.atomic import write_json
@@ -43,7 +52,7 @@ def add_reader_flags(parser: argparse.ArgumentParser) -> None:
 
 def config_from_args(args) -> ReaderConfig:
     """The preset with every given flag applied."""
-    base = preset(args.preset, **overrides_from(args, ReaderConfig))
+    base = base_config(args, ReaderConfig, preset).replace(**overrides_from(args, ReaderConfig))
     aug = {}
     for item in getattr(args, "aug", []) or []:
         name, sep, value = item.partition("=")
@@ -61,8 +70,10 @@ def register(commands, train_models) -> None:
     """Add `train reader` and `decode` (evaluate is core.cli's, dispatched to `evaluate_command`)."""
     t = train_models.add_parser("reader", help="train the BLSTM+CTC word reader",
                                 description="Train the word reader; prints a line per epoch.")
-    t.add_argument("--preset", choices=tuple(PRESETS), default="fast", help=preset_help(preset_notes("reader"), "fast"))
+    t.add_argument("--preset", choices=tuple(PRESETS), default=None,
+                   help=preset_help(preset_notes("reader"), DEFAULT_PRESET))
     t.add_argument("--run-dir", default=None, help="run folder (default: checkpoints/runs/<new id>)")
+    add_config_file_flag(t)
     t.add_argument("--name", default=None, help="a name for the new run's id")
     t.add_argument("--device", choices=DEVICES, default="auto",
                    help="where to train: auto (the GPU when torch sees one), cpu or cuda")
@@ -88,8 +99,9 @@ def _train(args) -> int:
         cfg, run, last = resumed_config(args, "reader", ReaderConfig)
     else:
         cfg, last = config_from_args(args), None
-        run = RunFolder(Path(args.run_dir) if args.run_dir else new_run_dir("reader", args.name, args.preset))
-        run.write_about("reader", args.preset, cfg.data)
+        named = run_preset(args)
+        run = RunFolder(Path(args.run_dir) if args.run_dir else new_run_dir("reader", args.name, named))
+        run.write_about("reader", named, cfg.data)
     stop = install_stop_handler()
     print(f"run folder: {run.path}", flush=True)
 

@@ -7,6 +7,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from core.models import classifier, reader  # the notes live beside the presets
+
 TIMES_FILE = Path(__file__).with_name("preset_times.json")
 
 
@@ -43,8 +45,6 @@ def preset_time(kind: str, name: str, epochs: int | None = None) -> str | None:
 def preset_note(kind: str, name: str) -> str:
     """What a preset is (its note beside the presets) and, where measured, how long it takes: the words the
     Train page's picker and `--preset`'s help show."""
-    from core.models import classifier, reader  # the notes live beside the presets
-
     note = {"reader": reader.PRESET_NOTES, "classifier": classifier.PRESET_NOTES}[kind][name]
     took = preset_time(kind, name)
     return f"{note}; {took}" if took else note
@@ -52,6 +52,4 @@ def preset_note(kind: str, name: str) -> str:
 
 def preset_notes(kind: str) -> dict[str, str]:
     """`preset_note` of every preset of `kind`, in the presets' order."""
-    from core.models import classifier, reader
-
     return {name: preset_note(kind, name) for name in {"reader": reader.PRESETS, "classifier": classifier.PRESETS}[kind]}

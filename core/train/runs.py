@@ -272,9 +272,10 @@ def launch(args: list[str], log: Path, cores: int = 1, what: str = "run", checke
     return proc
 
 
-def launch_training(kind: str, args: list[str], name: str | None = None, preset: str | None = None) -> str:
-    """Start `python -m core train <kind> ... --run-dir <new run>` in the background; returns the run id
-    (named by `preset` and `name`)."""
+def launch_training(kind: str, config: dict, name: str | None = None, preset: str | None = None) -> str:
+    """Start a run of `config` (a checked config's `to_dict()`) in the background: the new run folder's
+    config.json is written first, then `python -m core train <kind> --config <it> --run-dir <run>` trains
+    from it. Returns the run id (named by `preset` and `name`)."""
     if kind not in ("reader", "classifier"):
         raise InputError(f"unknown model kind {kind!r}")
     if free_cores() < 1:  # checked before the run folder exists, so a refused launch leaves nothing behind
@@ -282,7 +283,10 @@ def launch_training(kind: str, args: list[str], name: str | None = None, preset:
                          "wait for one to finish or stop it on the Train page")
     path = new_run_dir(kind, name, preset)
     RunFolder(path).set_status("starting", 0, "launching the trainer", kind=kind)
-    proc = launch(["train", kind, *args, "--run-dir", str(path)], path / "log.txt", 1, f"train {kind}", checked=True)
+    write_json(path / "config.json", {**config, "kind": kind})  # as the trainer writes it
+    named = ["--preset", preset] if preset else []
+    proc = launch(["train", kind, "--config", str(path / "config.json"), *named, "--run-dir", str(path)],
+                  path / "log.txt", 1, f"train {kind}", checked=True)
     status = read_json(path / "status.json") or {}
     if status.get("state") == "starting":
         write_json(path / "status.json", {**status, "pid": proc.pid})
