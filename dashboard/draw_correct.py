@@ -56,9 +56,10 @@ def _save(ink: Ink, text: str, name: str, reading: Reading, reader: str, digest:
                                _message(got, name, reading.best_text))
 
 
-def correct_form(ink: Ink, reading: Reading, reader: str, digest: str) -> None:
+def correct_form(ink: Ink, reading: Reading, reader: str, digest: str, label: str | None = None) -> None:
     """Under a reading, in an expander (nothing of it is made while closed, so a stroke costs no more): the
-    text the drawing should have been read as, a dataset, and Save. It sits in the drawing area's fragment, so
+    text the drawing should have been read as (at first what was read, or an uploaded file's label), a
+    dataset, and Save. It sits in the drawing area's fragment, so
     saving reruns only that."""
     box = st.expander("Correct it: save this drawing with what you wrote into a dataset of your own hand",
                       key="draw_fix_box", on_change="rerun", icon=":material/edit_note:")
@@ -72,7 +73,8 @@ def correct_form(ink: Ink, reading: Reading, reader: str, digest: str) -> None:
             st.caption("Type what you wrote and save the drawing: adapting a reader to the dataset on the Collect "
                        "page then teaches it the drawings it got wrong.")
             left, middle, right = st.columns([5, 3, 2], vertical_alignment="bottom")
-            text = left.text_input("What you wrote", value=reading.best_text, key=f"draw_fix_text_{digest[:16]}",
+            text = left.text_input("What you wrote", value=label or reading.best_text,
+                                   key=f"draw_fix_text_{digest[:16]}",
                                    placeholder="the text of the drawing",
                                    help="starts as what the reader read: change what it got wrong")
             name = middle.selectbox("Dataset", options, index=options.index(default), key="draw_fix_dataset",

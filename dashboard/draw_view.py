@@ -254,7 +254,7 @@ def drawing_area(picked: Picked, classifier: Picked | None, source: str, lexicon
         show_input_error(exc)
         return
     show_reading(picked, reading, ink, label, lexicon is not None)
-    correct_form(ink, reading, model_name(picked), _digest(ink))
+    correct_form(ink, reading, model_name(picked), _digest(ink), label)
     if source == "Draw":
         st.download_button("Download this drawing (Ink JSON)", data=lambda: json.dumps(ink_to_json(ink)) + "\n",
                            file_name="drawing.json", mime="application/json", on_click="ignore",

@@ -16,15 +16,16 @@ needs_text_reader = pytest.mark.skipif(not (REPO / "checkpoints" / "reader-text"
                                        reason="no shipped reader-text checkpoint")
 
 
-def draw_with(word: str, reader: str = "shipped: reader-az", **state) -> AppTest:
-    """The Draw page with `reader` chosen, reading an upload of `word` rendered (`state`: session state first)."""
+def draw_with(word: str, reader: str = "shipped: reader-az", label: str | None = None, **state) -> AppTest:
+    """The Draw page with `reader` chosen, reading an upload of `word` rendered (with `label` in the file;
+    `state`: session state first)."""
     at = AppTest.from_file(str(REPO / "pages" / "draw.py"), default_timeout=180)
     for key, value in {"draw_fix_box": True, **state}.items():  # the correction's expander open, as a click does
         at.session_state[key] = value
     at.run()
     at.selectbox(key="draw_reader").set_value(reader).run()
     at.radio(key="draw_source").set_value("Upload ink").run()
-    data = json.dumps(ink_to_json(render_word(word, "natural", 5).ink)).encode()
+    data = json.dumps(ink_to_json(render_word(word, "natural", 5).ink, label)).encode()
     return at.file_uploader(key="draw_ink_upload").set_value(("word.json", data, "application/json")).run()
 
 
@@ -60,6 +61,11 @@ def test_the_correction_is_made_only_when_its_expander_is_open():
     at = draw_with("fox", draw_fix_box=False)
     assert not at.exception and any(e.label.startswith("Correct it: save this drawing") for e in at.expander)
     assert not [t for t in at.text_input if t.key and t.key.startswith("draw_fix_text_")]
+
+
+def test_an_uploaded_files_label_is_the_text_offered():
+    at = draw_with("fox", label="the fox")  # not what reader-az can read: it has no space
+    assert fix_box(at).value == "the fox"
 
 
 def test_blank_text_and_characters_the_reader_cannot_learn_are_refused():
