@@ -89,6 +89,10 @@ def _load_upload(kind: str, key: str, required: bool) -> Picked | None:
     return Picked(model, ckpt, f"upload: {f.name}", f"sha256:{digest}")
 
 
+# The reader a newcomer meets first, on Draw and on Collect alike (the line reader: it reads what people write).
+FIRST_READER = "reader-text"
+
+
 def pick_model(kind: str, key: str, label: str | None = None, help: str | None = None,
                required: bool = True, prefer: tuple[str, ...] = ()) -> Picked | None:
     """A picker of `kind` ("reader" or "classifier"): shipped models first, then runs, then an upload.

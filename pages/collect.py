@@ -5,7 +5,7 @@ from core.data.alphabets import AZ, letters_of
 from dashboard.collect_adapt import adapt_section
 from dashboard.collect_view import choose_dataset, contents, listing, move_and_delete, write_area
 from dashboard.draw_correct import OWN_READER
-from dashboard.models import pick_model
+from dashboard.models import FIRST_READER, pick_model
 
 st.title("Collect")
 st.caption("Teach a reader your handwriting: write the prompted words and save each one into a dataset of your own "
@@ -14,9 +14,10 @@ st.caption("Teach a reader your handwriting: write the prompted words and save e
 
 top_left, top_right = st.columns([3, 2])
 with top_right:
-    picked = pick_model("reader", "collect_reader", "Reader", prefer=(st.session_state.get(OWN_READER) or "",),
-                        help="prompts use only the letters it reads; it is the reader that Adapt adapts (first the "
-                             "one whose misreading you last saved on the Draw page)")
+    picked = pick_model("reader", "collect_reader", "Reader",
+                        prefer=(st.session_state.get(OWN_READER) or "", FIRST_READER),
+                        help="prompts use only the characters it reads; it is the reader that Adapt adapts (first the "
+                             f"one whose misreading you last saved on the Draw page, else {FIRST_READER}, as on Draw)")
 with top_left:
     name = choose_dataset()
 letters = letters_of(picked.model.alphabet)

@@ -4,14 +4,14 @@ import streamlit as st
 
 from core.models.inference import LEXICON_BUDGET
 from dashboard.draw_view import drawing_area, is_line_reader, known_letters, language_model, lexicon_choice
-from dashboard.models import pick_model
+from dashboard.models import FIRST_READER, pick_model
 
 st.title("Draw")
 intro = st.empty()  # says what to write once the reader is known
 
 left_pick, right_pick = st.columns(2)
 with left_pick:
-    picked = pick_model("reader", "draw_reader", "Reader", prefer=("reader-text",),
+    picked = pick_model("reader", "draw_reader", "Reader", prefer=(FIRST_READER,),
                         help="reader-text reads whole lines: capitals, digits, punctuation and spaces, every "
                              "printable character; reader-az reads single lowercase a-z words; reader-seed knows "
                              "only the ten letters of seed 001's experiment")

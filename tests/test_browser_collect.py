@@ -11,7 +11,7 @@ import time
 import zipfile
 
 import pytest
-from browser_draw import SHOTS, canvas_strokes, draw_stroke, full_page_screenshot, wait_for_app, wait_idle
+from browser_draw import SHOTS, canvas_strokes, choose, draw_stroke, full_page_screenshot, wait_for_app, wait_idle
 
 from core.data.datasets import prompt
 from core.paths import REPO_ROOT as REPO
@@ -72,6 +72,7 @@ def test_writing_saving_and_adapting_in_the_browser(browser, streamlit_server, a
 def adapt_in_the_browser(page, server, artifacts, archive) -> None:
     page.goto(server["url"] + "/collect")
     wait_idle(page)
+    choose(page, "Reader", "shipped: reader-az")  # the page opens on reader-text
     page.get_by_role("textbox", name="Name of the new dataset").fill(NAME)
     page.get_by_role("textbox", name="Name of the new dataset").press("Enter")
     wait_idle(page)

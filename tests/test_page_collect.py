@@ -18,8 +18,16 @@ HAND = Augment(slant=0.5, aspect=0.3, jitter=0.004, scale=0.05, rotation=2.0, sp
 WORDS = ["tonic", "atom", "mice", "lemon", "cattle", "action"]
 
 
-def collect_page() -> AppTest:
-    return AppTest.from_file(str(REPO / "pages" / "collect.py"), default_timeout=180).run()
+def collect_page(reader: str = "shipped: reader-az") -> AppTest:
+    """The page with a reader chosen (its default is the Draw page's, reader-text; these tests write words)."""
+    at = AppTest.from_file(str(REPO / "pages" / "collect.py"), default_timeout=180).run()
+    return at.selectbox(key="collect_reader").set_value(reader).run()
+
+
+def test_collect_offers_first_the_reader_draw_opens_on():
+    at = AppTest.from_file(str(REPO / "pages" / "collect.py"), default_timeout=180).run()
+    assert not at.exception
+    assert at.selectbox(key="collect_reader").value == "shipped: reader-text"
 
 
 def fill(name: str, words=WORDS) -> None:

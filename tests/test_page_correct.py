@@ -95,6 +95,7 @@ def test_collect_lists_corrections_and_prompts_a_line_reader_with_sentences():
     datasets.save_correction("mine", ink, "fox", "for", "abcdefghijklmnopqrstuvwxyz", "reader-az")
     datasets.add_sample("mine", ink, "fox")
     at = AppTest.from_file(str(REPO / "pages" / "collect.py"), default_timeout=180).run()
+    at.selectbox(key="collect_reader").set_value("shipped: reader-az").run()
     assert not at.exception
     assert any(c.value.startswith("2 samples, 1 of them correction:") for c in at.caption)
     table = at.dataframe[0].value
