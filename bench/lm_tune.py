@@ -9,6 +9,10 @@ log-probabilities. Figures: word accuracy as Graves et al. 2009 count it (1 - wo
 all lines), CER (mean per line) and the share of lines read exactly; greedy and beam for reference.
 
     python bench/lm_tune.py checkpoints/reader-text [--lines 150] [--weights 0.25,0.5] [--bonuses 0,2] [--oov -6,-10]
+                            [--case 0,1,2]
+
+`--case` tries penalties for a Capitalised word after a lowercase one mid-sentence (the default: the
+decoder's own); the table then also counts the lines whose reading has such a word the target lacks.
 """
 from __future__ import annotations
 
@@ -56,6 +60,15 @@ def validation_lines(n: int) -> list[tuple]:
     return [pairs[i] for i in sorted(pick)]
 
 
+def odd_capitals(text: str) -> set[str]:
+    """The Capitalised words of a line that follow a lowercase word mid-sentence ("the Quick fox")."""
+    words, found = text.split(), set()
+    for before, word in zip(words, words[1:]):
+        if before.isalpha() and before.islower() and word[:1].isupper() and word[1:].islower():
+            found.add(word)
+    return found
+
+
 def figures(preds: list[str], targets: list[str]) -> dict:
     return {"word_acc": 1 - word_error_rate(preds, targets), "cer": float(np.mean([cer(p, t) for p, t in zip(preds, targets)])),
             "exact": float(np.mean([p == t for p, t in zip(preds, targets)]))}
@@ -68,9 +81,11 @@ def main() -> int:
     ap.add_argument("--weights", default=",".join(map(str, WEIGHTS)), help="LM weights to try, comma-separated")
     ap.add_argument("--bonuses", default=",".join(map(str, BONUSES)), help="word bonuses to try")
     ap.add_argument("--oov", default=",".join(map(str, OOV)), help="out-of-dictionary penalties to try")
+    ap.add_argument("--case", default=str(LM_DEFAULTS.case_penalty), help="case penalties to try")
     ap.add_argument("--no-lexicon", action="store_true", help="leave the line lexicon decoder out")
     args = ap.parse_args()
-    weights, bonuses, oovs = ([float(x) for x in v.split(",")] for v in (args.weights, args.bonuses, args.oov))
+    weights, bonuses, oovs, cases = ([float(x) for x in v.split(",")]
+                                     for v in (args.weights, args.bonuses, args.oov, args.case))
     torch.set_num_threads(1)
     reader = load_reader(args.checkpoint)
     lines = validation_lines(args.lines)
@@ -80,12 +95,14 @@ def main() -> int:
     lm = bigram_lm()
     print(f"\n{len(lines)} validation lines of {', '.join(VALIDATION_CONTRIBUTORS)} "
           f"({sum(len(t.split()) for t in targets)} words), reader {args.checkpoint}\n")
-    print("| decoder | LM weight | word bonus | OOV penalty | word accuracy | CER | lines exact | ms per line |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| decoder | LM weight | word bonus | OOV penalty | case penalty | word accuracy | CER | lines exact | "
+          "odd capitals | ms per line |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
 
-    def show(name, w, b, o, preds, seconds):
+    def show(name, w, b, o, preds, seconds, c=""):
         f = figures(preds, targets)
-        print(f"| {name} | {w} | {b} | {o} | {f['word_acc']:.3f} | {f['cer']:.3f} | {f['exact']:.3f} | "
+        odd = sum(bool(odd_capitals(p) - odd_capitals(t)) for p, t in zip(preds, targets))
+        print(f"| {name} | {w} | {b} | {o} | {c} | {f['word_acc']:.3f} | {f['cer']:.3f} | {f['exact']:.3f} | {odd} | "
               f"{1000 * seconds / len(lines):.1f} |", flush=True)
         return f
 
@@ -94,14 +111,14 @@ def main() -> int:
     t = time.perf_counter()
     show("beam 16", "", "", "", [beam_decode(lp, alphabet, 16)[0][0] for lp in lps], time.perf_counter() - t)
     d = LM_DEFAULTS
-    grid = list(itertools.product(weights, bonuses, oovs))
+    grid = list(itertools.product(weights, bonuses, oovs, cases))
+    now_key = (d.lm_weight, d.word_bonus, d.oov_penalty, d.case_penalty)
     results = []
-    for w, b, o in grid + ([] if (d.lm_weight, d.word_bonus, d.oov_penalty) in grid else
-                           [(d.lm_weight, d.word_bonus, d.oov_penalty)]):
-        params = d.with_(lm_weight=w, word_bonus=b, oov_penalty=o)
+    for w, b, o, c in grid + ([] if now_key in grid else [now_key]):
+        params = d.with_(lm_weight=w, word_bonus=b, oov_penalty=o, case_penalty=c)
         t = time.perf_counter()
         preds = [lm_decode(lp, alphabet, lm, params)[0][0] for lp in lps]
-        results.append(((w, b, o), show("lm", w, b, o, preds, time.perf_counter() - t)))
+        results.append(((w, b, o, c), show("lm", w, b, o, preds, time.perf_counter() - t, c)))
     lexicon = tuple(default_lexicon(load_checkpoint(args.checkpoint, kind="reader")))
     words = word_list_lm(lexicon)
     for b, prune in [] if args.no_lexicon else itertools.product(LEXICON_BONUSES, PRUNES):
@@ -110,10 +127,10 @@ def main() -> int:
         preds = [(lm_decode(lp, alphabet, words, params) or [("", 0.0)])[0][0] for lp in lps]
         show(f"lexicon ({len(lexicon):,} words), prune {prune:g}", "", b, "", preds, time.perf_counter() - t)
     best = max(results, key=lambda r: (r[1]["word_acc"], -r[1]["cer"]))
-    now = dict(results)[(d.lm_weight, d.word_bonus, d.oov_penalty)]
-    print(f"\nbest: lm_weight {best[0][0]}, word_bonus {best[0][1]}, oov_penalty {best[0][2]}: word accuracy "
-          f"{best[1]['word_acc']:.3f}, CER {best[1]['cer']:.3f}; LM_DEFAULTS ({d.lm_weight}, {d.word_bonus}, "
-          f"{d.oov_penalty}): {now['word_acc']:.3f}, CER {now['cer']:.3f}")
+    now = dict(results)[now_key]
+    print(f"\nbest: lm_weight {best[0][0]}, word_bonus {best[0][1]}, oov_penalty {best[0][2]}, case_penalty "
+          f"{best[0][3]}: word accuracy {best[1]['word_acc']:.3f}, CER {best[1]['cer']:.3f}; LM_DEFAULTS {now_key}: "
+          f"{now['word_acc']:.3f}, CER {now['cer']:.3f}")
     return 0
 
 

@@ -108,6 +108,20 @@ def test_a_dictionary_word_in_its_written_case_beats_an_odd_capital_the_posterio
         assert lm_decode(posteriors(list(text), LINE), LINE, lm)[0][0] == text
 
 
+def test_a_word_takes_the_case_of_its_neighbours_when_the_ink_does_not_decide(lm):
+    # Torn between Q and q mid-sentence: both spell a dictionary word, the lowercase neighbours decide.
+    torn = ["t", "h", "e", " ", ("Q", "q"), "u", "i", "c", "k", " ", "f", "o", "x"]
+    lp = posteriors(torn, LINE, gap=0.3)
+    assert greedy_decode(lp, LINE) == "the Quick fox"
+    assert lm_decode(lp, LINE, lm)[0][0] == "the quick fox"
+    assert lm_decode(lp, LINE, lm, LM_DEFAULTS.with_(case_penalty=0.0))[0][0] == "the Quick fox"  # the rule does it
+    # A sentence's first word, one after a full stop, a lone capital and clear capitals keep their case.
+    for text in ("Quick fox", "a fox. Quick", "and I went", "we met Paris"):
+        assert lm_decode(posteriors(list(text), LINE), LINE, lm)[0][0] == text
+    after_stop = posteriors(list("a fox. ") + [("Q", "q")] + list("uick"), LINE, gap=0.3)
+    assert lm_decode(after_stop, LINE, lm)[0][0] == "a fox. Quick"
+
+
 def test_an_out_of_vocabulary_number_and_name_are_still_read(lm):
     rng = np.random.default_rng(1)
     for text in ("I owe you 42 dollars.", "Ask Bob, then Zyqwert."):

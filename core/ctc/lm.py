@@ -38,18 +38,26 @@ from core.ctc.matrix import NEG_INF, check_log_probs, log_add
 from core.errors import InputError
 
 
+# A Capitalised word after a lowercase word in the middle of a sentence ("the Quick fox") pays this: the
+# neighbours' case decides between q and Q when the ink does not (sentence starts, after . ! ? or :, and
+# a lone capital such as "I" pay nothing). Chosen on validation lines with bench/lm_tune.py --case.
+CASE_PENALTY = 3.0
+
+
 @dataclass(frozen=True)
 class LMParams:
     """The `lm` decoder's tuning parameters (the one place their defaults live).
 
     Tuned on 100 validation lines (515 words) read by reader-text (`python bench/lm_tune.py
     checkpoints/reader-text`): word accuracy 0.423 against greedy's 0.268; the values first chosen on
-    synthetic posteriors (0.25, 4, -12; bench/lm_decoder.py) gave 0.169 there, splitting words.
+    synthetic posteriors (0.25, 4, -12; bench/lm_decoder.py) gave 0.169 there, splitting words. The case
+    penalty: 300 validation lines read by the epoch-50 reader-text, word accuracy 0.678 (none) -> 0.690 (3).
     """
 
     lm_weight: float = 0.1      # times log P(word | previous word), natural log
     word_bonus: float = 1.0     # added per word (insertion bonus > 0, penalty < 0)
     oov_penalty: float = -4.0   # log-penalty per word outside the dictionary; -inf: dictionary words only
+    case_penalty: float = CASE_PENALTY  # log-penalty per Capitalised word after a lowercase one, mid-sentence
     beam: int = 16              # prefixes kept after every frame
     prune: float = 1e-3         # characters below this probability at a frame are not tried (the best always is)
 
@@ -65,6 +73,7 @@ _SPACE, _CORE, _APOS, _PUNCT, _BLANK = range(5)
 _ROOT = 0
 # The case shape of a word's letters so far: none yet, one capital, lowercase, Capitalised, CAPITALS, odd.
 _NONE, _ONE_UP, _LOWER, _TITLE, _UPPER, _ODD = range(6)
+SENTENCE_ENDS = set(".!?:")  # a word ending in one of these ends a sentence: the next may be Capitalised
 # shape -> (shape after a lowercase letter, shape after a capital)
 _CASE_STEP = {_NONE: (_LOWER, _ONE_UP), _ONE_UP: (_TITLE, _UPPER), _LOWER: (_LOWER, _ODD), _TITLE: (_TITLE, _ODD),
               _UPPER: (_ODD, _UPPER), _ODD: (_ODD, _ODD)}
@@ -130,17 +139,27 @@ class _Prefixes:
         self.weight = params.lm_weight if lm is not None else 0.0
         self.oov = params.oov_penalty if lm is not None else 0.0
         self.bonus = params.word_bonus
+        self.case = params.case_penalty if lm is not None else 0.0
+        self.ends_sentence = [ch in SENTENCE_ENDS for ch in alphabet]
         self.log_prob = lm.log_prob if lm is not None else None
         self.kinds, self.low = _kinds(alphabet, blank)
         self.upper = [int(ch != lo) for ch, lo in zip(alphabet, self.low)]  # 1 for a capital (its lowercase differs)
         self.cased = [ch.lower() != ch.upper() for ch in alphabet]          # letters have a case; digits do not
         self.parent, self.label = [-1], [-1]
         self.done, self.node, self.phase, self.prev, self.rank, self.shape = [0.0], [_ROOT], [0], [-1], [0.0], [_NONE]
+        self.before = [_NONE]  # the case shape of the sentence's previous word (_NONE at a sentence's start)
         self.kids: dict[int, int] = {}   # prefix * K + label -> the prefix one label longer (-1: impossible)
         self.K = len(alphabet)
 
     def word_end(self, i: int) -> tuple[float, int]:
         """What ending prefix `i`'s current word adds to its score, and the word the next one follows."""
+        score, after = self._word_score(i)
+        if self.shape[i] == _TITLE and self.before[i] == _LOWER:  # "the Quick": not the case of its neighbours
+            score -= self.case
+        return score, after
+
+    def _word_score(self, i: int) -> tuple[float, int]:
+        """The LM's terms for ending prefix `i`'s current word, and the word the next one follows."""
         ph, nd, pv = self.phase[i], self.node[i], self.prev[i]
         if ph == 1:
             return self.oov + self.bonus, pv
@@ -154,10 +173,12 @@ class _Prefixes:
     def extend(self, i: int, k: int) -> int:
         """A new prefix: `i` followed by label `k`; -1 when the LM rules it out. (`kids` keeps it.)"""
         kind, ph, nd, dn, pv, sh = self.kinds[k], self.phase[i], self.node[i], self.done[i], self.prev[i], self.shape[i]
+        bf = self.before[i]
         if kind == _SPACE:
             if ph:
                 score, pv = self.word_end(i)
                 dn += score
+                bf = _NONE if self.ends_sentence[self.label[i]] else (sh if sh != _NONE else bf)
                 ph, nd, sh = 0, _ROOT, _NONE
         elif kind == _CORE:
             # A letter after a word's trailing punctuation leaves the dictionary ("4/10", "a&b"), and so does
@@ -174,7 +195,7 @@ class _Prefixes:
         if dn == NEG_INF:
             return -1
         for column, value in ((self.parent, i), (self.label, k), (self.done, dn), (self.node, nd),
-                              (self.phase, ph), (self.prev, pv), (self.shape, sh)):
+                              (self.phase, ph), (self.prev, pv), (self.shape, sh), (self.before, bf)):
             column.append(value)
         # Look-ahead: a started word will cost at least the best unigram below its node (punctuation before
         # a word: the best of all), so prefixes that delay a word's letters gain nothing by it.
