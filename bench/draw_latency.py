@@ -14,7 +14,10 @@ Drawings (`--styles`):
 * sloppy: strong augmentation (slant, size, rotation, jitter, joins), which
   the reader reads with low confidence;
 * real: six-letter UNIPEN words by contributor art, whom the reader never saw
-  (skipped without the UNIPEN data).
+  (skipped without the UNIPEN data);
+* lines: real text lines written on one line by the training corpus's
+  validation contributors (`--words` of them, drawn with seed 0; with a line
+  reader: `--reader reader-text --styles lines`).
 
 Decoder settings (`--settings`), each set on the page's own widgets:
 * lexicon: the page's default, greedy + beam + lexicon (bounded search);
@@ -23,7 +26,8 @@ Decoder settings (`--settings`), each set on the page's own widgets:
 A setting whose widget the page does not have is reported as n/a.
 
     python bench/draw_latency.py [--settings lexicon,exact,no-lexicon] [--styles neat,sloppy,real]
-                                 [--words 8] [--gap 150] [--port 8597]
+                                 [--words 8] [--gap 150] [--port 8597] [--reader reader-az]
+    python bench/draw_latency.py --reader reader-text --styles lines --settings lexicon
 
 Prints one row per setting and style (and one per setting over every style):
 drawings, p50 and p95 in ms, the slowest, the words read right (result
@@ -73,7 +77,11 @@ from browser_draw import (  # noqa: E402
 
 from core.ctc.lexicon import build_lexicon, lexicon_search  # noqa: E402
 from core.data.az_words import default_lexicon, english_words, lexicon_for  # noqa: E402
+from core.data.corpus import load_corpus  # noqa: E402
+from core.data.splits import VALIDATION_CONTRIBUTORS  # noqa: E402
+from core.data.text_lines import one_line, text_label  # noqa: E402
 from core.ink.unipen import load_words  # noqa: E402
+from core.ink.unipen_categories import LEVELS, LINES  # noqa: E402
 from core.models.alphabet_check import alphabet_check  # noqa: E402
 from core.models.checkpoint import load_checkpoint  # noqa: E402
 from core.models.inference import LEXICON_BUDGET, load_reader, read  # noqa: E402
@@ -116,9 +124,28 @@ def drawings(styles: list[str], n_words: int) -> list[tuple[str, str, list]]:
                 continue
             picked = [real[int(i)] for i in np.linspace(0, len(real) - 1, min(n_words, len(real))).astype(int)]
             out += [("real", s.label, s.ink) for s in picked]
+        elif style == "lines":
+            out += [("lines", text, ink) for ink, text in validation_lines(n_words)]
         else:
-            raise SystemExit(f"unknown style {style!r}: choose neat, sloppy or real")
+            raise SystemExit(f"unknown style {style!r}: choose neat, sloppy, real or lines")
     return out
+
+
+def validation_lines(n: int) -> list[tuple]:
+    """`n` real lines (ink, text) of the validation contributors written on one line, drawn with seed 0."""
+    corpus = load_corpus("unipen-train", [LINES])
+    pairs = [(s.ink, text_label(s.label)) for s in corpus.of(LINES, LEVELS[LINES])
+             if s.contributor in VALIDATION_CONTRIBUTORS and s.label]
+    pairs = [(ink, text) for ink, text in pairs if text and one_line(ink, text)]
+    return [pairs[int(i)] for i in np.random.default_rng(0).permutation(len(pairs))[:n]]
+
+
+def shown_confidence(page) -> str:
+    """The answer's confidence: a word reader's metric, or the bold (answer) row of a line reader's table."""
+    if page.locator("[data-testid='stMetric']").filter(has_text="Confidence").count():
+        return read_metric(page, "Confidence")
+    row = page.locator("[data-testid='draw-decoders'] tr[style*='font-weight']").first
+    return row.locator("td").nth(2).inner_text().strip()  # decoder, text, confidence, "answer"
 
 
 def set_toggle(page, label: str, on: bool) -> bool:
@@ -152,7 +179,7 @@ def draw_and_time(page, ink, gap_ms: int) -> tuple[float, str, str]:
     page.wait_for_function("() => window.__hw.shown !== null", timeout=120_000, polling=50)
     ms = page.evaluate("window.__hw.shown - window.__hw.up")
     wait_idle(page)
-    return ms, read_result(page), read_metric(page, "Confidence")
+    return ms, read_result(page), shown_confidence(page)
 
 
 def shipped_reader():
@@ -233,6 +260,7 @@ def main(argv=None) -> int:
     ap.add_argument("--words", type=int, default=8, help="words per style")
     ap.add_argument("--gap", type=int, default=150, help="ms between strokes")
     ap.add_argument("--port", type=int, default=8597)
+    ap.add_argument("--reader", default="reader-az", help="the shipped reader to pick on the page (reader-text for lines)")
     ap.add_argument("--budget", nargs="?", type=int, const=LEXICON_BUDGET, default=None,
                     help=f"measure the bounded lexicon search instead (default budget: the page's, {LEXICON_BUDGET})")
     ap.add_argument("--alphabet-check", action="store_true", help="measure the out-of-alphabet warning instead")
@@ -263,7 +291,7 @@ def main(argv=None) -> int:
             page.goto(f"http://127.0.0.1:{args.port}/draw")
             page.locator("canvas").last.wait_for(timeout=120_000)
             wait_idle(page)
-            choose(page, "Reader", "shipped: reader-az")  # words: the page's default may be the line reader
+            choose(page, "Reader", f"shipped: {args.reader}")
             drawn = False
             for setting in settings:
                 if not apply_setting(page, setting):
@@ -284,7 +312,7 @@ def main(argv=None) -> int:
             server.wait(20)
         except subprocess.TimeoutExpired:
             server.kill()
-    print(f"# Draw page, default reader, {len(todo)} drawings per setting, {args.gap} ms between strokes; "
+    print(f"# Draw page, {args.reader}, {len(todo)} drawings per setting, {args.gap} ms between strokes; "
           f"load average {os.getloadavg()[0]:.2f} at the end")
     print("| setting | drawings | n | p50 ms | p95 ms | max ms | read right | median confidence |")
     print("|---|---|---|---|---|---|---|---|")

@@ -269,8 +269,10 @@ def lm_decode(log_probs, alphabet: Sequence[str], lm: BigramLM | None, params: L
     beams: dict[int, tuple[float, float]] = {0: (0.0, NEG_INF)}
     for row, cand in zip(lp.tolist(), _candidates(lp, blank, params.prune)):
         nxt = _frame(beams, row, cand, blank, prefixes)
-        ranked = heapq.nlargest(params.beam, nxt.items(), key=lambda kv: log_add(*kv[1]) + rank[kv[0]])
-        beams = {i: (v[0], v[1]) for i, v in ranked}
+        if len(nxt) > params.beam:  # keep the best `beam` by CTC probability plus LM rank (ties: the first made)
+            scored = [(log_add(pb, pnb) + rank[i], -n, i) for n, (i, (pb, pnb)) in enumerate(nxt.items())]
+            nxt = {i: nxt[i] for _, _, i in heapq.nlargest(params.beam, scored)}
+        beams = nxt
     out = []
     for i, (pb, pnb) in beams.items():
         score = log_add(pb, pnb) + prefixes.done[i] + prefixes.last_word(i)

@@ -287,11 +287,11 @@ def check_drawing(ink: Ink) -> Ink:
     return limit_points(ink)
 
 
-def model_view(ink: Ink, encoding: str, spacing: float) -> Ink:
-    """The ink as the model reads it (normalised for display): rebuilt from delta frames, levelled and
-    deslanted for graves25, normalised for seed."""
+def model_view(ink: Ink, encoding: str, spacing: float, frames: np.ndarray | None = None) -> Ink:
+    """The ink as the model reads it (normalised for display): rebuilt from delta frames (`frames`, when the
+    caller has encoded them already), levelled and deslanted for graves25, normalised for seed."""
     if encoding in ("delta", "delta-line"):
-        return ink_from_frames(encode(ink, encoding, spacing))
+        return ink_from_frames(encode(ink, encoding, spacing) if frames is None else frames)
     return normalise_line(ink) if encoding == "graves25" else normalise(ink)
 
 
@@ -314,7 +314,8 @@ def read(reader: LoadedReader, ink: Ink, lexicon: Lexicon | Sequence[str] | None
         decoders = [d for d in decoders if d != "lexicon"]
     before = n_points(ink)
     ink = check_drawing(ink)
-    lp = reader.log_probs(ink)
+    frames = encode_ink(reader.config, ink)  # once: the model reads them and the page draws them
+    lp = read_frames(reader.model, [frames])[0]
     alphabet = list(reader.alphabet)
     answers = {d: _decode(lp, alphabet, d, lexicon, beam_width, top, budget) for d in DECODERS if d in decoders}
     chosen = [d for d in DECODERS if d in answers][-1]
@@ -322,6 +323,6 @@ def read(reader: LoadedReader, ink: Ink, lexicon: Lexicon | Sequence[str] | None
     greedy = answers["greedy"][0] if "greedy" in answers else greedy_decode(lp, alphabet)
     return Reading(text, chosen, confidence(lp, text, alphabet), lp, alphabet, greedy,
                    answers.get("beam", ("", []))[1], answers.get("lexicon", ("", []))[1],
-                   model_view(ink, reader.config.encoding, reader.config.spacing), n_points(ink),
+                   model_view(ink, reader.config.encoding, reader.config.spacing, frames), n_points(ink),
                    n_points(ink) < before, lp.argmax(axis=1), answers.get("lexicon", ("", [], True))[2],
                    answers.get("lm", ("", []))[1])
