@@ -1,5 +1,5 @@
-"""Browser: start a tiny run from the Train page (the tests' preset, not the page's default) and watch the live
-chart update."""
+"""Browser: start a tiny run from the Train page (the tests' preset, not the page's default), watch the live
+chart update, and see the run named by its model and preset."""
 import time
 
 from browser_draw import choose, wait_idle
@@ -34,6 +34,7 @@ def test_live_chart_updates_while_a_tiny_run_trains(browser, streamlit_server, a
         page.wait_for_timeout(250)
     page.screenshot(path=str(artifacts / "train-live.png"), full_page=True)
     assert "state finished" in state, state
+    assert "-reader-tiny" in state, state  # runs are named by model and preset, not by time only
     assert len(seen) >= 2, f"the chart changed {len(seen)} time(s): {seen}"
     assert page.locator("[data-testid='stException']").count() == 0
     page.close()

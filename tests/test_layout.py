@@ -108,6 +108,12 @@ def test_modules_are_small_enough_to_read_in_one_sitting():
     assert long == {}
 
 
+def test_pages_are_thin_widgets_one_call_and_drawing():
+    # A page reads its widgets, calls core or a dashboard module, and draws: at most 150 lines each.
+    thick = {p.name: n for p in (REPO_ROOT / "pages").glob("*.py") if (n := len(p.read_text().splitlines())) > 150}
+    assert thick == {}, "move what does the work into dashboard/ or core/"
+
+
 def test_imports_inside_functions_are_only_optional_or_heavy_ones_and_say_why():
     late = []
     for f in [*CORE.rglob("*.py"), *(REPO_ROOT / "dashboard").glob("*.py"), *(REPO_ROOT / "pages").glob("*.py")]:
