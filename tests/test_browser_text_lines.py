@@ -101,6 +101,9 @@ def test_replayed_real_lines_are_read_as_on_the_command_line(browser, streamlit_
         replay(page, ink)
         page_text = page.locator("[data-testid='draw-text-lm']").first.inner_text()  # spaces kept (pre-wrap)
         assert read_result(page) == " ".join(page_text.split())  # the answer is lm's
+        # ... and the table says so: lm's row is marked as the answer, and the caption says what each confidence is
+        assert "answer" in page.locator("[data-testid='draw-decoders'] tr[data-decoder='lm']").first.inner_text()
+        assert page.get_by_text("The answer is lm's. Ink's confidence").count() == 1
         with page.expect_download() as download:
             page.get_by_role("button", name="Download this drawing").click()
         ink_file = tmp_path / f"line-{i}.json"
