@@ -10,7 +10,7 @@ from core.models.checkpoint import load_checkpoint
 from core.models.inference import load_reader
 from core.paths import checkpoints_dir
 from core.synth.generator import Augment, render_word
-from core.train.adapt import AdaptConfig, adapt_reader, trainable
+from core.train.adapt import AdaptConfig, _batches, adapt_reader, trainable
 from core.train.evaluate import evaluate_sets
 from core.train.shipped import available_checkpoints
 
@@ -33,6 +33,59 @@ def test_only_the_chosen_part_may_change():
     trainable(model, "top", 2)
     top = {n for n, p in model.named_parameters() if p.requires_grad}
     assert top and all(n.startswith("out.") or "_l1" in n for n in top)
+    trainable(model, "lstm", 2)
+    assert {n for n, p in model.named_parameters() if not p.requires_grad} == {"conv.weight", "conv.bias"}
+    trainable(model, "front", 2)
+    front = {n for n, p in model.named_parameters() if p.requires_grad}
+    assert {"conv.weight", "out.bias", "lstm.weight_hh_l0_reverse"} <= front and not any("_l1" in n for n in front)
+
+
+def test_the_config_refuses_what_cannot_run():
+    for bad in ({"copies": 0}, {"anchor": -0.1}, {"part": "conv"}, {"mix": 1.0}, {"steps": 0}):
+        with pytest.raises(InputError):
+            AdaptConfig(**bad)
+    with pytest.raises(InputError, match="unknown adapt option"):
+        AdaptConfig.from_dict({"anchors": 1.0})
+    assert AdaptConfig.from_dict(AdaptConfig(anchor=0.01, copies=2).to_dict()) == AdaptConfig(anchor=0.01, copies=2)
+
+
+def test_a_step_draws_each_of_the_persons_samples_in_as_many_copies_as_asked():
+    import numpy as np
+
+    alphabet = load_checkpoint(READER)["alphabet"]
+    samples = hand(["tonic", "atom", "mice"], 3)
+    for copies in (1, 3):
+        cfg = AdaptConfig(batch_size=8, mix=0.5, copies=copies)
+        batch = _batches(samples, alphabet, cfg, np.random.default_rng(0))()
+        own = [t for t in (t for _, t in batch[:4 * copies])]
+        assert len(batch) == 4 * copies + 4 and set(own) <= {"tonic", "atom", "mice"}
+        assert all(own[k] == own[k - k % copies] for k in range(len(own)))  # copies of a sample sit together
+
+
+def test_the_anchor_keeps_the_adapted_weights_near_the_original_ones():
+    ckpt = load_checkpoint(READER)
+    train = hand(["minimum", "lettuce", "nation", "motion"], 0)
+    start = {k: v.clone() for k, v in ckpt["state_dict"].items()}
+
+    def moved(anchor: float) -> float:
+        cfg = AdaptConfig(steps=6, eval_every=6, batch_size=4, lr=1e-2, anchor=anchor, threads=1)
+        after = adapt_reader(ckpt, train, (), cfg)["checkpoint"]["state_dict"]
+        return sum(float(((after[k] - start[k]) ** 2).sum()) for k in start)
+
+    free, anchored = moved(0.0), moved(1.0)
+    assert anchored < 0.5 * free
+
+
+def test_the_anchor_penalty_is_the_squared_distance_and_pulls_back():
+    import torch
+
+    from core.train.step import anchor_penalty
+
+    p = torch.tensor([1.0, 2.0], requires_grad=True)
+    a = torch.tensor([0.0, 4.0])
+    penalty = anchor_penalty([p], [a])
+    penalty.backward()
+    assert penalty.item() == 5.0 and p.grad.tolist() == [2.0, -4.0]  # the gradient step moves p toward a
 
 
 def test_adapting_on_a_hand_lowers_its_error_and_writes_a_reader_run(tmp_path):

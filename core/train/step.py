@@ -84,3 +84,20 @@ def train_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, batch: 
     if scheduler is not None:
         scheduler.step()
     return loss.item()
+
+
+def anchor_penalty(params: Sequence[torch.Tensor], anchors: Sequence[torch.Tensor]) -> torch.Tensor:
+    """L2-SP (Li, Grandvalet and Davoine, ICML 2018): the squared distance of the weights to the weights they
+    started from, summed over `params` (each beside its starting copy in `anchors`)."""
+    return sum(((p - a) ** 2).sum() for p, a in zip(params, anchors))
+
+
+def anchored_train_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, batch: CTCBatch,
+                        anchors: Sequence[torch.Tensor], weight: float, ctc: str = "torch",
+                        grad_clip: float = 5.0) -> float:
+    """`train_step` with `weight` x `anchor_penalty` added to the loss, the parameters being the optimiser's
+    (fine-tuning that stays near the original reader); returns the CTC loss per sample, without the penalty."""
+    loss = ctc_loss(model, batch, ctc)
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    apply_gradient(model, optimizer, loss + weight * anchor_penalty(params, anchors), grad_clip)
+    return loss.item()
