@@ -221,6 +221,9 @@ def test_a_line_is_read_by_every_decoder_and_lm_gives_the_answer():
     expected = read_text(*load_reader(TEXT_READER), ink, "lm")["text"]  # what `decode --decoder lm` prints
     assert rows["lm"][1] == (expected or "∅") and result_text(at) == expected
     assert not warnings(at)
+    card = json.loads((TEXT_READER / "card.json").read_text())["test"]["categories"]["8"]
+    said = f"at {1 - card['lm']['wer']:.2f} against greedy's {1 - card['greedy']['wer']:.2f}"  # what lm adds: its card
+    assert any(said in c.value for c in at.caption), said
 
     at.session_state["draw_alternatives"] = True  # opening the expander
     at.run()

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from core.files.atomic import read_json
-from core.ink.unipen_categories import WORDS
+from core.ink.unipen_categories import LINES, WORDS
 from core.models.checkpoint import CHECKPOINT_NAMES
 from core.paths import checkpoints_dir, runs_dir
 
@@ -59,3 +59,16 @@ def lowercase_words_cer() -> dict[str, float]:
         elif test.get("category") == WORDS and "greedy" in test:
             out[m["name"]] = float(test["greedy"]["cer"])
     return out
+
+
+def line_word_accuracy() -> dict[str, tuple[float, float]]:
+    """(greedy, lm) word accuracy (1 - WER) on the test contributors' lines, per shipped line reader whose card
+    measured them (the Draw page's word on what lm adds)."""
+    out = {}
+    for m in shipped_models():
+        categories = (m["card"].get("test") or {}).get("categories")
+        table = categories.get(LINES) or {} if isinstance(categories, dict) else {}  # a line reader's card
+        if m["kind"] == "reader" and "greedy" in table and "lm" in table:
+            out[m["name"]] = (1 - float(table["greedy"]["wer"]), 1 - float(table["lm"]["wer"]))
+    return out
+
