@@ -73,7 +73,8 @@ def main(argv=None) -> int:
             print(f"| {kind} | {name} | {t['start_s']:.0f} | {t['epoch_s']:.1f} | {t['epochs']} | "
                   f"{estimate_seconds(t) / 60:.1f} |", flush=True)
     if args.write:
-        kept["measured"] = {"on": f"{platform.machine()}, {os.cpu_count()} cores, one torch thread per run",
+        kept["measured"] = {"on": f"{platform.machine()}, {os.cpu_count()} cores, one torch thread per run, "
+                                  f"load average {os.getloadavg()[0]:.1f} at the end",
                             "date": datetime.date.today().isoformat(), "command": "python bench/preset_times.py"}
         TIMES_FILE.write_text(json.dumps(kept, indent=1) + "\n")
         print(f"wrote {TIMES_FILE.relative_to(ROOT)}")

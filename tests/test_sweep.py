@@ -1,4 +1,5 @@
 import csv
+import json
 
 import pytest
 
@@ -77,3 +78,20 @@ def test_a_sweep_launched_like_the_dashboard_does_finishes_in_the_background(tmp
     assert plan_["runs"] == 2 and sorted(table["hidden"]) == [8, 12], (tmp_path / "sweeps" / sweep_id / "log.txt").read_text()
     tagged = [r for r in list_runs(tmp_path / "runs") if r["sweep"] == sweep_id]
     assert len(tagged) == 2 and all(r["state"] == "finished" for r in tagged)
+
+
+def test_a_sweep_plan_file_keeps_its_values_types_and_refuses_another_kind(tmp_path):
+    from core.train.sweep import plan, plan_file
+
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps({"kind": "reader", "preset": "tiny", "grid": {"bidirectional": [True, False]},
+                                "seeds": [0, 1], "fixed": {"dropout": 0.1, "data": "synthetic"}, "runs": 4}))
+    args = plan_file(path, "reader")
+    specs = plan("reader", **args)
+    assert len(specs) == 4 and {s["overrides"]["bidirectional"] for s in specs} == {True, False}
+    assert all(s["overrides"]["dropout"] == 0.1 and s["overrides"]["data"] == "synthetic" for s in specs)
+    with pytest.raises(InputError, match="not a plan of a classifier sweep"):
+        plan_file(path, "classifier")
+    path.write_text("{oops")
+    with pytest.raises(InputError, match="cannot read the sweep plan"):
+        plan_file(path, "reader")

@@ -8,7 +8,7 @@ from core.errors import InputError
 from core.paths import research_dir
 from core.train.data_movement_study import FOLDER, data_movement_table, format_table, growth, write_results
 from core.train.research import run_question, timing_table
-from core.train.sweep import parse_grid, plan, run_sweep
+from core.train.sweep import parse_grid, plan, plan_file, run_sweep
 from core.train.writer_adaptation import run_adaptation
 
 
@@ -19,6 +19,9 @@ def register(commands, train_models) -> None:
     p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a fixed option for every run")
     p.add_argument("--seeds", default="0", help="comma-separated seeds, e.g. 0,1,2")
+    p.add_argument("--plan", default=None, metavar="FILE",
+                   help="a plan.json (kind, preset, grid, seeds, fixed: what the Train page's sweep form writes): "
+                        "its values instead of --preset, --grid, --set and --seeds")
     p.add_argument("--out", required=True, help="sweep folder (runs/ and sweep.csv)")
     p.add_argument("--executor", choices=("local", "ray"), default="local")
     p.add_argument("--address", default=None, help="Ray cluster address (default: start or join a local one)")
@@ -31,12 +34,15 @@ def register(commands, train_models) -> None:
 
 
 def _sweep(args) -> int:
-    try:
-        seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
-    except ValueError as exc:
-        raise InputError(f"--seeds {args.seeds!r}: expected integers like 0,1,2") from exc
-    fixed = {k: v[0] for k, v in parse_grid(args.set).items()}
-    specs = plan(args.model, args.preset, parse_grid(args.grid), seeds, fixed)
+    if args.plan:
+        specs = plan(args.model, **plan_file(args.plan, args.model))
+    else:
+        try:
+            seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+        except ValueError as exc:
+            raise InputError(f"--seeds {args.seeds!r}: expected integers like 0,1,2") from exc
+        fixed = {k: v[0] for k, v in parse_grid(args.set).items()}
+        specs = plan(args.model, args.preset, parse_grid(args.grid), seeds, fixed)
     print(f"{len(specs)} runs -> {args.out}", flush=True)
     rows = run_sweep(specs, args.out, args.executor, args.address, args.workers,
                      progress=lambda r: print(f"done {r['run']}: {r.get('state')} {r.get('seconds')}s", flush=True),

@@ -77,6 +77,18 @@ def plan(kind: str, preset: str, grid: dict[str, list], seeds: list[int], fixed:
     return specs
 
 
+def plan_file(path: str | Path, kind: str) -> dict:
+    """`plan`'s arguments (preset, grid, seeds, fixed) from a sweep's plan.json, values with their JSON types."""
+    try:
+        saved = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read the sweep plan {path}: {exc}") from None
+    if not isinstance(saved, dict) or saved.get("kind") != kind:
+        raise InputError(f"{path} is not a plan of a {kind} sweep", "give the plan.json a sweep folder holds")
+    return {"preset": saved["preset"], "grid": dict(saved["grid"]), "seeds": [int(s) for s in saved["seeds"]],
+            "fixed": dict(saved.get("fixed") or {})}
+
+
 def _preset_fn(kind: str) -> Callable:
     return reader.preset if kind == "reader" else classifier.preset
 
@@ -191,15 +203,11 @@ def launch_sweep(kind: str, preset: str, grid: dict[str, list], seeds: list[int]
     sweep_id = time.strftime("%Y%m%d-%H%M%S") + f"-sweep-{kind}" + (f"-{slug(name)}" if name and slug(name) else "")
     out = sweeps_dir() / sweep_id
     out.mkdir(parents=True, exist_ok=False)
-    cmd = ["sweep", kind, "--preset", preset, "--out", str(out),
-           "--runs-dir", str(runs_dir()), "--workers", str(max(1, min(workers, free))),
-           "--seeds", ",".join(str(s) for s in seeds)]
-    for key, values in grid.items():
-        cmd += ["--grid", f"{key}=" + ",".join(str(v) for v in values)]
-    for key, value in (fixed or {}).items():
-        cmd += ["--set", f"{key}={value}"]
+    # The plan is the sweep's config: written first, then the sweep reads it (its values keep their types).
     write_text(out / "plan.json", json.dumps({"kind": kind, "preset": preset, "grid": grid, "seeds": seeds,
                                               "fixed": fixed or {}, "runs": len(specs)}, indent=1))
+    cmd = ["sweep", kind, "--plan", str(out / "plan.json"), "--out", str(out),
+           "--runs-dir", str(runs_dir()), "--workers", str(max(1, min(workers, free)))]
     launch(cmd, out / "log.txt", max(1, min(workers, free)), f"sweep {sweep_id}")
     return sweep_id
 
