@@ -1,13 +1,16 @@
 """Research: seed 001's open questions, answered by sweeps you can rerun."""
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from core.errors import InputError
+from core.files.atomic import read_json
 from core.paths import research_dir
 from core.train.data_movement_study import CSV_NAME, FOLDER, data_movement_table, summary
 from core.train.research import QUESTIONS, launch_small
 from dashboard.glossary import explain
+from dashboard.research_adaptation import (adaptation_answer, adaptation_figure, adaptation_summary, adaptation_table,
+                                           per_writer_table, recipes_caption, recipes_table)
+from dashboard.research_figures import data_movement_figure, sweep_figure, timing_figure
 from dashboard.research_text import ANSWERS, DATA_MOVEMENT_TITLE
 
 st.title("Research")
@@ -21,29 +24,6 @@ with st.expander("What seed 001, invocab and heldout mean"):
 def load(name: str) -> pd.DataFrame | None:
     f = research_dir() / name / "sweep.csv"
     return pd.read_csv(f) if f.exists() else None
-
-
-def figure(name: str, df: pd.DataFrame):
-    if name == "bidirectional":
-        g = df.groupby(["preset", "bidirectional"])[["invocab_cer", "heldout_cer"]].mean().reset_index()
-        g = g.melt(["preset", "bidirectional"], var_name="split", value_name="CER")
-        return px.bar(g, x="preset", y="CER", color="bidirectional", barmode="group", facet_col="split",
-                      title="Final CER, uni- vs bidirectional (mean over seeds)")
-    if name == "hidden":
-        g = df.groupby("hidden")[["invocab_cer", "heldout_cer", "parameters"]].mean().reset_index()
-        fig = px.line(g, x="hidden", y=["invocab_cer", "heldout_cer"], log_x=True, markers=True,
-                      hover_data=["parameters"], title="Final CER against hidden size (mean over seeds)",
-                      labels={"value": "CER", "hidden": "hidden units per direction"})
-        return fig.update_xaxes(tickvals=sorted(g["hidden"]))
-    if name == "seeds":
-        long = df.melt(["preset", "seed"], ["invocab_cer", "heldout_cer"], var_name="split", value_name="CER")
-        return px.strip(long, x="preset", y="CER", color="split", title="Final CER of every seed (seeds 0-9)")
-    if name == "compositional":
-        g = df.groupby(["holdout_frac", "cut_fraction"])[["heldout_cer", "heldout_word_acc"]].mean().reset_index()
-        return px.line(g, x="holdout_frac", y="heldout_cer", color="cut_fraction", markers=True,
-                       title="Held-out CER against the held-out fraction, with and without letter cuts",
-                       labels={"holdout_frac": "held-out fraction of the vocabulary", "heldout_cer": "held-out CER"})
-    return None
 
 
 @st.fragment(run_every=2)
@@ -64,7 +44,7 @@ for name, q in QUESTIONS.items():
         if df is None:
             st.info("No shipped results for this question yet; run the small version below.")
         else:
-            st.plotly_chart(figure(name, df), key=f"research_fig_{name}")
+            st.plotly_chart(sweep_figure(name, df), key=f"research_fig_{name}")
         st.markdown(ANSWERS.get(name, ""))
         if st.button("Rerun a small version", key=f"research_run_{name}",
                      help="one seed, 6 epochs, in the background; results appear below as runs finish"):
@@ -73,12 +53,6 @@ for name, q in QUESTIONS.items():
             except InputError as exc:
                 st.error(exc.message)
         show_small(name)
-
-def timing_figure(df: pd.DataFrame):
-    return px.bar(df, x="model", y=["within_letter", "in_last_fifth"], barmode="group",
-                  title="Share of letters emitted while drawn, and in the word's last fifth",
-                  labels={"value": "share of letters", "variable": ""})
-
 
 @st.fragment(run_every=2)
 def show_small_timing() -> None:
@@ -104,15 +78,6 @@ with st.container(border=True):
     show_small_timing()
 
 
-def adaptation_figure(df: pd.DataFrame):
-    g = df.groupby("n")[["own_cer", "others_cer"]].mean().reset_index()
-    g = g.rename(columns={"own_cer": "the writer's other words", "others_cer": "other writers' words"})
-    fig = px.line(g, x="n", y=["the writer's other words", "other writers' words"], markers=True,
-                  title="Greedy CER after adapting to N words of a writer (mean over writers)",
-                  labels={"n": "N: the writer's words adapted to (0: as shipped)", "value": "CER", "variable": ""})
-    return fig.update_xaxes(tickvals=sorted(g["n"]))
-
-
 @st.fragment(run_every=2)
 def show_small_adaptation() -> None:
     small = load("adaptation-small")
@@ -127,16 +92,24 @@ def show_small_adaptation() -> None:
 with st.container(border=True):
     st.subheader("How many samples of your handwriting does the reader need?")
     adaptation = load("adaptation")
+    adaptation_about = read_json(research_dir() / "adaptation" / "about.json") or {}
     if adaptation is None:
         st.info("No shipped results for this question yet; run the small version below.")
     else:
-        st.plotly_chart(adaptation_figure(adaptation), key="research_adaptation")
+        groups = adaptation_summary(adaptation)
+        st.markdown(adaptation_answer(groups, adaptation_about))
+        st.plotly_chart(adaptation_figure(groups), key="research_adaptation")
+        st.dataframe(adaptation_table(groups), hide_index=True, key="research_adaptation_table")
     st.markdown(ANSWERS.get("adaptation", ""))
+    recipes = read_json(research_dir() / "adaptation" / "recipes.json")
+    if recipes and recipes.get("summary"):
+        with st.expander("How the recipe was chosen (validation writers)"):
+            st.caption(recipes_caption(recipes))
+            st.dataframe(recipes_table(recipes, adaptation_about.get("adapt")), hide_index=True)
     if adaptation is not None:
         with st.expander("Per writer"):
-            st.caption("Greedy CER on the writer's other words after adapting to N of them (N = 0: as shipped)")
-            table = adaptation.pivot_table(index=["contributor", "writer"], columns="n", values="own_cer").round(3)
-            st.dataframe(table.rename(columns=lambda n: f"N = {n}").reset_index(), hide_index=True)
+            st.caption("Pooled greedy CER on the writer's other words after adapting to N of them (N = 0: as shipped)")
+            st.dataframe(per_writer_table(adaptation), hide_index=True)
     if st.button("Rerun a small version", key="research_run_adaptation",
                  help="two test writers, N = 5 and 20, in the background (the Collect page's adaptation recipe)"):
         try:
@@ -144,16 +117,6 @@ with st.container(border=True):
         except InputError as exc:
             st.error(exc.message)
     show_small_adaptation()
-
-
-def data_movement_figure(df: pd.DataFrame):
-    curve = df[df["group"].isin(["seed 001's word", "lines (T and S)", "quick"])].sort_values("T")
-    parts = {"cost_ctc": "CTC (forward-backward and gradient)", "cost_blstm": "BLSTM (forward and BPTT)",
-             "cost_output": "output layer"}
-    long = curve.melt(["T", "S", "H"], list(parts), var_name="part", value_name="ByteDMD cost")
-    return px.line(long.replace({"part": parts}), x="T", y="ByteDMD cost", color="part", log_x=True, log_y=True,
-                   markers=True, hover_data=["S", "H"],
-                   title="ByteDMD cost of one word's training step against its frames T (S grows with T)")
 
 
 with st.container(border=True):

@@ -16,6 +16,7 @@ from browser_draw import SHOTS, canvas_strokes, choose, draw_stroke, full_page_s
 from core.data.datasets import prompt
 from core.paths import REPO_ROOT as REPO
 from core.synth.generator import Augment, render_word
+from core.train.adapt import AdaptConfig
 
 NAME = "browser hand"  # made safe: browser-hand
 IMPORTED, WRITTEN = 14, 6
@@ -101,9 +102,10 @@ def adapt_in_the_browser(page, server, artifacts, archive) -> None:
     assert page.get_by_text(f"{n} samples in browser-hand").count() >= 1
     assert (server["datasets"] / "browser-hand" / f"{n:04d}.json").exists()
     held = page.get_by_role("spinbutton", name="Samples held back")
-    assert held.input_value() == "5" and page.get_by_role("spinbutton", name="Steps").input_value() == "60"
+    steps = page.get_by_role("spinbutton", name="Steps").input_value()
+    assert held.input_value() == "5" and steps == str(AdaptConfig().steps)
 
-    page.get_by_role("button", name="Adapt").click()  # the defaults: 60 steps, 5 held back
+    page.get_by_role("button", name="Adapt").click()  # the defaults: AdaptConfig's steps, 5 held back
     started, listed = time.time(), page.get_by_text("is now listed in every reader picker")
     while time.time() < started + 300 and not listed.count():
         if page.locator("[data-testid='stAlertContentError']").count():
