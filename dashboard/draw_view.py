@@ -33,7 +33,7 @@ from core.errors import InputError
 from core.ink.ink import Ink, n_points
 from core.ink.io import ink_to_json
 from core.models.alphabet_check import alphabet_check
-from core.models.inference import Reading, read
+from core.models.inference import Reading, add_decoders, read
 from core.train.shipped import line_word_accuracy, lowercase_words_cer
 from dashboard.canvas import pen_canvas
 from dashboard.draw_correct import correct_form
@@ -177,19 +177,39 @@ def _digest(ink: Ink) -> str:
     return h.hexdigest()
 
 
-def cached_reading(picked: Picked, ink: Ink, lexicon: Lexicon | None, settings: tuple) -> Reading:
+# A line reader's answer is lm's: the page reads greedy and lm first and shows the answer, then adds beam and
+# the lexicon from the same log-probabilities (`add_decoders`), so the answer is on screen before the whole table.
+FIRST_LINE_DECODERS, LATER_LINE_DECODERS = ("greedy", "lm"), ("beam", "lexicon")
+
+
+def cached_reading(picked: Picked, ink: Ink, lexicon: Lexicon | None, settings: tuple, first: bool = False
+                   ) -> Reading:
     """`read` of this drawing, reused while the drawing and the settings stay the same (one per session).
 
     It runs the reader's own decoders (`read_decoders`): a line reader's
-    include lm."""
+    include lm. `first`: a line reader's first decoders only (`complete_reading` adds the others)."""
     key = (picked.key, _digest(ink), settings)
     last = st.session_state.get("draw_last_reading")
-    if last is not None and last[0] == key:
+    if last is not None and last[0] == key and (first or last[2]):
         return last[1]
     beam_width, budget = settings[1], settings[2]
-    reading = read(picked.model, ink, lexicon=lexicon, beam_width=beam_width, budget=budget)
-    st.session_state["draw_last_reading"] = (key, reading)
+    partial = first and is_line_reader(picked)
+    reading = read(picked.model, ink, lexicon=lexicon, beam_width=beam_width, budget=budget,
+                   decoders=FIRST_LINE_DECODERS if partial else None)
+    st.session_state["draw_last_reading"] = (key, reading, not partial)
     return reading
+
+
+def complete_reading(picked: Picked, ink: Ink, reading: Reading, lexicon: Lexicon | None, settings: tuple
+                     ) -> Reading:
+    """A line reader's reading with the decoders the first pass left out (kept as the session's last reading)."""
+    key = (picked.key, _digest(ink), settings)
+    last = st.session_state.get("draw_last_reading")
+    if last is not None and last[0] == key and last[2]:
+        return last[1]
+    full = add_decoders(reading, LATER_LINE_DECODERS, lexicon, beam_width=settings[1], budget=settings[2])
+    st.session_state["draw_last_reading"] = (key, full, True)
+    return full
 
 
 def decoder_readings(reading: Reading) -> list[tuple[str, str, float]]:
@@ -249,11 +269,12 @@ def drawing_area(picked: Picked, classifier: Picked | None, source: str, lexicon
     if ink is None:
         return
     try:
-        reading = cached_reading(picked, ink, lexicon, settings)
+        reading = cached_reading(picked, ink, lexicon, settings, first=True)
     except InputError as exc:
         show_input_error(exc)
         return
-    show_reading(picked, reading, ink, label, lexicon is not None)
+    reading = show_reading(picked, reading, ink, label, lexicon is not None,
+                           lambda first: complete_reading(picked, ink, first, lexicon, settings))
     correct_form(ink, reading, model_name(picked), _digest(ink), label)
     if source == "Draw":
         st.download_button("Download this drawing (Ink JSON)", data=lambda: json.dumps(ink_to_json(ink)) + "\n",
@@ -282,11 +303,16 @@ def drawing_area(picked: Picked, classifier: Picked | None, source: str, lexicon
                          hide_index=True)
 
 
-def show_reading(picked: Picked, reading: Reading, ink: Ink, label: str | None, use_lexicon: bool) -> None:
-    """The answers, the warnings, and (in expanders, computed only when open) the alternatives and figures."""
+def show_reading(picked: Picked, reading: Reading, ink: Ink, label: str | None, use_lexicon: bool,
+                 complete=lambda first: first) -> Reading:
+    """The answers, the warnings, and (in expanders, computed only when open) the alternatives and figures;
+    a line reader's table is drawn once its first decoders have read and again when `complete` has added the
+    others. Returns the complete reading."""
     line = is_line_reader(picked)
     if line:
-        show_line_readings(reading, use_lexicon, model_name(picked) if picked.label.startswith("shipped: ") else None)
+        table = st.empty()
+        with table.container():
+            show_line_readings(reading, use_lexicon, None, complete=False)
     else:
         c1, c2, c3, c4 = st.columns(4)
         c1.metric("Greedy", reading.greedy or "∅")
@@ -299,6 +325,11 @@ def show_reading(picked: Picked, reading: Reading, ink: Ink, label: str | None, 
                 f"{reading.n_points} points · {reading.log_probs.shape[0]} frames"
                 + (f" · labelled <b>{escape(label)}</b> in the file" if label else "") + "</div>",
                 unsafe_allow_html=True)
+    if line:  # the answer is on screen: now the other decoders' rows
+        reading = complete(reading)
+        with table.container():
+            show_line_readings(reading, use_lexicon,
+                               model_name(picked) if picked.label.startswith("shipped: ") else None)
     if reading.downsampled:
         st.warning("The ink had more than 20,000 points; it was downsampled to 20,000 (every stroke kept) "
                    "before it was read.")
@@ -341,6 +372,7 @@ def show_reading(picked: Picked, reading: Reading, ink: Ink, label: str | None, 
             if hidden:
                 right.caption(f"{len(names)} of {len(reading.alphabet)} classes shown: the blank, the space and every "
                               f"character above {MIN_SHOWN_P:.0%} at some frame (the other {hidden} never are).")
+    return reading
 
 
 MAX_ROWS = 40        # a softmax heatmap of more classes (a line reader's 96) shows only the likely ones
@@ -358,23 +390,30 @@ def softmax_rows(reading: Reading) -> tuple[np.ndarray, list[str], int]:
     return probs[keep], [names[i] for i in keep], len(names) - len(keep)
 
 
-def show_line_readings(reading: Reading, use_lexicon: bool, shipped: str | None = None) -> None:
+def show_line_readings(reading: Reading, use_lexicon: bool, shipped: str | None = None, complete: bool = True
+                       ) -> None:
     """A line reader's readings: every decoder's text, in full, with its confidence (lm's is the answer); for
-    a `shipped` reader (its name), what its card measured lm adds."""
+    a `shipped` reader (its name), what its card measured lm adds. Not `complete`: the first decoders' rows,
+    the others still reading."""
     def name_cell(name: str) -> str:
         short, words = DECODER_WORDS[name].split(": ", 1)
         return (f"<td style='white-space:nowrap'><b>{short}</b> "
                 f"<span style='color:#777;font-size:0.85em'>{escape(words)}</span></td>")
 
-    cells = []
-    for name, text, conf in decoder_readings(reading):
-        answer = name == reading.decoder
-        cells.append(f"<tr data-decoder='{name}' style='{'font-weight:600;' if answer else ''}'>{name_cell(name)}"
-                     f"<td data-testid='draw-text-{name}' style='font-family:monospace;font-size:1.15em;"
-                     f"white-space:pre-wrap'>{escape(text) or '∅'}</td>"
-                     f"<td style='text-align:right'>{conf:.0%}</td>"
-                     f"<td style='text-align:center'>{'answer' if answer else ''}</td></tr>")
-    if not reading.lexicon:
+    cells, ran = [], {name: (text, conf) for name, text, conf in decoder_readings(reading)}
+    for name in DECODER_WORDS:
+        if name in ran:
+            text, conf = ran[name]
+            answer = name == reading.decoder
+            cells.append(f"<tr data-decoder='{name}' style='{'font-weight:600;' if answer else ''}'>"
+                         f"{name_cell(name)}<td data-testid='draw-text-{name}' style='font-family:monospace;"
+                         f"font-size:1.15em;white-space:pre-wrap'>{escape(text) or '∅'}</td>"
+                         f"<td style='text-align:right'>{conf:.0%}</td>"
+                         f"<td style='text-align:center'>{'answer' if answer else ''}</td></tr>")
+        elif not complete and name in LATER_LINE_DECODERS and (name != "lexicon" or use_lexicon):
+            cells.append(f"<tr data-decoder-pending='{name}' style='color:#888'>{name_cell(name)}"
+                         "<td>reading…</td><td></td><td></td></tr>")
+    if complete and not reading.lexicon:
         why = "off" if not use_lexicon else "∅ no line of list words fits the ink"
         cells.append(f"<tr data-decoder-off='lexicon' style='color:#888'>{name_cell('lexicon')}"
                      f"<td>{why}</td><td></td><td></td></tr>")

@@ -242,3 +242,26 @@ def test_the_device_is_chosen_in_one_place():
             pick_device("cuda")
     with pytest.raises(InputError, match="unknown device"):
         pick_device("tpu")
+
+
+def test_decoders_added_to_a_reading_match_reading_with_them_all():
+    """The Draw page reads a line's greedy and lm first, then adds beam and lexicon from the same
+    log-probabilities: the result is what one read with every decoder gives."""
+    from core.ctc.lexicon import build_lexicon
+    from core.models.inference import LoadedReader, add_decoders, read
+
+    cfg = preset("tiny")
+    alphabet = ["", *"abcdefghijklmnopqrstuvwxyz "]
+    torch.manual_seed(0)
+    reader = LoadedReader(build_reader(cfg, alphabet).eval(), cfg, alphabet)
+    ink = render_word("tonic", "natural", 3).ink
+    lexicon = build_lexicon(["tonic", "atom", "moon", "tonic atom"], alphabet)
+    whole = read(reader, ink, lexicon=lexicon)
+    first = read(reader, ink, lexicon=lexicon, decoders=("greedy", "lm"))
+    assert first.decoder == "lm" and not first.beam and not first.lexicon
+    added = add_decoders(first, ("beam", "lexicon"), lexicon)
+    assert (added.text, added.decoder, added.beam, added.lexicon, added.lm) == \
+        (whole.text, whole.decoder, whole.beam, whole.lexicon, whole.lm)
+    assert added.confidence == pytest.approx(whole.confidence)
+    lexicon_only = add_decoders(read(reader, ink, decoders=("greedy",)), ("lexicon",), lexicon)
+    assert lexicon_only.decoder == "lexicon" and lexicon_only.text == lexicon_only.lexicon[0][0]

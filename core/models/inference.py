@@ -16,7 +16,7 @@ evaluation, and the Draw and Alignment pages.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, NamedTuple, Sequence
 
@@ -293,6 +293,28 @@ def model_view(ink: Ink, encoding: str, spacing: float, frames: np.ndarray | Non
     if encoding in ("delta", "delta-line"):
         return ink_from_frames(encode(ink, encoding, spacing) if frames is None else frames)
     return normalise_line(ink) if encoding == "graves25" else normalise(ink)
+
+
+def add_decoders(reading: Reading, decoders: Sequence[str], lexicon: Lexicon | Sequence[str] | None = None,
+                 beam_width: int = 10, top: int = 5, budget: int | None = None) -> Reading:
+    """`reading` with the answers of more `decoders`, decoded from its own log-probabilities (the model does not
+    read again: the Draw page shows a line's lm answer first, then adds the other rows). The answer becomes that
+    of the most informed decoder that has run; lexicon runs only with a lexicon."""
+    asked = [d for d in DECODERS if d in decoders and (d != "lexicon" or lexicon is not None)]
+    answers = {d: _decode(reading.log_probs, reading.alphabet, d, lexicon, beam_width, top, budget) for d in asked}
+    ran = set(answers) | {reading.decoder} | ({"beam"} if reading.beam else set()) | \
+        ({"lexicon"} if reading.lexicon else set()) | ({"lm"} if reading.lm else set())
+    chosen = [d for d in DECODERS if d in ran][-1]
+    text = answers[chosen][0] if chosen in answers else reading.text
+    changes = {"beam": answers["beam"][1]} if "beam" in answers else {}
+    if "lexicon" in answers:
+        changes |= {"lexicon": answers["lexicon"][1], "lexicon_exact": answers["lexicon"][2]}
+    if "lm" in answers:
+        changes |= {"lm": answers["lm"][1]}
+    if chosen != reading.decoder:
+        changes |= {"text": text, "decoder": chosen, "confidence": confidence(reading.log_probs, text,
+                                                                              reading.alphabet)}
+    return replace(reading, **changes)
 
 
 def read(reader: LoadedReader, ink: Ink, lexicon: Lexicon | Sequence[str] | None = None, beam_width: int = 10,
