@@ -1,7 +1,7 @@
 """How long each training preset takes on this machine: the Train page's and `--preset` help's time promises.
 
-Each preset is trained for real, as the Train page starts it (`python -m core train KIND --preset NAME`,
-one torch thread, one core), for its first `--epochs` epochs (default 1) in a temporary run folder. The
+Each preset is trained for real, as the Train page starts it (`python -m core train KIND --preset NAME`, with
+the preset's own torch threads), for its first `--epochs` epochs (default 1) in a temporary run folder. The
 run's wall time splits into the start (interpreter, imports, loading and encoding the data, building
 the model: everything before the first epoch's clock) and the epochs (the run folder's `seconds`
 column, each epoch's training and evaluation). The promise is start + the preset's epochs x the mean
@@ -73,8 +73,8 @@ def main(argv=None) -> int:
             print(f"| {kind} | {name} | {t['start_s']:.0f} | {t['epoch_s']:.1f} | {t['epochs']} | "
                   f"{estimate_seconds(t) / 60:.1f} |", flush=True)
     if args.write:
-        kept["measured"] = {"on": f"{platform.machine()}, {os.cpu_count()} cores, one torch thread per run, "
-                                  f"load average {os.getloadavg()[0]:.1f} at the end",
+        kept["measured"] = {"on": f"{platform.machine()}, {os.cpu_count()} cores, each preset with its own torch "
+                                  f"threads, load average {os.getloadavg()[0]:.1f} at the end",
                             "date": datetime.date.today().isoformat(), "command": "python bench/preset_times.py"}
         TIMES_FILE.write_text(json.dumps(kept, indent=1) + "\n")
         print(f"wrote {TIMES_FILE.relative_to(ROOT)}")

@@ -34,12 +34,18 @@ def in_words(seconds: float) -> str:
     return f"about {seconds / 3600:.1f} hours"
 
 
+CORES = {1: "one core", 2: "two cores"}
+
+
 def preset_time(kind: str, name: str, epochs: int | None = None) -> str | None:
-    """'about N minutes on one core' for a preset (with `epochs` instead of its own), or None when unmeasured."""
+    """'about N minutes on one core' for a preset (with `epochs` instead of its own; the cores are its threads),
+    or None when unmeasured."""
     measured = _times().get(kind, {}).get(name)
     if not measured:
         return None
-    return f"{in_words(estimate_seconds(measured, epochs))} on one core (measured)"
+    presets = {"reader": reader.PRESETS, "classifier": classifier.PRESETS}[kind]
+    threads = getattr(presets.get(name), "threads", 1) or 1
+    return f"{in_words(estimate_seconds(measured, epochs))} on {CORES.get(threads, f'{threads} cores')} (measured)"
 
 
 def preset_note(kind: str, name: str) -> str:

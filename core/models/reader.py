@@ -224,8 +224,8 @@ PRESETS: dict[str, ReaderConfig] = {
                               augment=REAL_INK_AUGMENT,
                               input_scaling=True, encoding="delta", spacing=0.1, hidden=128, layers=2,
                               batch_size=32, epochs=60, threads=2),
-    # The Train page's default: an a-z reader of the canvas in a quarter of an hour, not an hour and
-    # more. The az data (real UNIPEN words, words composed from real letters, synthetic words); a
+    # The Train page's default: an a-z reader of the canvas in minutes (how long: core/models/preset_times.json,
+    # measured by bench/preset_times.py), not az's hour. The az data (real UNIPEN words, words composed from real letters, synthetic words); a
     # strided conv front end halves the LSTM's steps, 2x96 units do half of az's work per step; one
     # thread, so that two runs fit the two cores. Seed 0 (measured on the shared machine): held-out
     # (unseen writers) greedy CER 0.100 after 30 epochs in 815 s, against reader-az's 0.098.
@@ -244,8 +244,8 @@ PRESETS: dict[str, ReaderConfig] = {
                                      conv_kernel=5, conv_stride=2, hidden=128, layers=2, batch_size=16, lr=5e-3,
                                      schedule="onecycle", epochs=40, threads=1),
     # Real handwriting, learnt while you watch (issue 17): az-quick's model on the training corpus split by
-    # contributor, 16 epochs of 1,200 words (mostly real words of the training contributors), about
-    # ten minutes on one core; the Train page draws the test contributors' CER live.
+    # contributor, 16 epochs of 1,200 words (mostly real words of the training contributors), a few
+    # minutes on one core; the Train page draws the test contributors' CER live.
     "fast-real": dataclasses.replace(SEED, data="unipen-train", style="natural", repeats=4, eval_repeats=1,
                                      augment=REAL_INK_AUGMENT,
                                      input_scaling=True, encoding="delta", spacing=0.1, conv_channels=64,
