@@ -79,7 +79,7 @@ def correct_in_the_browser(page, server) -> None:
 
     page.set_viewport_size({"width": 1400, "height": 1100})
     page.locator("[data-testid='stSidebarNavLink']").filter(has_text="Collect").first.click()  # same session
-    page.get_by_text("The samples of browser-fixes").wait_for(timeout=120_000)  # the dataset just used
+    page.get_by_text("The samples of browser-fixes", exact=True).wait_for(timeout=120_000)  # the dataset just used
     wait_for_app(page)
     page.get_by_text(f"1 sample, {corrections} of them correction").wait_for(timeout=60_000)
     reader = page.get_by_role("combobox", name="Reader").first  # the reader that misread it, to adapt

@@ -41,7 +41,7 @@ def default_holdout(n: int) -> int:
 
 
 def eval_every(steps: int) -> int:
-    """Steps between two evaluations: about six points on the curve (every 10 of the default 60 steps)."""
+    """Steps between two evaluations: about six points on the curve (every 20 of the default 120 steps)."""
     return max(1, steps // 6)
 
 
