@@ -33,7 +33,8 @@ def reader_file(picked: Picked) -> str:
 def start_form(name: str, n: int, picked: Picked) -> None:
     """Steps and held-back samples, and Start."""
     st.caption(f"Adapts **{picked.label.split(': ', 1)[-1]}** (the reader chosen at the top) to the samples of "
-               f"`{name}`: a few dozen training steps on your samples mixed with "
+               f"`{name}`: training steps (the recipe's {AdaptConfig().steps}, pulled toward the reader's own "
+               "weights so that it does not forget other hands) on your samples mixed with "
                + ("real words of other writers (the UNIPEN fixture's; synthetic ones without it)"
                   if " " in picked.model.alphabet else "synthetic words")
                + ", as a background run of `python -m core adapt`. The last samples you wrote are held back to "

@@ -1,6 +1,6 @@
 """Writer adaptation: fine-tune a trained reader on a few samples of one person's handwriting.
 
-A few dozen steps of Adam (the reader's own training step, `core.train.step`), on batches that mix the
+A hundred or so steps of Adam (the reader's own training step, `core.train.step`), on batches that mix the
 person's samples (each seen in an augmented copy) with synthetic words of
 the reader's letters, so that it learns the hand without forgetting the
 others. `part` chooses what may change (every weight, all but the conv
