@@ -13,13 +13,13 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import InputError
-from core.train.evaluate import encode_sets, read_sets, reader_confusion, score_read, worst_samples
+from core.train.evaluate import encode_sets, read_sets, reader_confusion, score_read
 from dashboard.eval_data import eval_data, model_store
 from dashboard.evaluate_lines import decoder_radio, is_line_reader, show_char_confusion, show_lines, show_summary, \
     show_worst
 from dashboard.glossary import explain
 from dashboard.messages import show_input_error
-from dashboard.plots import confusion_figure, ink_figure
+from dashboard.plots import confusion_figure
 
 
 def scored_data(description: dict, sizes: dict) -> str:
@@ -146,15 +146,4 @@ def show_word_views(result: dict, data, alphabet) -> None:
     st.plotly_chart(confusion_figure(counts, labels, title="Character confusion (true × predicted)"),
                     key="eval_char_confusion")
 
-    st.subheader("Worst samples")
-    worst = worst_samples(result["predictions"], data.eval_sets, 8)
-    if not worst:
-        st.success("Every sample is read correctly.")
-        return
-    st.caption("The samples with the highest CER, each titled target → reading; x and y (up) are the ink's own "
-               "units, at equal scale.")
-    cols = st.columns(4)
-    for i, row in enumerate(worst):
-        cols[i % 4].plotly_chart(ink_figure(row["ink"], f"'{row['target']}' → '{row['pred']}' (CER {row['cer']:.2f})",
-                                            order=False, height=250, small=True), key=f"eval_worst_{i}",
-                                 config={"displayModeBar": False})
+    show_worst(result["predictions"], data.eval_sets, 8)
