@@ -182,30 +182,27 @@ def _digest(ink: Ink) -> str:
 FIRST_LINE_DECODERS, LATER_LINE_DECODERS = ("greedy", "lm"), ("beam", "lexicon")
 
 
-def cached_reading(picked: Picked, ink: Ink, lexicon: Lexicon | None, settings: tuple, first: bool = False
-                   ) -> Reading:
-    """`read` of this drawing, reused while the drawing and the settings stay the same (one per session).
-
-    It runs the reader's own decoders (`read_decoders`): a line reader's
-    include lm. `first`: a line reader's first decoders only (`complete_reading` adds the others)."""
-    key = (picked.key, _digest(ink), settings)
+def cached_reading(picked: Picked, ink: Ink, digest: str, lexicon: Lexicon | None, settings: tuple) -> Reading:
+    """`read` of this drawing (`digest`: its `_digest`), reused while the drawing and the settings stay the same
+    (one per session). A word reader runs its own decoders (`read_decoders`); a line reader first its greedy and
+    lm only (`complete_reading` adds the others)."""
+    key = (picked.key, digest, settings)
     last = st.session_state.get("draw_last_reading")
-    if last is not None and last[0] == key and (first or last[2]):
+    if last is not None and last[0] == key:
         return last[1]
-    beam_width, budget = settings[1], settings[2]
-    partial = first and is_line_reader(picked)
-    reading = read(picked.model, ink, lexicon=lexicon, beam_width=beam_width, budget=budget,
+    partial = is_line_reader(picked)
+    reading = read(picked.model, ink, lexicon=lexicon, beam_width=settings[1], budget=settings[2],
                    decoders=FIRST_LINE_DECODERS if partial else None)
     st.session_state["draw_last_reading"] = (key, reading, not partial)
     return reading
 
 
-def complete_reading(picked: Picked, ink: Ink, reading: Reading, lexicon: Lexicon | None, settings: tuple
+def complete_reading(picked: Picked, digest: str, reading: Reading, lexicon: Lexicon | None, settings: tuple
                      ) -> Reading:
     """A line reader's reading with the decoders the first pass left out (kept as the session's last reading)."""
-    key = (picked.key, _digest(ink), settings)
-    last = st.session_state.get("draw_last_reading")
-    if last is not None and last[0] == key and last[2]:
+    key = (picked.key, digest, settings)
+    last = st.session_state["draw_last_reading"]
+    if last[0] == key and last[2]:
         return last[1]
     full = add_decoders(reading, LATER_LINE_DECODERS, lexicon, beam_width=settings[1], budget=settings[2])
     st.session_state["draw_last_reading"] = (key, full, True)
@@ -269,13 +266,14 @@ def drawing_area(picked: Picked, classifier: Picked | None, source: str, lexicon
     if ink is None:
         return
     try:
-        reading = cached_reading(picked, ink, lexicon, settings, first=True)
+        digest = _digest(ink)  # once a stroke: it hashes every point
+        reading = cached_reading(picked, ink, digest, lexicon, settings)
     except InputError as exc:
         show_input_error(exc)
         return
     reading = show_reading(picked, reading, ink, label, lexicon is not None,
-                           lambda first: complete_reading(picked, ink, first, lexicon, settings))
-    correct_form(ink, reading, model_name(picked), _digest(ink), label)
+                           lambda first: complete_reading(picked, digest, first, lexicon, settings))
+    correct_form(ink, reading, model_name(picked), digest, label)
     if source == "Draw":
         st.download_button("Download this drawing (Ink JSON)", data=lambda: json.dumps(ink_to_json(ink)) + "\n",
                            file_name="drawing.json", mime="application/json", on_click="ignore",

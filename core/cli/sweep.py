@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from core.cli.flags import DEFAULT_PRESET
 from core.errors import InputError
 from core.paths import research_dir
 from core.train.data_movement_study import FOLDER, data_movement_table, format_table, growth, write_results
@@ -15,7 +16,7 @@ from core.train.writer_adaptation import run_adaptation
 def register(commands, train_models) -> None:
     p = commands.add_parser("sweep", help="run a grid of options x seeds as ordinary runs")
     p.add_argument("model", choices=("reader", "classifier"))
-    p.add_argument("--preset", default="fast")
+    p.add_argument("--preset", default=DEFAULT_PRESET)
     p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a fixed option for every run")
     p.add_argument("--seeds", default="0", help="comma-separated seeds, e.g. 0,1,2")
