@@ -33,11 +33,12 @@ def timing_figure(df: pd.DataFrame):
                   labels={"value": "share of letters", "variable": ""})
 
 
-def data_movement_figure(df: pd.DataFrame):
+def data_movement_figure(df: pd.DataFrame, title: str = "ByteDMD cost of one word's training step against its "
+                         "frames T (S grows with T)"):
     curve = df[df["group"].isin(["seed 001's word", "lines (T and S)", "quick"])].sort_values("T")
     parts = {"cost_ctc": "CTC (forward-backward and gradient)", "cost_blstm": "BLSTM (forward and BPTT)",
              "cost_output": "output layer"}
     long = curve.melt(["T", "S", "H"], list(parts), var_name="part", value_name="ByteDMD cost")
-    return px.line(long.replace({"part": parts}), x="T", y="ByteDMD cost", color="part", log_x=True, log_y=True,
-                   markers=True, hover_data=["S", "H"],
-                   title="ByteDMD cost of one word's training step against its frames T (S grows with T)")
+    fig = px.line(long.replace({"part": parts}), x="T", y="ByteDMD cost", color="part", log_x=True, log_y=True,
+                  markers=True, hover_data=["S", "H"], title=title)
+    return fig.update_xaxes(tickvals=sorted(curve["T"].unique()))

@@ -5,13 +5,13 @@ import streamlit as st
 from core.errors import InputError
 from core.files.atomic import read_json
 from core.paths import research_dir
-from core.train.data_movement_study import CSV_NAME, FOLDER, data_movement_table, summary
 from core.train.research import QUESTIONS, launch_small
 from dashboard.glossary import explain
 from dashboard.research_adaptation import (adaptation_answer, adaptation_figure, adaptation_summary, adaptation_table,
                                            per_writer_table, recipes_caption, recipes_table)
-from dashboard.research_figures import data_movement_figure, sweep_figure, timing_figure
-from dashboard.research_text import ANSWERS, DATA_MOVEMENT_TITLE
+from dashboard.research_data_movement import show_data_movement
+from dashboard.research_figures import sweep_figure, timing_figure
+from dashboard.research_text import ANSWERS
 
 st.title("Research")
 st.caption("Seed 001 ended with open questions. Each is answered by a sweep of ordinary runs "
@@ -120,18 +120,4 @@ with st.container(border=True):
 
 
 with st.container(border=True):
-    st.subheader(DATA_MOVEMENT_TITLE)
-    shipped = research_dir() / FOLDER / CSV_NAME
-    if shipped.exists():
-        st.plotly_chart(data_movement_figure(pd.read_csv(shipped)), key="research_dm_fig")
-    else:
-        st.info("No shipped results for this question yet; run the quick version below.")
-    st.markdown(ANSWERS.get("data-movement", ""))
-    if st.button("Rerun the quick version", key="research_dm_rerun",
-                 help="three small training steps (H = 16, T = 40, 80, 160) traced here, in a few seconds"):
-        with st.spinner("Tracing three training steps…"):
-            st.session_state["research_dm_quick"] = data_movement_table(quick=True)
-    if st.session_state.get("research_dm_quick"):
-        quick = pd.DataFrame(st.session_state["research_dm_quick"])
-        st.plotly_chart(data_movement_figure(quick), key="research_dm_quick_fig")
-        st.dataframe(pd.DataFrame(summary(st.session_state["research_dm_quick"])), hide_index=True)
+    show_data_movement()

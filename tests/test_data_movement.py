@@ -16,7 +16,7 @@ from core.train import data_movement
 from core.train.data_movement import Tracer
 from core.train.data_movement_ctc import ctc_forward_backward
 from core.train.data_movement_parts import BLSTMParams, blstm_backward, blstm_forward, traced, training_step
-from core.train.data_movement_study import PARTS, QUICK, Setting, flops, format_table, growth, measure
+from core.train.data_movement_study import PARTS, QUICK, Setting, ctc_pace, flops, format_table, growth, measure
 
 torch.set_num_threads(1)
 
@@ -315,8 +315,15 @@ def test_growth_reads_slopes_from_the_rows():
                                       "bptt": pytest.approx(1.0)}}
 
 
+def test_ctc_pace_is_torch_time_per_frame_and_state_along_growing_lines():
+    rows = [{"group": g, "T": T, "S": S, "seconds_ctc": T * S * 50e-9}
+            for g, T, S in (("lines (T and S)", 600, 79), ("seed 001's word", 77, 11), ("T alone", 300, 11))]
+    assert ctc_pace(rows) == {77: pytest.approx(50.0), 600: pytest.approx(50.0)}
+
+
 def test_the_quick_command_prints_the_table(capsys):
     assert main(["research", "data-movement", "--quick"]) == 0
     out = capsys.readouterr().out
     assert "CTC share" in out and "BPTT share" in out and "growth with quick" in out
+    assert "torch's CTC per frame and state: T=40 " in out and out.count(" s |") == len(QUICK)
     assert all(f"| {s.T} | {s.S} | {s.H} |" in out for s in QUICK)

@@ -18,9 +18,14 @@ def values(xs) -> list:
 
 
 def fake_rows() -> list[dict]:
-    return [{"group": g, "T": T, "S": 2 * round(T / 15.4) + 1, "H": 64, "K": 11, "cost_ctc": T ** 2.5,
-             "cost_blstm": 1e5 * T, "cost_bptt": 7e4 * T, "cost_output": 1e3 * T}
-            for g, T in (("seed 001's word", 77), ("lines (T and S)", 300), ("lines (T and S)", 1500))]
+    rows = []
+    for g, T in (("seed 001's word", 77), ("lines (T and S)", 300), ("lines (T and S)", 1500)):
+        row = {"group": g, "T": T, "S": 2 * round(T / 15.4) + 1, "H": 64, "K": 11, "cost_ctc": T ** 2.5,
+               "cost_blstm": 1e5 * T, "cost_bptt": 7e4 * T, "cost_output": 1e3 * T, "trace_seconds": T / 30}
+        for measure, ctc in (("cost", T / 30000), ("flops", T / 50000), ("seconds", T / 3000)):
+            row.update({f"{measure}_share_ctc": ctc, f"{measure}_share_bptt": 0.7 - ctc})
+        rows.append(row)
+    return rows
 
 
 def test_the_data_movement_question_plots_cost_against_t_and_reruns_quick(tmp_path, monkeypatch):
@@ -29,17 +34,24 @@ def test_the_data_movement_question_plots_cost_against_t_and_reruns_quick(tmp_pa
     at = AppTest.from_file(str(REPO / "pages" / "research.py"), default_timeout=180).run()
     assert not at.exception
     assert DATA_MOVEMENT_TITLE in [h.value for h in at.subheader]
-    (fig,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if "against its frames T" in c.proto.spec]
+    (fig,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if "ByteDMD cost of one word" in c.proto.spec]
     assert {trace["name"] for trace in fig["data"]} == {"CTC (forward-backward and gradient)",
                                                         "BLSTM (forward and BPTT)", "output layer"}
     assert all(values(trace["x"]) == [77, 300, 1500] for trace in fig["data"])
+    (shares,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if "by measure" in c.proto.spec]
+    ctc_torch = next(t for t in shares["data"] if t["name"] == "torch wall time" and t["xaxis"] == "x")
+    assert values(ctc_torch["y"]) == [77 / 3000, 300 / 3000, 1500 / 3000]
+    assert {t["name"] for t in shares["data"]} == {"ByteDMD", "FLOPs", "torch wall time"}
+    table = next(d.value for d in at.dataframe if "varies" in d.value.columns)
+    assert list(table["varies"]) == ["seed 001's word", "lines (T and S)", "lines (T and S)"]
+    assert list(table["seconds to trace"]) == [77 / 30, 10, 50]
 
     at.button(key="research_dm_rerun").click().run()
     assert not at.exception
-    table = next(d.value for d in at.dataframe if "CTC share of ByteDMD" in d.value.columns)
+    table = next(d.value for d in at.dataframe if "varies" not in d.value.columns)
     assert list(table["T"]) == [s.T for s in QUICK]
     assert ((table["CTC share of ByteDMD"] > 0) & (table["BPTT share of ByteDMD"] > 0.3)).all()
-    assert len([c for c in at.get("plotly_chart") if "against its frames T" in c.proto.spec]) == 2
+    assert len([c for c in at.get("plotly_chart") if "Rerun here: ByteDMD cost" in c.proto.spec]) == 1
 
 
 def test_without_shipped_results_the_question_says_so(tmp_path, monkeypatch):

@@ -7,7 +7,7 @@ from pathlib import Path
 from core.cli.flags import DEFAULT_PRESET
 from core.errors import InputError
 from core.paths import research_dir
-from core.train.data_movement_study import FOLDER, data_movement_table, format_table, growth, write_results
+from core.train.data_movement_study import FOLDER, ctc_pace, data_movement_table, format_table, growth, write_results
 from core.train.research import run_question, timing_table
 from core.train.sweep import parse_grid, plan, plan_file, run_sweep
 from core.train.writer_adaptation import run_adaptation
@@ -95,6 +95,7 @@ def _data_movement(args) -> int:
     print(format_table(rows))
     for group, exponents in growth(rows).items():
         print(f"growth with {group}: " + ", ".join(f"{part} ^{e:.2f}" for part, e in exponents.items()))
+    print("torch's CTC per frame and state: " + ", ".join(f"T={T} {ns:.0f} ns" for T, ns in ctc_pace(rows).items()))
     if args.out or not (args.quick or args.small):
         print(f"wrote {write_results(rows, Path(args.out) if args.out else research_dir() / FOLDER)}")
     return 0

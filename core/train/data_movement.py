@@ -36,10 +36,10 @@ moving to the top, every one of them finds the same number of bytes above it
 it that used to lie deeper), so a piece of the range inside one slot is
 priced in closed form. How long a measurement takes: a BLSTM+CTC training
 step on seed 001's word (T = 77, H = 64, 5 letters: about 340,000 traced
-range reads) took 2.5 s on one core of the shared 2-core machine while two
-trainings ran; the time grows with the number of reads (T x H for the
-BLSTM, T x S for CTC): a line of 1,500 frames took 58 s, the whole table of
-`data_movement_study` about 5 minutes.
+range reads) takes 2.6 s on one core of the 2-core machine; the time grows
+with the number of reads (T x H for the BLSTM, T x S for CTC): a line of
+1,500 frames takes 56 s, one of 3,000 frames 118 s, the whole table of
+`data_movement_study` about 8 minutes (each row's time is in its table).
 """
 from __future__ import annotations
 

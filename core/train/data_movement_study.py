@@ -11,7 +11,7 @@ log_softmax forward and backward, F.ctc_loss forward and backward, float32,
 the fastest of a few repeats).
 
 `QUICK` (seconds: the Research page's rerun and the tests) and `FULL` (about
-5 minutes on the busy 2-core machine: the README's table) are the settings; `python -m core research
+8 minutes on the 2-core machine: the README's table) are the settings; `python -m core research
 data-movement [--quick]` prints the table and the full run writes
 `checkpoints/research/data-movement/data_movement.csv`.
 """
@@ -52,7 +52,7 @@ class Setting:
 SEED = Setting("seed 001's word", 77, 5, 64)
 QUICK = [Setting("quick", 40, 3, 16), Setting("quick", 80, 5, 16), Setting("quick", 160, 10, 16)]
 FULL = [SEED,
-        *(Setting("lines (T and S)", T, round(T / 15.4), 64) for T in (300, 600, 1000, 1500)),
+        *(Setting("lines (T and S)", T, round(T / 15.4), 64) for T in (300, 600, 1000, 1500, 3000)),
         *(Setting("T alone", T, 5, 64) for T in (300, 1000)),
         *(Setting("S alone", 300, L, 64) for L in (10, 40)),
         *(Setting("H alone", 77, 5, H) for H in (16, 32, 128)),
@@ -149,6 +149,16 @@ def growth(rows: list[dict]) -> dict[str, dict[str, float]]:
             for g, (x, rs) in by.items() if len({r[x] for r in rs}) > 1}
 
 
+def ctc_pace(rows: list[dict]) -> dict[int, float]:
+    """Torch's CTC time per frame and state (nanoseconds) along the rows where T and S grow together.
+
+    Steady while the ByteDMD price of a byte grows with the table: torch's time is the arithmetic of
+    the recursion (about 9 exponentials and logarithms per state and frame), not its data movement.
+    """
+    curve = [r for r in rows if r["group"] in (SEED.group, "lines (T and S)", "quick")]
+    return {r["T"]: 1e9 * r["seconds_ctc"] / (r["T"] * r["S"]) for r in sorted(curve, key=lambda r: r["T"])}
+
+
 def _pct(v: float) -> str:
     return f"{100 * v:.2f}%" if v < 0.1 else f"{100 * v:.1f}%"
 
@@ -156,14 +166,14 @@ def _pct(v: float) -> str:
 def format_table(rows: list[dict]) -> str:
     """A markdown table: ByteDMD cost per part, the CTC and BPTT shares beside FLOP and torch-time shares."""
     head = ("| T | S | H | K | ByteDMD: BLSTM fwd | BPTT | output | CTC | CTC share | BPTT share "
-            "| CTC share of FLOPs | of torch time | BPTT share of FLOPs | of torch time |")
+            "| CTC share of FLOPs | of torch time | BPTT share of FLOPs | of torch time | traced in |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         lines.append(f"| {r['T']} | {r['S']} | {r['H']} | {r['K']} | {r['cost_blstm_forward']:.3g} | "
                      f"{r['cost_bptt']:.3g} | {r['cost_output']:.3g} | {r['cost_ctc']:.3g} | "
                      f"{_pct(r['cost_share_ctc'])} | {_pct(r['cost_share_bptt'])} | {_pct(r['flops_share_ctc'])} | "
                      f"{_pct(r['seconds_share_ctc'])} | {_pct(r['flops_share_bptt'])} | "
-                     f"{_pct(r['seconds_share_bptt'])} |")
+                     f"{_pct(r['seconds_share_bptt'])} | {r['trace_seconds']:.3g} s |")
     return "\n".join(lines)
 
 
@@ -173,7 +183,10 @@ def summary(rows: list[dict]) -> list[dict]:
              "CTC share of ByteDMD": round(r["cost_share_ctc"], 4),
              "BPTT share of ByteDMD": round(r["cost_share_bptt"], 4),
              "CTC share of FLOPs": round(r["flops_share_ctc"], 4),
-             "CTC share of torch time": round(r["seconds_share_ctc"], 4)} for r in rows]
+             "BPTT share of FLOPs": round(r["flops_share_bptt"], 4),
+             "CTC share of torch time": round(r["seconds_share_ctc"], 4),
+             "BPTT share of torch time": round(r["seconds_share_bptt"], 4),
+             "seconds to trace": r.get("trace_seconds")} for r in rows]
 
 
 def write_results(rows: list[dict], folder: Path) -> Path:

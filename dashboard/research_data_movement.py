@@ -1,0 +1,75 @@
+"""The Research page's data-movement question: ByteDMD cost against T, CTC's and BPTT's shares under three measures
+(ByteDMD, FLOPs, torch wall time), the table behind them, and the quick rerun."""
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from core.paths import research_dir
+from core.train.data_movement_study import CSV_NAME, FOLDER, data_movement_table, summary
+from dashboard.research_figures import data_movement_figure
+from dashboard.research_text import ANSWERS, DATA_MOVEMENT_TITLE
+
+CURVE = ("seed 001's word", "lines (T and S)", "quick")   # the rows along which T and S grow together
+MEASURES = {"cost": "ByteDMD", "flops": "FLOPs", "seconds": "torch wall time"}
+PARTS = {"ctc": "CTC", "bptt": "BPTT"}
+SHARE_FORMAT = {f"{part} share of {measure}": st.column_config.NumberColumn(format="percent")
+                for part in PARTS.values() for measure in ("ByteDMD", "FLOPs", "torch time")}
+
+
+def shares_figure(df: pd.DataFrame):
+    """CTC's and BPTT's share of a training step under each measure, against T (None without those columns)."""
+    cols = [f"{m}_share_{p}" for m in MEASURES for p in PARTS]
+    if not set(cols) <= set(df.columns):
+        return None
+    curve = df[df["group"].isin(CURVE)].sort_values("T")
+    long = curve.melt(["T", "S", "H"], cols, var_name="column", value_name="share")
+    long["measure"] = long["column"].map({f"{m}_share_{p}": label for m, label in MEASURES.items() for p in PARTS})
+    long["part"] = long["column"].map({f"{m}_share_{p}": label for m in MEASURES for p, label in PARTS.items()})
+    fig = px.line(long, x="T", y="share", color="measure", facet_col="part", log_x=True, markers=True,
+                  hover_data=["S", "H"], title="Share of one word's training step, by measure, against its frames T",
+                  labels={"share": "share of the step"})
+    fig.update_yaxes(tickformat=".0%").update_xaxes(tickvals=sorted(curve["T"].unique()))
+    return fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
+
+
+def full_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Every measured setting: what it varies, its shares and how long tracing it took."""
+    table = pd.DataFrame(summary(df.to_dict("records")))
+    return table.assign(varies=df["group"].to_numpy())
+
+
+def quick_caption(quick: pd.DataFrame) -> str:
+    """What the live rerun found: CTC's and BPTT's shares of ByteDMD and how long the tracing took."""
+    ctc, bptt = quick["cost_share_ctc"], quick["cost_share_bptt"]
+    return (f"Traced here: {len(quick)} training steps (T = {', '.join(map(str, quick['T']))}, H = "
+            f"{quick['H'].iloc[0]}) in {quick['trace_seconds'].sum():.1f} s. CTC's share of ByteDMD "
+            f"{ctc.min():.2%} to {ctc.max():.2%}, BPTT's {bptt.min():.1%} to {bptt.max():.1%}.")
+
+
+def show_data_movement() -> None:
+    """The whole question: the shipped figures, the answer, the table, and a live rerun of the quick settings."""
+    st.subheader(DATA_MOVEMENT_TITLE)
+    shipped = research_dir() / FOLDER / CSV_NAME
+    if shipped.exists():
+        df = pd.read_csv(shipped)
+        st.plotly_chart(data_movement_figure(df), key="research_dm_fig")
+        shares = shares_figure(df)
+        if shares is not None:
+            st.plotly_chart(shares, key="research_dm_shares")
+    else:
+        st.info("No shipped results for this question yet; run the quick version below.")
+    st.markdown(ANSWERS.get("data-movement", ""))
+    if shipped.exists():
+        with st.expander("Every measured setting"):
+            st.dataframe(full_table(df), hide_index=True, column_config=SHARE_FORMAT)
+    if st.button("Rerun the quick version", key="research_dm_rerun",
+                 help="three small training steps (H = 16, T = 40, 80, 160) traced here, in a few seconds"):
+        with st.spinner("Tracing three training steps…"):
+            st.session_state["research_dm_quick"] = data_movement_table(quick=True)
+    if st.session_state.get("research_dm_quick"):
+        quick = pd.DataFrame(st.session_state["research_dm_quick"])
+        st.caption(quick_caption(quick))
+        st.plotly_chart(data_movement_figure(quick, "Rerun here: ByteDMD cost of three small steps against T"),
+                        key="research_dm_quick_fig")
+        st.dataframe(pd.DataFrame(summary(st.session_state["research_dm_quick"])), hide_index=True,
+                     column_config=SHARE_FORMAT)
