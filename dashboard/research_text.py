@@ -66,7 +66,7 @@ ANSWERS = {
         "width (H = 128, 96 classes, 600 frames) CTC is 0.18%. Extrapolated, CTC would match the whole BLSTM "
         "near 7,000-8,000 frames. In torch's wall time (one thread) CTC takes 6% of seed 001's step and 60% at "
         "3,000 frames, not because it moves data: torch's CPU ctc_loss costs a steady 47-50 ns per frame and "
-        "state (about nine exponentials and logarithms each), linear in T x S; it is arithmetic.\n\nAnd the old "
+        "state (some ten exponentials and logarithms each), linear in T x S; it is arithmetic.\n\nAnd the old "
         "trainer's backward pass, which grew with the square of a line's length, was torch's packed sequences, "
         "not the algorithm: an exact BPTT moves data linearly in T, and the padded trainer measures linear too. "
         "The figures are the full table (`python -m core research data-movement`, about 8 minutes); the button "

@@ -153,7 +153,8 @@ def ctc_pace(rows: list[dict]) -> dict[int, float]:
     """Torch's CTC time per frame and state (nanoseconds) along the rows where T and S grow together.
 
     Steady while the ByteDMD price of a byte grows with the table: torch's time is the arithmetic of
-    the recursion (about 9 exponentials and logarithms per state and frame), not its data movement.
+    the recursion (some ten exponentials and logarithms per state and frame: forward, backward,
+    gradient), not its data movement.
     """
     curve = [r for r in rows if r["group"] in (SEED.group, "lines (T and S)", "quick")]
     return {r["T"]: 1e9 * r["seconds_ctc"] / (r["T"] * r["S"]) for r in sorted(curve, key=lambda r: r["T"])}
