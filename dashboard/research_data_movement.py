@@ -4,8 +4,10 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from core.errors import InputError
 from core.paths import research_dir
-from core.train.data_movement_study import CSV_NAME, FOLDER, data_movement_table, summary
+from core.train.data_movement_study import (CSV_NAME, FOLDER, PARTS as STEP_PARTS, data_movement_table,
+                                            estimated_seconds, own_setting, summary)
 from dashboard.research_figures import data_movement_figure
 from dashboard.research_text import ANSWERS, DATA_MOVEMENT_TITLE
 
@@ -46,6 +48,49 @@ def quick_caption(quick: pd.DataFrame) -> str:
             f"{ctc.min():.2%} to {ctc.max():.2%}, BPTT's {bptt.min():.1%} to {bptt.max():.1%}.")
 
 
+PART_NAMES = {"blstm_forward": "BLSTM forward", "bptt": "BPTT", "output": "output layer", "ctc": "CTC"}
+
+
+def parts_table(row: dict) -> pd.DataFrame:
+    """One traced step, a row per part: its ByteDMD cost and the mean price of a byte it read, and its share of
+    ByteDMD, FLOPs and torch time."""
+    return pd.DataFrame([{"part": PART_NAMES[p], "ByteDMD cost": row[f"cost_{p}"],
+                          "mean sqrt(depth) per byte": row[f"cost_{p}"] / max(row[f"bytes_{p}"], 1),
+                          **{f"share of {label}": row[f"{m}_share_{p}"] for m, label in MEASURES.items()}}
+                         for p in STEP_PARTS])
+
+
+def show_own_setting() -> None:
+    """Sliders for T, letters, H and K, then one traced step and its parts."""
+    with st.form("research_dm_own"):
+        st.markdown("**Trace a step of your own**: one word's training step with the frames, letters, hidden "
+                    "units and classes you choose.")
+        c = st.columns(4)
+        T = c[0].slider("frames T", 20, 1000, 300, step=10)
+        L = c[1].slider("letters", 1, 60, 20)
+        H = c[2].select_slider("hidden units per direction H", [8, 16, 32, 64, 128], 64)
+        K = c[3].select_slider("classes K", [11, 27, 53, 96], 11, help="11: seed 001's; 96: reader-text's")
+        go = st.form_submit_button("Trace it")
+    if go:
+        try:
+            setting = own_setting(T, L, H, K)
+        except InputError as exc:
+            st.error(exc.message)
+            return
+        with st.spinner(f"Tracing T = {T}, S = {setting.S}, H = {H}, K = {K}: about "
+                        f"{estimated_seconds(setting):.0f} s on one core…"):
+            st.session_state["research_dm_own_row"] = data_movement_table(settings=[setting])[0]
+    row = st.session_state.get("research_dm_own_row")
+    if row:
+        st.caption(f"T = {row['T']}, S = {row['S']}, H = {row['H']}, K = {row['K']}, traced in "
+                   f"{row['trace_seconds']:.1f} s: CTC {row['cost_share_ctc']:.2%} of ByteDMD, BPTT "
+                   f"{row['cost_share_bptt']:.1%}.")
+        st.dataframe(parts_table(row), hide_index=True, column_config={
+            "ByteDMD cost": st.column_config.NumberColumn(format="compact"),
+            "mean sqrt(depth) per byte": st.column_config.NumberColumn(format="%.0f"),
+            **{f"share of {label}": st.column_config.NumberColumn(format="percent") for label in MEASURES.values()}})
+
+
 def show_data_movement() -> None:
     """The whole question: the shipped figures, the answer, the table, and a live rerun of the quick settings."""
     st.subheader(DATA_MOVEMENT_TITLE)
@@ -73,3 +118,4 @@ def show_data_movement() -> None:
                         key="research_dm_quick_fig")
         st.dataframe(pd.DataFrame(summary(st.session_state["research_dm_quick"])), hide_index=True,
                      column_config=SHARE_FORMAT)
+    show_own_setting()

@@ -70,5 +70,5 @@ ANSWERS = {
         "trainer's backward pass, which grew with the square of a line's length, was torch's packed sequences, "
         "not the algorithm: an exact BPTT moves data linearly in T, and the padded trainer measures linear too. "
         "The figures are the full table (`python -m core research data-movement`, about 8 minutes); the button "
-        "reruns three small settings here."),
+        "reruns three small settings here, and the sliders below trace a step of your own (`--setting`)."),
 }

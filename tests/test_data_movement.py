@@ -16,7 +16,9 @@ from core.train import data_movement
 from core.train.data_movement import Tracer
 from core.train.data_movement_ctc import ctc_forward_backward
 from core.train.data_movement_parts import BLSTMParams, blstm_backward, blstm_forward, traced, training_step
-from core.train.data_movement_study import PARTS, QUICK, Setting, ctc_pace, flops, format_table, growth, measure
+from core.errors import InputError
+from core.train.data_movement_study import (PARTS, QUICK, Setting, ctc_pace, estimated_seconds, flops,
+                                            format_table, growth, measure, own_setting, parse_setting)
 
 torch.set_num_threads(1)
 
@@ -327,3 +329,29 @@ def test_the_quick_command_prints_the_table(capsys):
     assert "CTC share" in out and "BPTT share" in out and "growth with quick" in out
     assert "torch's CTC per frame and state: T=40 " in out and out.count(" s |") == len(QUICK)
     assert all(f"| {s.T} | {s.S} | {s.H} |" in out for s in QUICK)
+
+
+def test_a_setting_of_ones_own_is_read_and_checked():
+    assert parse_setting("T=600, L=39, H=128, K=96") == Setting("your own", 600, 39, 128, 96)
+    assert parse_setting("t=100,l=5,h=16").K == 11
+    with pytest.raises(InputError, match="too few for 10 letters"):
+        own_setting(20, 10, 16)
+    with pytest.raises(InputError, match="says nothing of L"):
+        parse_setting("T=100,H=16")
+    with pytest.raises(InputError, match="cannot read 'X=3'"):
+        parse_setting("T=100,L=5,H=16,X=3")
+    with pytest.raises(InputError, match="H must be a whole number from 1 to 512"):
+        own_setting(100, 5, 0)
+
+
+def test_the_time_estimate_grows_with_frames_and_width():
+    small, long, wide = own_setting(77, 5, 64), own_setting(770, 5, 64), own_setting(77, 5, 128)
+    assert estimated_seconds(long) > 9 * estimated_seconds(small)
+    assert estimated_seconds(wide) > 1.9 * estimated_seconds(small)
+
+
+def test_the_command_traces_a_setting_of_ones_own(capsys):
+    assert main(["research", "data-movement", "--setting", "T=30,L=3,H=8"]) == 0
+    out = capsys.readouterr().out
+    assert "| 30 | 7 | 8 | 11 |" in out and out.count(" s |") == 1
+    assert main(["research", "data-movement", "--setting", "T=5,L=3,H=8"]) == 2

@@ -3,6 +3,7 @@ import base64
 import json
 
 import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.paths import REPO_ROOT as REPO
@@ -59,3 +60,26 @@ def test_without_shipped_results_the_question_says_so(tmp_path, monkeypatch):
     at = AppTest.from_file(str(REPO / "pages" / "research.py"), default_timeout=60).run()
     assert not at.exception
     assert any("run the quick version below" in i.value for i in at.info)
+
+
+def test_a_step_of_ones_own_is_traced_from_the_sliders_and_a_bad_one_explained(tmp_path, monkeypatch):
+    monkeypatch.setenv("HWLAB_RESEARCH_DIR", str(tmp_path))
+    at = AppTest.from_file(str(REPO / "pages" / "research.py"), default_timeout=180).run()
+    frames = next(s for s in at.slider if s.label == "frames T")
+    letters = next(s for s in at.slider if s.label == "letters")
+    hidden = next(s for s in at.select_slider if s.label.startswith("hidden units"))
+    frames.set_value(40)
+    letters.set_value(30)
+    hidden.set_value(8)
+    next(b for b in at.button if b.label == "Trace it").click().run()
+    assert not at.exception
+    assert any("too few for 30 letters" in e.value for e in at.error)
+
+    next(s for s in at.slider if s.label == "letters").set_value(4)
+    next(b for b in at.button if b.label == "Trace it").click().run()
+    assert not at.exception and not at.error
+    assert any(c.value.startswith("T = 40, S = 9, H = 8, K = 11, traced in") for c in at.caption)
+    parts = next(d.value for d in at.dataframe if "part" in d.value.columns)
+    assert list(parts["part"]) == ["BLSTM forward", "BPTT", "output layer", "CTC"]
+    assert parts["share of ByteDMD"].sum() == pytest.approx(1.0)
+    assert (parts["mean sqrt(depth) per byte"] >= 1).all()

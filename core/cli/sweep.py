@@ -7,7 +7,8 @@ from pathlib import Path
 from core.cli.flags import DEFAULT_PRESET
 from core.errors import InputError
 from core.paths import research_dir
-from core.train.data_movement_study import FOLDER, ctc_pace, data_movement_table, format_table, growth, write_results
+from core.train.data_movement_study import (FOLDER, ctc_pace, data_movement_table, estimated_seconds, format_table,
+                                            growth, parse_setting, write_results)
 from core.train.research import run_question, timing_table
 from core.train.sweep import parse_grid, plan, plan_file, run_sweep
 from core.train.writer_adaptation import run_adaptation
@@ -61,6 +62,9 @@ def register_research(commands) -> None:
     p.add_argument("--small", action="store_true", help="one seed (the Research page's rerun)")
     p.add_argument("--quick", action="store_true",
                    help="data-movement: three small settings (seconds) instead of the full table (minutes)")
+    p.add_argument("--setting", action="append", default=None, metavar="T=..,L=..,H=..[,K=..]",
+                   help="data-movement: trace this setting instead (frames, letters, hidden units per direction, "
+                        "classes; repeatable), for instance --setting T=600,L=39,H=64")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--out", default=None)
@@ -91,11 +95,15 @@ def _data_movement(args) -> int:
         print(f"traced T={row['T']} S={row['S']} H={row['H']} K={row['K']} in {row['trace_seconds']} s",
               file=sys.stderr, flush=True)
 
-    rows = data_movement_table(args.quick or args.small, progress)
+    own = [parse_setting(text) for text in args.setting or ()]
+    for s in own:
+        print(f"tracing T={s.T} S={s.S} H={s.H} K={s.K}: about {estimated_seconds(s):.0f} s", file=sys.stderr,
+              flush=True)
+    rows = data_movement_table(args.quick or args.small, progress, settings=own or None)
     print(format_table(rows))
     for group, exponents in growth(rows).items():
         print(f"growth with {group}: " + ", ".join(f"{part} ^{e:.2f}" for part, e in exponents.items()))
     print("torch's CTC per frame and state: " + ", ".join(f"T={T} {ns:.0f} ns" for T, ns in ctc_pace(rows).items()))
-    if args.out or not (args.quick or args.small):
+    if args.out or not (args.quick or args.small or own):
         print(f"wrote {write_results(rows, Path(args.out) if args.out else research_dir() / FOLDER)}")
     return 0

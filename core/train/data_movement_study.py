@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from core.errors import InputError
 from core.files.atomic import write_json
 from core.train.data_movement import Tracer
 from core.train.data_movement_parts import BLSTMParams, training_step
@@ -57,6 +58,45 @@ FULL = [SEED,
         *(Setting("S alone", 300, L, 64) for L in (10, 40)),
         *(Setting("H alone", 77, 5, H) for H in (16, 32, 128)),
         Setting("line reader (one layer of reader-text)", 600, 39, 128, K=96)]
+
+
+LIMITS = {"T": (2, 20_000), "L": (1, 2_000), "H": (1, 512), "K": (2, 512)}
+SECONDS_PER_FRAME_AND_UNIT = 5.5e-4   # tracing time over T x H, measured on the full table (0.50-0.64 ms)
+
+
+def own_setting(T: int, L: int, H: int, K: int = 11) -> Setting:
+    """A setting of one's own, checked: a random label of L letters among K - 1 needs T >= 2L + 1 frames here."""
+    values = {"T": T, "L": L, "H": H, "K": K}
+    for name, v in values.items():
+        lo, hi = LIMITS[name]
+        if not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
+            raise InputError(f"{name} must be a whole number from {lo:,} to {hi:,}, not {v!r}")
+    if T < 2 * L + 1:
+        raise InputError(f"{T} frames are too few for {L} letters: CTC needs room for a blank between repeated "
+                         f"letters, so this study asks for T >= 2L + 1 = {2 * L + 1}")
+    return Setting("your own", int(T), int(L), int(H), int(K))
+
+
+def parse_setting(text: str) -> Setting:
+    """`T=600,L=39,H=128,K=96` (K may be left out: 11) as a checked setting."""
+    values: dict[str, int] = {}
+    for item in filter(None, (p.strip() for p in text.split(","))):
+        name, _, value = item.partition("=")
+        name = name.strip().upper()
+        if name not in LIMITS or not value.strip().lstrip("-").isdigit():
+            raise InputError(f"cannot read {item!r} in {text!r}: write T=frames,L=letters,H=hidden[,K=classes], "
+                             "for instance T=600,L=39,H=64")
+        values[name] = int(value)
+    missing = [n for n in ("T", "L", "H") if n not in values]
+    if missing:
+        raise InputError(f"{text!r} says nothing of {', '.join(missing)}: "
+                         "write T=frames,L=letters,H=hidden[,K=classes]")
+    return own_setting(**values)
+
+
+def estimated_seconds(s: Setting) -> float:
+    """About how long tracing the setting takes on one core (the BLSTM's T x H reads dominate)."""
+    return SECONDS_PER_FRAME_AND_UNIT * s.T * s.H * (1 + s.S / (50 * s.H))
 
 
 def flops(s: Setting) -> dict[str, float]:
@@ -123,10 +163,10 @@ def measure(s: Setting, seed: int = 0, float_bytes: int = 4, repeats: int = 5) -
     return row
 
 
-def data_movement_table(quick: bool = False, progress=None) -> list[dict]:
-    """Every setting of `QUICK` or `FULL`, measured; `progress(row)` after each."""
+def data_movement_table(quick: bool = False, progress=None, settings: list[Setting] | None = None) -> list[dict]:
+    """Every setting of `settings` (else `QUICK` or `FULL`), measured; `progress(row)` after each."""
     rows = []
-    for s in QUICK if quick else FULL:
+    for s in settings or (QUICK if quick else FULL):
         rows.append(measure(s, repeats=3 if quick else 7))
         if progress:
             progress(rows[-1])
@@ -156,7 +196,7 @@ def ctc_pace(rows: list[dict]) -> dict[int, float]:
     the recursion (some ten exponentials and logarithms per state and frame: forward, backward,
     gradient), not its data movement.
     """
-    curve = [r for r in rows if r["group"] in (SEED.group, "lines (T and S)", "quick")]
+    curve = [r for r in rows if r["group"] in (SEED.group, "lines (T and S)", "quick", "your own")]
     return {r["T"]: 1e9 * r["seconds_ctc"] / (r["T"] * r["S"]) for r in sorted(curve, key=lambda r: r["T"])}
 
 
