@@ -70,6 +70,8 @@ def show_own_setting() -> None:
         L = c[1].slider("letters", 1, 60, 20)
         H = c[2].select_slider("hidden units per direction H", [8, 16, 32, 64, 128], 64)
         K = c[3].select_slider("classes K", [11, 27, 53, 96], 11, help="11: seed 001's; 96: reader-text's")
+        registers = st.checkbox("blocked products: each product reads the vector it reuses once, not once per row",
+                                help="the least the BLSTM must move; `--vectors-in-registers` on the command line")
         go = st.form_submit_button("Trace it")
     if go:
         try:
@@ -79,10 +81,11 @@ def show_own_setting() -> None:
             return
         with st.spinner(f"Tracing T = {T}, S = {setting.S}, H = {H}, K = {K}: about "
                         f"{estimated_seconds(setting):.0f} s on one core…"):
-            st.session_state["research_dm_own_row"] = data_movement_table(settings=[setting])[0]
+            st.session_state["research_dm_own_row"] = data_movement_table(settings=[setting], registers=registers)[0]
     row = st.session_state.get("research_dm_own_row")
     if row:
-        st.caption(f"T = {row['T']}, S = {row['S']}, H = {row['H']}, K = {row['K']}, traced in "
+        blocked = ", blocked products" if row.get("vectors_in_registers") else ""
+        st.caption(f"T = {row['T']}, S = {row['S']}, H = {row['H']}, K = {row['K']}{blocked}, traced in "
                    f"{row['trace_seconds']:.1f} s: CTC {row['cost_share_ctc']:.2%} of ByteDMD, BPTT "
                    f"{row['cost_share_bptt']:.1%}.")
         st.dataframe(parts_table(row), hide_index=True, column_config={

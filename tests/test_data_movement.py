@@ -279,6 +279,20 @@ def test_the_trace_does_not_depend_on_the_values():
     assert costs[0] == costs[1]
 
 
+def test_vectors_in_registers_move_less_and_compute_the_same():
+    results, tracers = [], []
+    for keep in (False, True):
+        rng = np.random.default_rng(0)
+        tr = Tracer(vectors_in_registers=keep)
+        results.append(training_step(tr, BLSTMParams.random(3, 6, 11, rng), rng.normal(size=(12, 3)), [1, 2, 2]))
+        tracers.append(tr)
+    (plain, blocked), (a, b) = tracers, results
+    assert a.loss == b.loss and all(np.array_equal(x, y) for x, y in zip(a.grads.W, b.grads.W))
+    for part in ("blstm_forward", "bptt", "output"):
+        assert blocked.bytes_read[part] < plain.bytes_read[part] and blocked.costs[part] < plain.costs[part]
+    assert blocked.bytes_read["ctc"] == plain.bytes_read["ctc"]
+
+
 def test_wider_floats_cost_more_per_byte():
     def cost(fb):
         tr = Tracer()

@@ -83,3 +83,9 @@ def test_a_step_of_ones_own_is_traced_from_the_sliders_and_a_bad_one_explained(t
     assert list(parts["part"]) == ["BLSTM forward", "BPTT", "output layer", "CTC"]
     assert parts["share of ByteDMD"].sum() == pytest.approx(1.0)
     assert (parts["mean sqrt(depth) per byte"] >= 1).all()
+
+    next(c for c in at.checkbox if c.label.startswith("blocked products")).check()
+    next(b for b in at.button if b.label == "Trace it").click().run()
+    assert any(", blocked products, traced in" in c.value for c in at.caption)
+    blocked = next(d.value for d in at.dataframe if "part" in d.value.columns)
+    assert blocked["ByteDMD cost"].iloc[0] < parts["ByteDMD cost"].iloc[0]   # the BLSTM forward pass moves less

@@ -65,6 +65,9 @@ def register_research(commands) -> None:
     p.add_argument("--setting", action="append", default=None, metavar="T=..,L=..,H=..[,K=..]",
                    help="data-movement: trace this setting instead (frames, letters, hidden units per direction, "
                         "classes; repeatable), for instance --setting T=600,L=39,H=64")
+    p.add_argument("--vectors-in-registers", action="store_true",
+                   help="data-movement: model blocked products that read their reused vector once (the least the "
+                        "BLSTM must move) instead of once per row")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--out", default=None)
@@ -99,7 +102,8 @@ def _data_movement(args) -> int:
     for s in own:
         print(f"tracing T={s.T} S={s.S} H={s.H} K={s.K}: about {estimated_seconds(s):.0f} s", file=sys.stderr,
               flush=True)
-    rows = data_movement_table(args.quick or args.small, progress, settings=own or None)
+    rows = data_movement_table(args.quick or args.small, progress, settings=own or None,
+                               registers=args.vectors_in_registers)
     print(format_table(rows))
     for group, exponents in growth(rows).items():
         print(f"growth with {group}: " + ", ".join(f"{part} ^{e:.2f}" for part, e in exponents.items()))

@@ -95,9 +95,12 @@ class Tracer:
     `cost` is the total; `costs` and `bytes_read` split it by the part named
     with `with tracer.part(name)`. With `record=True` every byte read's depth
     is kept in `depths` (for tests: slow for large traces).
+    `vectors_in_registers` is not used here: it tells the traced code which
+    kernels to model (`data_movement_parts`).
     """
 
-    def __init__(self, record: bool = False):
+    def __init__(self, record: bool = False, vectors_in_registers: bool = False):
+        self.vectors_in_registers = vectors_in_registers
         self.cost = 0.0
         self.costs: dict[str, float] = {}
         self.bytes_read: dict[str, int] = {}

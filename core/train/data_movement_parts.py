@@ -18,6 +18,11 @@ Order of the traced reads (writes are free and move the written bytes up):
   writes dW[i];
 * an element-wise operation reads each operand in full in turn, then
   writes its result; scratch vectors are reused every step.
+With `Tracer(vectors_in_registers=True)` the three products read the
+vector they reuse across rows once per product (and W^T y only writes its
+accumulator): a blocked kernel that keeps one vector in registers, the
+lower bound of what the BLSTM must move, for checking how much the answer
+depends on the kernel.
 Arrays are allocated when the computation first needs them: the input and
 the label, then the parameters and their zeroed gradients, then each pass's
 tables. Floats take `fb` bytes (4: float32, as the reader trains).
@@ -86,27 +91,43 @@ def traced(tr: Tracer, value: np.ndarray, name: str, fb: int = 4) -> Traced:
 
 
 def _matvec(tr: Tracer, W: Buf, rows: int, vec, out) -> None:
-    """y = W v, traced row by row (v, then W[i]); y written at the end."""
-    for i in range(rows):
+    """y = W v, traced row by row (v, then W[i]); y written at the end. With vectors in registers v is
+    read once, before the rows."""
+    keep = tr.vectors_in_registers
+    if keep:
         tr.read(*vec)
+    for i in range(rows):
+        if not keep:
+            tr.read(*vec)
         tr.read(*W.row(i))
     tr.write(*out)
 
 
 def _back_through(tr: Tracer, W: Buf, y: Buf, y0: int, rows: int, lo: int, hi: int, acc) -> None:
-    """acc = W[:, lo:hi]^T y, traced as acc += y[i] W[i, lo:hi] row by row."""
-    tr.write(*acc)
+    """acc = W[:, lo:hi]^T y, traced as acc += y[i] W[i, lo:hi] row by row (with vectors in registers,
+    acc is only written, at the end)."""
+    keep = tr.vectors_in_registers
+    if not keep:
+        tr.write(*acc)
     for i in range(rows):
         tr.read(y, y0 + i, y0 + i + 1)
         tr.read(*W.row(i, lo, hi))
-        tr.op(acc, acc)
+        if not keep:
+            tr.op(acc, acc)
+    if keep:
+        tr.write(*acc)
 
 
 def _outer_into(tr: Tracer, dW: Buf, y: Buf, y0: int, rows: int, vec) -> None:
-    """dW += y v^T, traced row by row: y[i], v, dW[i], then dW[i] written."""
+    """dW += y v^T, traced row by row: y[i], v, dW[i], then dW[i] written (with vectors in registers,
+    v is read once, before the rows)."""
+    keep = tr.vectors_in_registers
+    if keep:
+        tr.read(*vec)
     for i in range(rows):
         tr.read(y, y0 + i, y0 + i + 1)
-        tr.read(*vec)
+        if not keep:
+            tr.read(*vec)
         tr.op(dW.row(i), dW.row(i))
 
 

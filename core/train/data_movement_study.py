@@ -142,12 +142,13 @@ def torch_seconds(s: Setting, target: list[int], repeats: int = 5, seed: int = 0
         torch.set_num_threads(threads)
 
 
-def measure(s: Setting, seed: int = 0, float_bytes: int = 4, repeats: int = 5) -> dict:
-    """One row: the setting, ByteDMD cost, bytes read, FLOPs and torch seconds per part, and the shares."""
+def measure(s: Setting, seed: int = 0, float_bytes: int = 4, repeats: int = 5, registers: bool = False) -> dict:
+    """One row: the setting, ByteDMD cost, bytes read, FLOPs and torch seconds per part, and the shares
+    (`registers`: products keep their reused vector in registers, `Tracer.vectors_in_registers`)."""
     rng = np.random.default_rng(seed)
     params = BLSTMParams.random(s.I, s.H, s.K, rng)
     target = [int(c) for c in rng.integers(1, s.K, s.L)]
-    tracer = Tracer()
+    tracer = Tracer(vectors_in_registers=registers)
     t0 = time.perf_counter()
     training_step(tracer, params, rng.normal(size=(s.T, s.I)), target, fb=float_bytes)
     trace_s = time.perf_counter() - t0
@@ -160,14 +161,16 @@ def measure(s: Setting, seed: int = 0, float_bytes: int = 4, repeats: int = 5) -
         row.update({f"{name}_share_{p}": per_part[p] / total for p in PARTS})
     row["cost_blstm"] = row["cost_blstm_forward"] + row["cost_bptt"]
     row["trace_seconds"] = round(trace_s, 2)
+    row["vectors_in_registers"] = registers
     return row
 
 
-def data_movement_table(quick: bool = False, progress=None, settings: list[Setting] | None = None) -> list[dict]:
+def data_movement_table(quick: bool = False, progress=None, settings: list[Setting] | None = None,
+                        registers: bool = False) -> list[dict]:
     """Every setting of `settings` (else `QUICK` or `FULL`), measured; `progress(row)` after each."""
     rows = []
     for s in settings or (QUICK if quick else FULL):
-        rows.append(measure(s, repeats=3 if quick else 7))
+        rows.append(measure(s, repeats=3 if quick else 7, registers=registers))
         if progress:
             progress(rows[-1])
     return rows
