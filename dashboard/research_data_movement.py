@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.errors import InputError
 from core.paths import research_dir
-from core.train.data_movement_study import (CSV_NAME, FOLDER, PARTS as STEP_PARTS, data_movement_table,
+from core.movement.study import (CSV_NAME, FOLDER, PARTS as STEP_PARTS, data_movement_table,
                                             estimated_seconds, own_setting, summary)
 from dashboard.research_figures import data_movement_figure
 from dashboard.research_text import ANSWERS, DATA_MOVEMENT_TITLE

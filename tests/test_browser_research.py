@@ -4,7 +4,7 @@ README's."""
 from browser_draw import SHOTS, WIDTH, wait_for_app
 
 from core.paths import research_dir
-from core.train.data_movement_study import CSV_NAME, FOLDER
+from core.movement.study import CSV_NAME, FOLDER
 from dashboard.research_text import DATA_MOVEMENT_TITLE
 
 

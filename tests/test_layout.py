@@ -12,8 +12,8 @@ from core.paths import REPO_ROOT
 
 CORE = REPO_ROOT / "core"
 # Lower packages never import higher ones (a package may import its own modules).
-LAYERS = ["errors", "paths", "files", "ink", "synth", "data", "ctc", "models", "train", "evaluation", "cli",
-          "__main__"]
+LAYERS = ["errors", "paths", "files", "ink", "synth", "data", "ctc", "models", "train", "movement", "evaluation",
+          "cli", "__main__"]
 # Imports allowed inside a function: optional or heavy dependencies, each with a comment saying why.
 LATE_IMPORTS = {"ray", "streamlit_drawable_canvas", "sklearn.metrics", "pandas"}
 

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.paths import REPO_ROOT as REPO
-from core.train.data_movement_study import FOLDER, QUICK, write_results
+from core.movement.study import FOLDER, QUICK, write_results
 from dashboard.research_text import DATA_MOVEMENT_TITLE
 
 

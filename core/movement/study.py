@@ -2,7 +2,7 @@
 
 For each setting (frames T, label length L so S = 2L + 1 CTC states, hidden
 units H per direction, K classes, I = 3 input channels) one word's training
-step is traced (`data_movement_parts.training_step`) and its ByteDMD cost is
+step is traced (`traced_step.training_step`) and its ByteDMD cost is
 split into BLSTM forward, BPTT, output layer and CTC. Beside it: the FLOPs
 of the same operations, counted analytically (a multiply-add is 2, any other
 element-wise operation 1), and the wall time of the same steps in torch on
@@ -27,8 +27,8 @@ import torch
 
 from core.errors import InputError
 from core.files.atomic import write_json
-from core.train.data_movement import Tracer
-from core.train.data_movement_parts import BLSTMParams, training_step
+from core.movement.meter import Tracer
+from core.movement.traced_step import BLSTMParams, training_step
 from core.train.sweep import write_table
 
 PARTS = ("blstm_forward", "bptt", "output", "ctc")

@@ -3,7 +3,7 @@
 The reader is seed 001's: one bidirectional LSTM layer (gates i, f, g, o in
 torch's order; per direction one 4H x (I + H) slab [W_ih | W_hh] read
 against z_t = [x_t, h_{t-1}], and one bias b_ih + b_hh), a linear output
-layer to K classes, log-softmax, CTC (`data_movement_ctc`). `training_step`
+layer to K classes, log-softmax, CTC (`traced_ctc`). `training_step`
 runs forward, CTC and the backward pass through time for one word, charging
 each read to its part: `blstm_forward`, `output` (linear layer and
 log-softmax, forward and backward), `ctc`, `bptt`. Outputs and gradients
@@ -33,8 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.train.data_movement import Buf, Tracer
-from core.train.data_movement_ctc import INT_BYTES, CTCResult, ctc_forward_backward
+from core.movement.meter import Buf, Tracer
+from core.movement.traced_ctc import INT_BYTES, CTCResult, ctc_forward_backward
 
 
 def _sigmoid(v: np.ndarray) -> np.ndarray:

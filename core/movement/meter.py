@@ -3,7 +3,7 @@
 ByteDMD (the measure seed 001 names) prices every read by how deep the byte
 lies in a least-recently-used stack: a byte at depth d (1 = top) costs
 sqrt(d); writes are free; whatever is read or written moves to the top.
-This module is the project's own meter for it; `data_movement_parts` traces
+This module is the project's own meter for it; `traced_step` traces
 a BLSTM+CTC training step through it.
 
 Semantics, exactly (the tests check each against a brute-force list LRU):
@@ -39,7 +39,7 @@ step on seed 001's word (T = 77, H = 64, 5 letters: about 340,000 traced
 range reads) takes 2.6 s on one core of the 2-core machine; the time grows
 with the number of reads (T x H for the BLSTM, T x S for CTC): a line of
 1,500 frames takes 56 s, one of 3,000 frames 118 s, the whole table of
-`data_movement_study` about 8 minutes (each row's time is in its table).
+`study` about 8 minutes (each row's time is in its table).
 """
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ class Tracer:
     with `with tracer.part(name)`. With `record=True` every byte read's depth
     is kept in `depths` (for tests: slow for large traces).
     `vectors_in_registers` is not used here: it tells the traced code which
-    kernels to model (`data_movement_parts`).
+    kernels to model (`traced_step`).
     """
 
     def __init__(self, record: bool = False, vectors_in_registers: bool = False):

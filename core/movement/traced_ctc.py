@@ -25,7 +25,7 @@ import numpy as np
 
 from core.ctc.loss import extend_target
 from core.errors import InputError
-from core.train.data_movement import Buf, Tracer
+from core.movement.meter import Buf, Tracer
 
 # As core.ctc.loss: stands in for a maximum of -inf so that "-inf - max" stays -inf.
 _FLOOR = -1e300
