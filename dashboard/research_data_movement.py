@@ -5,9 +5,9 @@ import plotly.express as px
 import streamlit as st
 
 from core.errors import InputError
+from core.movement.study import (CSV_NAME, FOLDER, PARTS as STEP_PARTS, data_movement_table, estimated_seconds,
+                                 own_setting, summary)
 from core.paths import research_dir
-from core.movement.study import (CSV_NAME, FOLDER, PARTS as STEP_PARTS, data_movement_table,
-                                            estimated_seconds, own_setting, summary)
 from dashboard.research_figures import data_movement_figure
 from dashboard.research_text import ANSWERS, DATA_MOVEMENT_TITLE
 

@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 from core.cli.main import main
 from core.ctc.loss import ctc_loss_batch
 from core.ctc.posteriors import ctc_alpha, ctc_beta
+from core.errors import InputError
 from core.movement import meter as data_movement
 from core.movement.meter import Tracer
+from core.movement.study import (PARTS, QUICK, Setting, ctc_pace, estimated_seconds, flops, format_table, growth,
+                                 measure, own_setting, parse_setting)
 from core.movement.traced_ctc import ctc_forward_backward
 from core.movement.traced_step import BLSTMParams, blstm_backward, blstm_forward, traced, training_step
-from core.errors import InputError
-from core.movement.study import (PARTS, QUICK, Setting, ctc_pace, estimated_seconds, flops,
-                                            format_table, growth, measure, own_setting, parse_setting)
 
 torch.set_num_threads(1)
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from core.cli.flags import DEFAULT_PRESET
 from core.errors import InputError
+from core.movement.study import (FOLDER, ctc_pace, data_movement_table, estimated_seconds, format_table, growth,
+                                 parse_setting, write_results)
 from core.paths import research_dir
-from core.movement.study import (FOLDER, ctc_pace, data_movement_table, estimated_seconds, format_table,
-                                            growth, parse_setting, write_results)
 from core.train.research import run_question, timing_table
 from core.train.sweep import parse_grid, plan, plan_file, run_sweep
 from core.train.writer_adaptation import run_adaptation
