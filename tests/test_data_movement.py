@@ -14,7 +14,7 @@ from core.ctc.loss import ctc_loss_batch
 from core.ctc.posteriors import ctc_alpha, ctc_beta
 from core.errors import InputError
 from core.movement import meter as data_movement
-from core.movement.meter import Tracer
+from core.movement.meter import ListTracer, Tracer
 from core.movement.study import (PARTS, QUICK, Setting, ctc_pace, estimated_seconds, flops, format_table, growth,
                                  measure, own_setting, parse_setting)
 from core.movement.traced_ctc import ctc_forward_backward
@@ -277,6 +277,19 @@ def test_the_trace_does_not_depend_on_the_values():
         training_step(tr, BLSTMParams.random(3, 6, 11, rng), rng.normal(size=(12, 3)), [1, 2, 2])
         costs.append(tr.costs)
     assert costs[0] == costs[1]
+
+
+@pytest.mark.parametrize("registers", [False, True])
+def test_the_fast_meter_and_the_list_meter_agree_on_a_whole_training_step(registers):
+    depths = []
+    for meter in (Tracer(record=True, vectors_in_registers=registers),
+                  ListTracer(record=True, vectors_in_registers=registers)):
+        rng = np.random.default_rng(3)
+        training_step(meter, BLSTMParams.random(3, 3, 11, rng), rng.normal(size=(7, 3)), [4, 4, 2])
+        depths.append((meter.depths, meter.bytes_read, meter.costs))
+    (fast_depths, fast_bytes, fast_costs), (list_depths, list_bytes, list_costs) = depths
+    assert fast_depths == list_depths and fast_bytes == list_bytes
+    assert fast_costs == pytest.approx(list_costs, rel=1e-12)
 
 
 def test_vectors_in_registers_move_less_and_compute_the_same():

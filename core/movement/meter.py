@@ -40,6 +40,8 @@ range reads) takes 2.6 s on one core of the 2-core machine; the time grows
 with the number of reads (T x H for the BLSTM, T x S for CTC): a line of
 1,500 frames takes 56 s, one of 3,000 frames 118 s, the whole table of
 `study` about 8 minutes (each row's time is in its table).
+`ListTracer`, the same meter on a plain list scanned at every read, would
+take about 47 hours for seed 001's step (`bench/meter_speed.py`).
 """
 from __future__ import annotations
 
@@ -311,3 +313,40 @@ class Tracer:
             if j <= self._cap:
                 tree[j] += tree[i]
         self._tree = tree
+
+
+class ListTracer(Tracer):
+    """The same meter kept as a plain Python list of elements, bottom first: every read is looked up by a scan.
+
+    The reference the fast `Tracer` is held against (the same instructions give the same depths, tested on a
+    whole training step) and the baseline of `bench/meter_speed.py`: each element read costs time in
+    proportion to the stack's length, so it is only usable on tiny settings.
+    """
+
+    def __init__(self, record: bool = False, vectors_in_registers: bool = False):
+        super().__init__(record, vectors_in_registers)
+        self._stack: list[tuple[int, int]] = []     # (id of the array, flat index), bottom first
+        self._itemsize: dict[int, int] = {}
+
+    def _bytes_above(self, key: tuple[int, int]) -> int:
+        at = self._stack.index(key)
+        return sum(self._itemsize[b] for b, _ in self._stack[at + 1:])
+
+    def _above_element(self, buf: Buf, i: int) -> int:
+        return self._bytes_above((id(buf), i))
+
+    def _price_range(self, buf: Buf, a: int, b: int) -> float:
+        cost = 0.0
+        for i in range(a, b):      # one element after the other, each moving to the top before the next
+            cost += self._price(self._above_element(buf, i), buf.itemsize, 1)
+            self._move(buf, i, i + 1)
+        return cost
+
+    def _move(self, buf: Buf, a: int, b: int) -> None:
+        keys = [(id(buf), i) for i in range(a, b)]
+        gone = set(keys)
+        self._stack = [k for k in self._stack if k not in gone] + keys
+
+    def _push(self, buf: Buf, a: int, b: int) -> None:
+        self._itemsize[id(buf)] = buf.itemsize
+        self._stack += [(id(buf), i) for i in range(a, b)]
