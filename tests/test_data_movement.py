@@ -15,9 +15,9 @@ from core.ctc.posteriors import ctc_alpha, ctc_beta
 from core.errors import InputError
 from core.movement import meter as data_movement
 from core.movement.meter import ListTracer, Tracer
-from core.movement.study import (PARTS, QUICK, Setting, ctc_pace, estimated_seconds, flops, format_table, growth,
-                                 measure, own_setting, parse_setting)
-from core.movement.traced_ctc import ctc_forward_backward
+from core.movement.study import (PARTS, QUICK, Setting, ctc_pace, ctc_split, estimated_seconds, flops, format_table,
+                                 growth, measure, own_setting, parse_setting)
+from core.movement.traced_ctc import CTC_STAGES, ctc_forward_backward
 from core.movement.traced_step import BLSTMParams, blstm_backward, blstm_forward, traced, training_step
 
 torch.set_num_threads(1)
@@ -266,7 +266,9 @@ def test_a_training_step_equals_torch_autograd(T, H, L):
         np.testing.assert_allclose(step.grads.b[d], b_ref[d], atol=1e-5)
     np.testing.assert_allclose(step.grads.W_out, linear.weight.grad.numpy(), atol=1e-5)
     np.testing.assert_allclose(step.grads.b_out, linear.bias.grad.numpy(), atol=1e-5)
-    assert set(tr.costs) == set(PARTS) and tr.costs["bptt"] > tr.costs["blstm_forward"] > tr.costs["ctc"] > 0
+    assert set(tr.costs) == set(PARTS) | set(CTC_STAGES)
+    ctc = sum(tr.costs[stage] for stage in CTC_STAGES)
+    assert tr.costs["bptt"] > tr.costs["blstm_forward"] > ctc > 0
 
 
 def test_the_trace_does_not_depend_on_the_values():
@@ -335,6 +337,14 @@ def test_a_measured_row_has_shares_that_add_up():
     assert row["S"] == 5 and row["cost_blstm"] == row["cost_blstm_forward"] + row["cost_bptt"]
     table = format_table([row, row])
     assert table.count("\n") == 3 and "| 12 | 5 | 4 | 11 |" in table
+
+
+def test_ctc_is_charged_by_stage_and_the_stages_add_up_to_its_part():
+    row = measure(Setting("quick", T=12, L=2, H=4), repeats=1)
+    split = [row[f"ctc_split_{stage}"] for stage in CTC_STAGES]
+    assert sum(split) == pytest.approx(1.0) and min(split) > 0
+    (line,) = ctc_split([row])
+    assert line.startswith("T=12 S=5: ") and line.count("%") == len(CTC_STAGES)
 
 
 def test_growth_reads_slopes_from_the_rows():

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from core.cli.flags import DEFAULT_PRESET
 from core.errors import InputError
-from core.movement.study import (FOLDER, ctc_pace, data_movement_table, estimated_seconds, format_table, growth,
-                                 parse_setting, write_results)
+from core.movement.study import (FOLDER, ctc_pace, ctc_split, data_movement_table, estimated_seconds, format_table,
+                                 growth, parse_setting, write_results)
 from core.paths import research_dir
 from core.train.research import run_question, timing_table
 from core.train.sweep import parse_grid, plan, plan_file, run_sweep
@@ -108,6 +108,7 @@ def _data_movement(args) -> int:
     for group, exponents in growth(rows).items():
         print(f"growth with {group}: " + ", ".join(f"{part} ^{e:.2f}" for part, e in exponents.items()))
     print("torch's CTC per frame and state: " + ", ".join(f"T={T} {ns:.0f} ns" for T, ns in ctc_pace(rows).items()))
+    print("CTC's ByteDMD by stage (setup / alpha / beta / posteriors and gradient): " + "; ".join(ctc_split(rows)))
     if args.out or not (args.quick or args.small or own):
         print(f"wrote {write_results(rows, Path(args.out) if args.out else research_dir() / FOLDER)}")
     return 0

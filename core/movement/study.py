@@ -28,6 +28,7 @@ import torch
 from core.errors import InputError
 from core.files.atomic import write_json
 from core.movement.meter import Tracer
+from core.movement.traced_ctc import CTC_STAGES
 from core.movement.traced_step import BLSTMParams, training_step
 from core.train.sweep import write_table
 
@@ -142,6 +143,20 @@ def torch_seconds(s: Setting, target: list[int], repeats: int = 5, seed: int = 0
         torch.set_num_threads(threads)
 
 
+def _fold_ctc(per_part: dict) -> dict:
+    """The tracer's parts with CTC's stages (`CTC_STAGES`) summed into "ctc"."""
+    out = {k: v for k, v in per_part.items() if k not in CTC_STAGES}
+    out["ctc"] = sum(per_part.get(stage, 0) for stage in CTC_STAGES)
+    return out
+
+
+def ctc_split(rows: list[dict]) -> list[str]:
+    """Per row, how CTC's ByteDMD divides between its setup, the alpha and beta tables, and the posteriors with
+    the gradient (the pass that reads both tables again)."""
+    return [f"T={r['T']} S={r['S']}: " + " / ".join(f"{100 * r[f'ctc_split_{stage}']:.0f}%" for stage in CTC_STAGES)
+            for r in rows if f"ctc_split_{CTC_STAGES[0]}" in r]
+
+
 def measure(s: Setting, seed: int = 0, float_bytes: int = 4, repeats: int = 5, registers: bool = False) -> dict:
     """One row: the setting, ByteDMD cost, bytes read, FLOPs and torch seconds per part, and the shares
     (`registers`: products keep their reused vector in registers, `Tracer.vectors_in_registers`)."""
@@ -153,13 +168,14 @@ def measure(s: Setting, seed: int = 0, float_bytes: int = 4, repeats: int = 5, r
     training_step(tracer, params, rng.normal(size=(s.T, s.I)), target, fb=float_bytes)
     trace_s = time.perf_counter() - t0
     row: dict = {**asdict(s), "S": s.S}
-    measures = {"cost": tracer.costs, "bytes": tracer.bytes_read, "flops": flops(s),
+    measures = {"cost": _fold_ctc(tracer.costs), "bytes": _fold_ctc(tracer.bytes_read), "flops": flops(s),
                 "seconds": torch_seconds(s, target, repeats, seed)}
     for name, per_part in measures.items():
         total = sum(per_part[p] for p in PARTS)
         row.update({f"{name}_{p}": per_part[p] for p in PARTS})
         row.update({f"{name}_share_{p}": per_part[p] / total for p in PARTS})
     row["cost_blstm"] = row["cost_blstm_forward"] + row["cost_bptt"]
+    row.update({f"ctc_split_{stage}": tracer.costs.get(stage, 0.0) / row["cost_ctc"] for stage in CTC_STAGES})
     row["trace_seconds"] = round(trace_s, 2)
     row["vectors_in_registers"] = registers
     return row

@@ -30,6 +30,10 @@ from core.movement.meter import Buf, Tracer
 # As core.ctc.loss: stands in for a maximum of -inf so that "-inf - max" stays -inf.
 _FLOOR = -1e300
 INT_BYTES = 8  # labels are int64, as in the project
+# The reads of CTC's stages are charged to these parts (`Tracer.part`): the extended labels, skips and the
+# emissions' gather to the caller's part, then the forward table, the backward table, and the loss with the
+# posteriors and the gradient. `CTC_STAGES[0]` names the first, the caller's.
+CTC_STAGES = ("ctc", "ctc_alpha", "ctc_beta", "ctc_gradient")
 
 
 @dataclass
@@ -129,24 +133,27 @@ def ctc_forward_backward(tr: Tracer, lp: np.ndarray, lpb: Buf, target, labelb: B
     A = np.full((T, S + 2), -np.inf)
     Ab = tr.alloc(A.shape, fb, "alpha")
     A[0, 2:4] = lp_ext[0, :2]
-    tr.op(Ab.row(0, 2, min(4, S + 2)), lp_extb.row(0, 0, min(2, S)))
-    for t in range(1, T):
-        _lse_step(tr, A, Ab, t - 1, t, (2, 1, 0), 2, (fwd_pen, fwd_penb), (lp_ext[t], lp_extb.row(t)), scratch)
+    with tr.part(CTC_STAGES[1]):
+        tr.op(Ab.row(0, 2, min(4, S + 2)), lp_extb.row(0, 0, min(2, S)))
+        for t in range(1, T):
+            _lse_step(tr, A, Ab, t - 1, t, (2, 1, 0), 2, (fwd_pen, fwd_penb), (lp_ext[t], lp_extb.row(t)), scratch)
 
     # Backward: two -inf states after state S-1; operands s, s + 1, s + 2 at columns s, s + 1, s + 2.
     B = np.full((T, S + 2), -np.inf)
     Bb = tr.alloc(B.shape, fb, "beta")
     B[T - 1, max(S - 2, 0):S] = lp_ext[T - 1, max(S - 2, 0):]
-    tr.op(Bb.row(T - 1, max(S - 2, 0), S), lp_extb.row(T - 1, max(S - 2, 0), S))
-    for t in range(T - 2, -1, -1):
-        _lse_step(tr, B, Bb, t + 1, t, (0, 1, 2), 0, (bwd_pen, bwd_penb), (lp_ext[t], lp_extb.row(t)), scratch)
+    with tr.part(CTC_STAGES[2]):
+        tr.op(Bb.row(T - 1, max(S - 2, 0), S), lp_extb.row(T - 1, max(S - 2, 0), S))
+        for t in range(T - 2, -1, -1):
+            _lse_step(tr, B, Bb, t + 1, t, (0, 1, 2), 0, (bwd_pen, bwd_penb), (lp_ext[t], lp_extb.row(t)), scratch)
 
-    # Loss: the last frame's final blank and last label.
+    # Loss: the last frame's final blank and last label; then the posteriors and the gradient.
     nllb = tr.alloc((1,), fb, "nll")
     nll = float(-np.logaddexp(A[T - 1, S + 1], A[T - 1, S]))
-    tr.instr((Ab, (T - 1) * (S + 2) + S + 1), (Ab, (T - 1) * (S + 2) + S))
-    tr.write(nllb)
-    grad, gradb = _gradient(tr, (lp, lpb), (lp_ext, lp_extb), (A, Ab), (B, Bb), (nll, nllb), (ext, extb), fb)
+    with tr.part(CTC_STAGES[3]):
+        tr.instr((Ab, (T - 1) * (S + 2) + S + 1), (Ab, (T - 1) * (S + 2) + S))
+        tr.write(nllb)
+        grad, gradb = _gradient(tr, (lp, lpb), (lp_ext, lp_extb), (A, Ab), (B, Bb), (nll, nllb), (ext, extb), fb)
     return CTCResult(nll, grad, A[:, 2:].copy(), B[:, :S].copy()), gradb
 
 
