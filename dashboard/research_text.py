@@ -67,7 +67,7 @@ ANSWERS = {
         "width (H = 128, 96 classes, 600 frames) CTC is 0.18%. Tracing blocked products that read their vector once "
         "moves 4-8% less in the BLSTM and changes none of this (14.9% at 3,000 frames): the cost is the weight "
         "slab, reread every frame. Extrapolated, CTC would match the whole BLSTM "
-        "near 7,000-8,000 frames. In torch's wall time (one thread) CTC takes 6% of seed 001's step and 60% at "
+        "near 7,000-8,000 frames. In torch's wall time (one thread) CTC takes 5-6% of seed 001's step and 60-68% at "
         "3,000 frames, not because it moves data: torch's CPU ctc_loss costs a steady 47-50 ns per frame and "
         "state (some ten exponentials and logarithms each), linear in T x S; it is arithmetic.\n\nAnd the old "
         "trainer's backward pass, which grew with the square of a line's length, was torch's packed sequences, "
