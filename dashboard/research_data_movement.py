@@ -1,5 +1,6 @@
-"""The Research page's data-movement question: ByteDMD cost against T, CTC's and BPTT's shares under three measures
-(ByteDMD, FLOPs, torch wall time), the table behind them, and the quick rerun."""
+"""The Research page's data-movement question and its figures: ByteDMD cost against T, CTC's and BPTT's shares
+under three measures (ByteDMD, FLOPs, torch wall time), the table behind them, the quick rerun and a step of
+one's own."""
 import pandas as pd
 import plotly.express as px
 import streamlit as st
@@ -8,7 +9,6 @@ from core.errors import InputError
 from core.movement.study import (CSV_NAME, FOLDER, PARTS as STEP_PARTS, data_movement_table, estimated_seconds,
                                  own_setting, summary)
 from core.paths import research_dir
-from dashboard.research_figures import data_movement_figure
 from dashboard.research_text import ANSWERS, DATA_MOVEMENT_TITLE
 
 CURVE = ("seed 001's word", "lines (T and S)", "quick")   # the rows along which T and S grow together
@@ -16,6 +16,18 @@ MEASURES = {"cost": "ByteDMD", "flops": "FLOPs", "seconds": "torch wall time"}
 PARTS = {"ctc": "CTC", "bptt": "BPTT"}
 SHARE_FORMAT = {f"{part} share of {measure}": st.column_config.NumberColumn(format="percent")
                 for part in PARTS.values() for measure in ("ByteDMD", "FLOPs", "torch time")}
+
+
+def cost_figure(df: pd.DataFrame, title: str = "ByteDMD cost of one word's training step against its frames T "
+                "(S grows with T)"):
+    """The ByteDMD cost of CTC, the BLSTM (forward and BPTT) and the output layer against T, along `CURVE`."""
+    curve = df[df["group"].isin(CURVE)].sort_values("T")
+    parts = {"cost_ctc": "CTC (forward-backward and gradient)", "cost_blstm": "BLSTM (forward and BPTT)",
+             "cost_output": "output layer"}
+    long = curve.melt(["T", "S", "H"], list(parts), var_name="part", value_name="ByteDMD cost")
+    fig = px.line(long.replace({"part": parts}), x="T", y="ByteDMD cost", color="part", log_x=True, log_y=True,
+                  markers=True, hover_data=["S", "H"], title=title)
+    return fig.update_xaxes(tickvals=sorted(curve["T"].unique()))
 
 
 def shares_figure(df: pd.DataFrame):
@@ -100,7 +112,7 @@ def show_data_movement() -> None:
     shipped = research_dir() / FOLDER / CSV_NAME
     if shipped.exists():
         df = pd.read_csv(shipped)
-        st.plotly_chart(data_movement_figure(df), key="research_dm_fig")
+        st.plotly_chart(cost_figure(df), key="research_dm_fig")
         shares = shares_figure(df)
         if shares is not None:
             st.plotly_chart(shares, key="research_dm_shares")
@@ -117,7 +129,7 @@ def show_data_movement() -> None:
     if st.session_state.get("research_dm_quick"):
         quick = pd.DataFrame(st.session_state["research_dm_quick"])
         st.caption(quick_caption(quick))
-        st.plotly_chart(data_movement_figure(quick, "Rerun here: ByteDMD cost of three small steps against T"),
+        st.plotly_chart(cost_figure(quick, "Rerun here: ByteDMD cost of three small steps against T"),
                         key="research_dm_quick_fig")
         st.dataframe(pd.DataFrame(summary(st.session_state["research_dm_quick"])), hide_index=True,
                      column_config=SHARE_FORMAT)

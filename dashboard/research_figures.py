@@ -1,4 +1,4 @@
-"""The Research page's figures of the sweep questions, timing and data movement: plain data frames in, plotly out."""
+"""The Research page's figures of the sweep questions and timing: plain data frames in, plotly out."""
 import pandas as pd
 import plotly.express as px
 
@@ -32,13 +32,3 @@ def timing_figure(df: pd.DataFrame):
                   title="Share of letters emitted while drawn, and in the word's last fifth",
                   labels={"value": "share of letters", "variable": ""})
 
-
-def data_movement_figure(df: pd.DataFrame, title: str = "ByteDMD cost of one word's training step against its "
-                         "frames T (S grows with T)"):
-    curve = df[df["group"].isin(["seed 001's word", "lines (T and S)", "quick"])].sort_values("T")
-    parts = {"cost_ctc": "CTC (forward-backward and gradient)", "cost_blstm": "BLSTM (forward and BPTT)",
-             "cost_output": "output layer"}
-    long = curve.melt(["T", "S", "H"], list(parts), var_name="part", value_name="ByteDMD cost")
-    fig = px.line(long.replace({"part": parts}), x="T", y="ByteDMD cost", color="part", log_x=True, log_y=True,
-                  markers=True, hover_data=["S", "H"], title=title)
-    return fig.update_xaxes(tickvals=sorted(curve["T"].unique()))

@@ -41,7 +41,7 @@ with the number of reads (T x H for the BLSTM, T x S for CTC): a line of
 1,500 frames takes 56 s, one of 3,000 frames 118 s, the whole table of
 `study` about 8 minutes (each row's time is in its table).
 `ListTracer`, the same meter on a plain list scanned at every read, would
-take about 47 hours for seed 001's step (`bench/meter_speed.py`).
+take about 40 hours for seed 001's step (`bench/meter_speed.py`).
 """
 from __future__ import annotations
 
@@ -344,6 +344,8 @@ class ListTracer(Tracer):
 
     def _move(self, buf: Buf, a: int, b: int) -> None:
         keys = [(id(buf), i) for i in range(a, b)]
+        if self._stack[-len(keys):] == keys:
+            return                  # already on top in this order (as a read's pricing has left them)
         gone = set(keys)
         self._stack = [k for k in self._stack if k not in gone] + keys
 

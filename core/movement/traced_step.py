@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.movement.meter import Buf, Tracer
-from core.movement.traced_ctc import INT_BYTES, CTCResult, ctc_forward_backward
+from core.movement.traced_ctc import CTC_STAGES, INT_BYTES, CTCResult, ctc_forward_backward
 
 
 def _sigmoid(v: np.ndarray) -> np.ndarray:
@@ -295,7 +295,7 @@ def training_step(tr: Tracer, params: BLSTMParams, x: np.ndarray, target, fb: in
         out, runs = blstm_forward(tr, W, b, xs, fb)
     with tr.part("output"):
         _, lp = _output_forward(tr, W_out, b_out, out, fb)
-    with tr.part("ctc"):
+    with tr.part(CTC_STAGES[0]):
         ctc, dlogb = ctc_forward_backward(tr, lp.v, lp.buf, target, label, fb=fb)
     with tr.part("output"):
         dout = _output_backward(tr, W_out, dW_out, db_out, out, ctc.grad, dlogb, fb)
